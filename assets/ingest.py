@@ -1,0 +1,26 @@
+"""Ingest asset: every department spreadsheet in the inbox, with lineage."""
+
+
+import dagster as dg
+
+from customer_master.ingest.inbox import IngestResult, ingest_inbox
+from customer_master.assets.metadata import table_preview
+from customer_master.pipelines.resources import PipelinePaths
+
+
+@dg.asset(group_name="ingest", kinds={"python", "excel"},
+          description="Every non-blank data row of every readable sheet in the inbox, with its lineage.")
+def ingested_rows(context: dg.AssetExecutionContext, paths: PipelinePaths) -> IngestResult:
+    result = ingest_inbox(paths.inbox_path, max_file_mb=paths.max_file_mb)
+    sheets = result.sheets[result.sheets.status == "read"]
+    context.add_output_metadata({
+        "dagster/row_count": len(result.rows),
+        "files_read": int((result.files.status == "read").sum()),
+        "files_rejected": int((result.files.status == "rejected").sum()),
+        "sheets_rejected": int((result.sheets.status == "rejected").sum()),
+        "blank_rows_skipped": int(sheets.blank_rows_skipped.sum()),
+        "header_rows_skipped": int(sheets.header_rows_skipped.sum()),
+        "rows_by_source": dg.MetadataValue.json(result.rows.source.value_counts().to_dict()),
+        "rejected_files": table_preview(result.rejected_files, rows=20),
+    })
+    return result

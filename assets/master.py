@@ -1,0 +1,85 @@
+"""Master assets: golden records, and the published warehouse with its checks."""
+
+
+import datetime as dt
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+from customer_master.assets.metadata import counts_markdown, table_preview
+from customer_master.ingest.inbox import IngestResult
+from customer_master.match.engine import DEFAULT_MATCH_THRESHOLD, MatchResult
+from customer_master.pipelines.resources import PipelinePaths
+from customer_master.survive import GoldenResult, build_golden_records
+from customer_master.validate import ValidationResult
+from customer_master.warehouse.checks import ALL_CHECKS
+from customer_master.warehouse.publish import publish_warehouse
+from customer_master.warehouse.tables import run_summary, warehouse_tables
+
+
+@dg.asset(group_name="master", kinds={"duckdb"},
+          description="One golden record per cluster (survivorship rules in survive.py) and the source-row xref.")
+def golden_records(context: dg.AssetExecutionContext, standardised_rows: pd.DataFrame,
+                   matched_clusters: MatchResult) -> GoldenResult:
+    result = build_golden_records(standardised_rows, matched_clusters.clusters, matched_clusters.pairs)
+    context.add_output_metadata({
+        "dagster/row_count": len(result.customers),
+        "by_customer_type": dg.MetadataValue.json(result.customers.customer_type.value_counts().to_dict()),
+        "duplicates_merged": int(len(result.xref) - len(result.customers)),
+        "master_sample": table_preview(result.customers.sort_values("record_count", ascending=False)[
+            ["master_id", "customer_type", "name", "mobile", "phone", "email", "city", "record_count",
+             "source_count", "sources"]]),
+    })
+    return result
+
+
+@dg.asset(group_name="master", kinds={"duckdb"},
+          description="The published warehouse file (master, quality and meta schemas), swapped in atomically.")
+def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, ingested_rows: IngestResult,
+                       validated_rows: ValidationResult, matched_clusters: MatchResult,
+                       golden_records: GoldenResult) -> dg.MaterializeResult:
+    summary = run_summary(ingested_rows, validated_rows, golden_records)
+    stats = context.instance.get_run_stats(context.run.run_id)
+    started = dt.datetime.fromtimestamp(stats.start_time or dt.datetime.now().timestamp(), dt.timezone.utc)
+    run = {"run_id": context.run.run_id, "started_at": started.replace(tzinfo=None),
+           "finished_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+           "inbox": str(paths.inbox_path), "warehouse": str(paths.warehouse_path),
+           "match_threshold": _threshold(context), **summary}
+    tables = warehouse_tables(ingested_rows, validated_rows, golden_records, matched_clusters, context.run.run_id)
+    path = publish_warehouse(paths.warehouse_path, tables, run)
+    summary_view = {k: v for k, v in summary.items() if k not in ("files", "rejected_by_reason")}
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(path.resolve())),
+        "dagster/row_count": summary["master_customers"],
+        "rejects_by_reason": counts_markdown(pd.Series(summary["rejected_by_reason"], dtype="int64"), "reason"),
+        "summary": dg.MetadataValue.json(summary_view),
+        "tables": dg.MetadataValue.json({name: len(frame) for name, frame in tables.tables.items()}),
+    })
+
+
+def _threshold(context: dg.AssetExecutionContext) -> float | None:
+    """The match threshold this run used, read from the match step's run config."""
+    config = (context.run.run_config or {}).get("ops", {}).get("matched_clusters", {}).get("config", {})
+    return float(config.get("match_threshold", DEFAULT_MATCH_THRESHOLD))
+
+
+def _warehouse_check(name: str, description: str):
+    function = ALL_CHECKS[name]
+
+    @dg.asset_check(asset=customer_warehouse, name=name.replace(" ", "_"), description=description, blocking=False)
+    def check(paths: PipelinePaths) -> dg.AssetCheckResult:
+        with duckdb.connect(str(paths.warehouse_path), read_only=True) as con:
+            problems = function(con)
+        return dg.AssetCheckResult(passed=not problems, metadata={
+            "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none")})
+
+    return check
+
+
+warehouse_checks = [
+    _warehouse_check("row accounting", "Every data row of every readable sheet is in exactly one of "
+                                       "master.xref and quality.rejected."),
+    _warehouse_check("unique master_id", "master.customers has one row per master_id."),
+    _warehouse_check("xref points at a master", "No master.xref row points at a missing master."),
+]

@@ -1,0 +1,98 @@
+"""`customer-master` command line: run the consolidation in-process, evaluate it
+against a truth file, write the sample inbox."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from customer_master.config import DEFAULT_INBOX, DEFAULT_WAREHOUSE
+from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
+from customer_master.match.engine import DEFAULT_MATCH_THRESHOLD
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="customer-master", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="consolidate the inbox into the warehouse (the same asset graph as Dagster)")
+    run.add_argument("--inbox", type=Path, default=DEFAULT_INBOX, help=f"inbox folder (default {DEFAULT_INBOX})")
+    run.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE,
+                     help=f"warehouse DuckDB file (default {DEFAULT_WAREHOUSE})")
+    run.add_argument("--threshold", type=float, default=DEFAULT_MATCH_THRESHOLD,
+                     help=f"match probability at which rows merge (default {DEFAULT_MATCH_THRESHOLD})")
+    run.add_argument("--max-file-mb", type=float, default=DEFAULT_MAX_FILE_MB,
+                     help=f"files larger than this are rejected (default {DEFAULT_MAX_FILE_MB:g})")
+    run.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
+
+    evaluate = commands.add_parser("evaluate", help="pairwise precision/recall/F1 of a warehouse against a truth file")
+    evaluate.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+    evaluate.add_argument("--truth", type=Path, default=Path("data/sample_truth.csv"))
+
+    sample = commands.add_parser("sample", help="write the synthetic sample inbox and its truth file")
+    sample.add_argument("--out", type=Path, default=DEFAULT_INBOX)
+    sample.add_argument("--truth", type=Path, default=Path("data/sample_truth.csv"))
+    sample.add_argument("--seed", type=int, default=None)
+    sample.add_argument("--scale", type=float, default=1.0)
+
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return _run(args)
+    if args.command == "evaluate":
+        return _evaluate(args)
+    return _sample(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    _setup_logging(quiet=args.quiet)
+    if not args.inbox.is_dir():
+        print(f"error: inbox folder not found: {args.inbox}", file=sys.stderr)
+        return 2
+    if not 0 < args.threshold < 1:
+        print(f"error: --threshold must be between 0 and 1, not {args.threshold}", file=sys.stderr)
+        return 2
+    from customer_master.run_inprocess import run_consolidation
+
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="customer-master-staging-") as staging:
+        outcome = run_consolidation(args.inbox, args.warehouse, Path(staging), args.threshold, args.max_file_mb)
+    if not outcome.success:
+        print(f"\nerror: the run failed in step '{outcome.failed_step}': {outcome.error}", file=sys.stderr)
+        print("The previous warehouse (if any) is unchanged.", file=sys.stderr)
+        return 1
+    print(outcome.format_summary(time.monotonic() - started))
+    return 0 if outcome.checks_passed else 1
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from customer_master.evaluate import evaluate_warehouse
+
+    metrics = evaluate_warehouse(args.warehouse, args.truth)
+    print(json.dumps(metrics, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from customer_master.sample.generate import generate
+
+    options = {"scale": args.scale} | ({"seed": args.seed} if args.seed is not None else {})
+    print(json.dumps(generate(args.out, args.truth, **options), indent=2, ensure_ascii=False, default=str))
+    return 0
+
+
+def _setup_logging(quiet: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
+    logger = logging.getLogger("customer_master")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.WARNING if quiet else logging.INFO)
+    logger.propagate = False
+
+
+if __name__ == "__main__":
+    sys.exit(main())

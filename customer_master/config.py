@@ -1,0 +1,15 @@
+"""Default locations, overridable by environment variables so the CLI, the
+Dagster UI and the tests can point one pipeline at different folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_INBOX = Path(os.environ.get("CUSTOMER_MASTER_INBOX", "data/inbox"))
+DEFAULT_WAREHOUSE = Path(os.environ.get("CUSTOMER_MASTER_WAREHOUSE", "data/warehouse/customer_master.duckdb"))
+
+
+def staging_dir(warehouse: Path) -> Path:
+    """Where Dagster keeps intermediate stage results between assets."""
+    return Path(warehouse).parent / "staging"

@@ -1,0 +1,63 @@
+"""Match quality of a published warehouse against a truth file.
+
+Pairwise measures, the usual ones for entity resolution: every pair of source
+rows that the warehouse puts under one master id, against every pair of rows
+that share a truth entity id. Computed from group sizes in DuckDB, so a million
+rows cost nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+TRUTH_KEY = ["source", "file", "sheet", "row_number"]
+
+
+def evaluate_warehouse(warehouse: Path, truth: Path) -> dict:
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{Path(warehouse)}' AS wh (READ_ONLY)")
+    con.execute(f"""CREATE TEMP TABLE truth AS SELECT * REPLACE (coalesce(sheet, '') AS sheet)
+                    FROM read_csv('{Path(truth)}', all_varchar=true, header=true)""")
+    con.execute("""
+        CREATE TEMP TABLE labelled AS
+        SELECT t.*, x.master_id, r.reason AS rejected_reason
+        FROM truth t
+        LEFT JOIN wh.master.xref x ON x.source = t.source AND x.file = t.file AND x.sheet = t.sheet
+             AND x.row_number = t.row_number::BIGINT
+        LEFT JOIN wh.quality.rejected r ON r.source = t.source AND r.file = t.file AND r.sheet = t.sheet
+             AND r.row_number = t.row_number::BIGINT""")
+    metrics = pairwise_metrics(con, "SELECT master_id AS predicted, entity_id AS actual FROM labelled "
+                                    "WHERE row_kind = 'record' AND master_id IS NOT NULL")
+    placement = dict(con.execute("""
+        SELECT 'records_in_master', count(*) FILTER (WHERE row_kind = 'record' AND master_id IS NOT NULL) FROM labelled
+        UNION ALL SELECT 'records_quarantined', count(*) FILTER (WHERE row_kind = 'record' AND rejected_reason IS NOT NULL) FROM labelled
+        UNION ALL SELECT 'records_missing', count(*) FILTER (WHERE row_kind = 'record' AND master_id IS NULL AND rejected_reason IS NULL) FROM labelled
+        UNION ALL SELECT 'non_records_quarantined', count(*) FILTER (WHERE row_kind <> 'record' AND rejected_reason IS NOT NULL) FROM labelled
+        UNION ALL SELECT 'non_records_in_master', count(*) FILTER (WHERE row_kind <> 'record' AND master_id IS NOT NULL) FROM labelled
+    """).fetchall())
+    lookalikes = con.execute("""
+        SELECT count(*) FROM (
+            SELECT DISTINCT a.entity_id, b.entity_id FROM labelled a JOIN labelled b
+              ON a.master_id = b.master_id AND a.lookalike_group = b.lookalike_group AND a.entity_id < b.entity_id
+            WHERE a.row_kind = 'record' AND b.row_kind = 'record')""").fetchone()[0]
+    return {**metrics, "lookalike_entity_pairs_merged": int(lookalikes), **{k: int(v) for k, v in placement.items()}}
+
+
+def pairwise_metrics(con: duckdb.DuckDBPyConnection, assignments_sql: str) -> dict:
+    """Pairwise precision/recall/F1 of (predicted, actual) cluster labels per record."""
+    tp, predicted, actual, records = con.execute(f"""
+        WITH a AS ({assignments_sql}),
+        both_ AS (SELECT count(*) AS n FROM a GROUP BY predicted, actual),
+        pred AS (SELECT count(*) AS n FROM a GROUP BY predicted),
+        act AS (SELECT count(*) AS n FROM a GROUP BY actual)
+        SELECT (SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM both_),
+               (SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM pred),
+               (SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM act),
+               (SELECT count(*) FROM a)""").fetchone()
+    precision = tp / predicted if predicted else 1.0
+    recall = tp / actual if actual else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"records": int(records), "true_pairs": int(actual), "predicted_pairs": int(predicted),
+            "true_positive_pairs": int(tp), "precision": round(precision, 4), "recall": round(recall, 4),
+            "f1": round(f1, 4)}

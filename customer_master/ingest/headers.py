@@ -1,0 +1,167 @@
+"""Recognise a sheet's header row and map its headers onto canonical fields.
+
+Department spreadsheets name the same column many ways (客户名称 / 公司名称 /
+Customer Name). A header is normalised (NFKC, case, spaces, bracketed notes such
+as "(必填)" removed) and looked up in an exact alias table first, then in an
+ordered list of "contains" rules for the long tail.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+
+# Canonical fields every stage after ingest understands.
+CANONICAL_FIELDS = (
+    "source_record_id",
+    "name",
+    "customer_type",
+    "contact_name",
+    "mobile",
+    "phone",
+    "email",
+    "address",
+    "province",
+    "city",
+    "uscc",
+    "id_number",
+    "birth_date",
+    "gender",
+    "created_at",
+    "updated_at",
+)
+
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "source_record_id": (
+        "客户编号", "客户编码", "客户id", "客户代码", "会员编号", "会员id", "编号",
+        "customerid", "customerno", "customernumber", "customercode", "accountid",
+        "accountno", "id", "recordid",
+    ),
+    "name": (
+        "客户名称", "公司名称", "单位名称", "企业名称", "客户", "客户名", "姓名", "会员姓名",
+        "客户姓名", "名称", "购买方名称", "经销商客户", "customername", "companyname",
+        "company", "name", "fullname", "accountname", "customer", "clientname",
+        "client", "organisation", "organization",
+    ),
+    "customer_type": (
+        "客户类型", "客户类别", "类型", "customertype", "type", "partytype",
+    ),
+    "contact_name": (
+        "联系人", "联系人姓名", "对接人", "contact", "contactperson", "contactname",
+    ),
+    "mobile": (
+        "手机", "手机号", "手机号码", "移动电话", "联系手机", "mobile", "mobilephone",
+        "mobileno", "cell", "cellphone",
+    ),
+    "phone": (
+        "电话", "联系电话", "固定电话", "座机", "办公电话", "phone", "telephone", "tel",
+        "phoneno", "officephone", "landline",
+    ),
+    "email": ("邮箱", "电子邮箱", "电子邮件", "邮件", "email", "e-mail", "mail", "emailaddress"),
+    "address": (
+        "地址", "详细地址", "联系地址", "注册地址", "收货地址", "通讯地址", "办公地址",
+        "address", "streetaddress", "fulladdress",
+    ),
+    "province": ("省份", "省", "所在省份", "所属省份", "province", "state"),
+    "city": ("城市", "市", "所在城市", "所属城市", "地市", "city"),
+    "uscc": (
+        "统一社会信用代码", "社会信用代码", "信用代码", "纳税人识别号", "税号",
+        "uscc", "taxid", "taxno", "taxnumber", "creditcode",
+    ),
+    "id_number": ("身份证号", "身份证号码", "身份证", "证件号码", "证件号", "idnumber", "idno", "idcard"),
+    "birth_date": ("出生日期", "生日", "出生年月日", "birthday", "birthdate", "dateofbirth", "dob"),
+    "gender": ("性别", "gender", "sex"),
+    "created_at": (
+        "创建日期", "创建时间", "登记日期", "注册日期", "开户日期", "建档日期", "created",
+        "createdat", "createddate", "registerdate", "registrationdate", "opendate",
+    ),
+    "updated_at": (
+        "更新日期", "更新时间", "最后更新", "最后更新日期", "修改日期", "updated",
+        "updatedat", "lastupdated", "lastupdate", "lastmodified", "modifieddate",
+    ),
+}
+
+# Long-tail rules, tried in order after the exact table ("手机号码(必填)" is handled
+# by the bracket stripping; these catch "客户联系手机", "Company Name (CN)" …).
+_CONTAINS_RULES: tuple[tuple[str, str], ...] = (
+    ("信用代码", "uscc"),
+    ("纳税人", "uscc"),
+    ("身份证", "id_number"),
+    ("手机", "mobile"),
+    ("mobile", "mobile"),
+    ("邮箱", "email"),
+    ("email", "email"),
+    ("联系人", "contact_name"),
+    ("电话", "phone"),
+    ("phone", "phone"),
+    ("地址", "address"),
+    ("address", "address"),
+    ("出生", "birth_date"),
+    ("客户名称", "name"),
+    ("公司名称", "name"),
+    ("单位名称", "name"),
+    ("customername", "name"),
+    ("companyname", "name"),
+)
+
+_ALIAS_LOOKUP = {alias: field for field, aliases in _ALIASES.items() for alias in aliases}
+_BRACKETS = re.compile(r"[\(\[（【<].*?[\)\]）】>]")
+_NOISE = re.compile(r"[\s_\-\.:：*＊#/\\·]+")
+
+# How far down a sheet the header row may sit under a title block.
+HEADER_SEARCH_ROWS = 30
+
+
+def normalise_header(text: object) -> str:
+    """Fold a header cell to the key used for alias lookup."""
+    s = unicodedata.normalize("NFKC", str(text or "")).strip().lower()
+    s = _BRACKETS.sub("", s)
+    return _NOISE.sub("", s)
+
+
+def field_for_header(text: object, overrides: Mapping[str, str | None] | None = None) -> str | None:
+    """Canonical field for one header cell, or None for an unknown column."""
+    raw = str(text or "").strip()
+    if overrides:
+        for key in (raw, normalise_header(raw)):
+            if key in overrides:
+                return overrides[key]
+    key = normalise_header(raw)
+    if not key:
+        return None
+    if key in _ALIAS_LOOKUP:
+        return _ALIAS_LOOKUP[key]
+    for needle, field in _CONTAINS_RULES:
+        if needle in key:
+            return field
+    return None
+
+
+def map_headers(
+    headers: Sequence[object], overrides: Mapping[str, str | None] | None = None
+) -> list[str | None]:
+    """Canonical field per column; a field claimed twice keeps its first column only
+    (the later ones stay extra attributes, so nothing is dropped)."""
+    seen: set[str] = set()
+    mapped: list[str | None] = []
+    for header in headers:
+        field = field_for_header(header, overrides)
+        if field in seen:
+            field = None
+        if field:
+            seen.add(field)
+        mapped.append(field)
+    return mapped
+
+
+def find_header_row(
+    rows: Sequence[Sequence[str]], overrides: Mapping[str, str | None] | None = None
+) -> int | None:
+    """Index of the header row: the first of the top rows that names a customer
+    (a `name` column) and at least one other canonical field. None when no row does."""
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        fields = [f for f in map_headers(row, overrides) if f]
+        if "name" in fields and len(fields) >= 2:
+            return index
+    return None

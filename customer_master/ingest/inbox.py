@@ -1,0 +1,200 @@
+"""Ingest stage: every file of every department folder into one table of rows
+with lineage (source, file, sheet, row_number), plus a ledger of files and sheets.
+
+A file or sheet that cannot be used is recorded with its reason and the run goes
+on; blank rows and repeated header rows are skipped and counted per sheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from customer_master.ingest.cells import column_to_text
+from customer_master.ingest.headers import CANONICAL_FIELDS, find_header_row, map_headers
+from customer_master.ingest.readers import SUPPORTED_SUFFIXES, SheetGrid, UnreadableFile, read_file
+from customer_master.sources import SOURCES_FILE, SourceConfig, load_sources, source_config
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_FILE_MB = 100.0
+LINEAGE_COLUMNS = ["source", "file", "sheet", "row_number"]
+ROW_COLUMNS = ["row_key", *LINEAGE_COLUMNS, "party_type", "trust_rank", *CANONICAL_FIELDS, "extra", "raw"]
+FILE_COLUMNS = ["source", "file", "size_bytes", "sha256", "modified_at", "encoding", "status", "reason"]
+SHEET_COLUMNS = [
+    "source", "file", "sheet", "status", "reason", "header_row", "data_rows",
+    "blank_rows_skipped", "header_rows_skipped", "column_map",
+]
+
+
+@dataclass
+class IngestResult:
+    rows: pd.DataFrame  # one row per non-blank data row, ROW_COLUMNS
+    files: pd.DataFrame  # one row per file seen, FILE_COLUMNS
+    sheets: pd.DataFrame  # one row per sheet (CSV: one, sheet ""), SHEET_COLUMNS
+
+    @property
+    def rejected_files(self) -> pd.DataFrame:
+        """Files and sheets that could not be used at all, with the reason."""
+        files = self.files.loc[self.files.status == "rejected", ["source", "file", "reason"]].assign(sheet="")
+        sheets = self.sheets.loc[self.sheets.status == "rejected", ["source", "file", "sheet", "reason"]]
+        return pd.concat([files, sheets], ignore_index=True)[["source", "file", "sheet", "reason"]]
+
+
+def ingest_inbox(inbox: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> IngestResult:
+    inbox = Path(inbox)
+    if not inbox.is_dir():
+        raise FileNotFoundError(f"inbox folder not found: {inbox}")
+    sources = load_sources(inbox)
+    paths = _inbox_files(inbox)
+    log.info("ingest: %d files in %s", len(paths), inbox)
+    frames, file_rows, sheet_rows = [], [], []
+    for number, path in enumerate(paths, start=1):
+        relative = path.relative_to(inbox).as_posix()
+        source = relative.split("/")[0] if "/" in relative else ""
+        file_row = _file_facts(path, source, relative)
+        file_rows.append(file_row)
+        reason = _refusal(path, source, max_file_mb)
+        if reason:
+            file_row.update(status="rejected", reason=reason)
+            log.warning("ingest [%d/%d] %s: rejected: %s", number, len(paths), relative, reason)
+            continue
+        try:
+            grids = read_file(path)
+        except UnreadableFile as exc:
+            file_row.update(status="rejected", reason=str(exc))
+            log.warning("ingest [%d/%d] %s: rejected: %s", number, len(paths), relative, exc)
+            continue
+        file_row.update(status="read", encoding=grids[0].encoding if grids else "")
+        config = source_config(sources, source)
+        file_frames = []
+        for grid in grids:
+            frame, sheet_row = _sheet_rows(grid, config, relative)
+            sheet_rows.append(sheet_row)
+            if frame is not None:
+                file_frames.append(frame)
+        frames += file_frames
+        log.info("ingest [%d/%d] %s: %d rows", number, len(paths), relative, sum(map(len, file_frames)))
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ROW_COLUMNS[1:])
+    rows.insert(0, "row_key", pd.RangeIndex(len(rows), dtype="int64"))
+    rows = rows.astype({"row_number": "int64", "trust_rank": "int64"})
+    return IngestResult(
+        rows=rows[ROW_COLUMNS],
+        files=pd.DataFrame(file_rows, columns=FILE_COLUMNS),
+        sheets=pd.DataFrame(sheet_rows, columns=SHEET_COLUMNS),
+    )
+
+
+def _inbox_files(inbox: Path) -> list[Path]:
+    """Every file under the inbox in a stable order, except the sources file,
+    hidden files and Excel's own lock files (~$Book.xlsx)."""
+    found = []
+    for path in inbox.rglob("*"):
+        if not path.is_file() or path.name == SOURCES_FILE and path.parent == inbox:
+            continue
+        if any(part.startswith(".") for part in path.relative_to(inbox).parts) or path.name.startswith("~$"):
+            continue
+        found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(inbox).as_posix())
+
+
+def _file_facts(path: Path, source: str, relative: str) -> dict:
+    stat = path.stat()
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return {
+        "source": source, "file": relative, "size_bytes": stat.st_size, "sha256": digest.hexdigest(),
+        "modified_at": dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc).replace(tzinfo=None),
+        "encoding": "", "status": "", "reason": "",
+    }
+
+
+def _refusal(path: Path, source: str, max_file_mb: float) -> str:
+    if not source:
+        return "file is at the inbox root; put it in a department folder (data/inbox/<source>/)"
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        return f"unsupported file type '{path.suffix}' (expected .xlsx, .xls or .csv)"
+    size_mb = path.stat().st_size / 1e6
+    if size_mb > max_file_mb:
+        return f"file is {size_mb:.1f} MB, over the {max_file_mb:g} MB limit (max_file_mb)"
+    return ""
+
+
+def _sheet_rows(grid: SheetGrid, config: SourceConfig, relative: str) -> tuple[pd.DataFrame | None, dict]:
+    facts = {"source": config.name, "file": relative, "sheet": grid.sheet, "status": "read", "reason": "",
+             "header_row": None, "data_rows": 0, "blank_rows_skipped": 0, "header_rows_skipped": 0,
+             "column_map": "{}"}
+    text_rows = [[str(c).strip() if c is not None else "" for c in row] for row in grid.rows[:40]]
+    header_index = find_header_row(text_rows, config.columns)
+    if header_index is None:
+        facts.update(status="rejected", reason=_no_header_reason(grid))
+        where = f"{relative}" + (f" sheet '{grid.sheet}'" if grid.sheet else "")
+        log.warning("ingest %s: rejected: %s", where, facts["reason"])
+        return None, facts
+
+    headers = _unique_headers(grid.rows[header_index])
+    fields = map_headers(grid.rows[header_index], config.columns)
+    width = max(len(headers), max((len(r) for r in grid.rows), default=0))
+    headers += [f"column_{i + 1}" for i in range(len(headers), width)]
+    fields += [None] * (width - len(fields))
+
+    body = [list(r) + [None] * (width - len(r)) for r in grid.rows[header_index + 1:]]
+    cells = pd.DataFrame(body, columns=headers, dtype=object) if body else pd.DataFrame(columns=headers, dtype=object)
+    for column in cells.columns:
+        cells[column] = column_to_text(cells[column].where(cells[column].notna(), ""))
+    cells["row_number"] = range(header_index + 2, header_index + 2 + len(cells))
+
+    data = cells[headers]
+    blank = data.eq("").all(axis=1)
+    header_text = pd.Series([str(h).strip() for h in grid.rows[header_index]] + [""] * (width - len(grid.rows[header_index])), index=headers)
+    named = header_text.ne("")
+    repeated = data.loc[:, named].eq(header_text[named]).sum(axis=1) >= max(2, int(named.sum() * 0.6))
+    keep = ~blank & ~repeated
+    facts.update(header_row=header_index + 1, data_rows=int(keep.sum()),
+                 blank_rows_skipped=int(blank.sum()), header_rows_skipped=int((repeated & ~blank).sum()),
+                 column_map=pd.Series(dict(zip(headers, fields))).to_json(force_ascii=False))
+    cells = cells.loc[keep]
+
+    out = pd.DataFrame({"source": config.name, "file": relative, "sheet": grid.sheet,
+                        "row_number": cells["row_number"].to_numpy(),
+                        "party_type": config.party_type, "trust_rank": config.trust_rank})
+    for field in CANONICAL_FIELDS:
+        column = headers[fields.index(field)] if field in fields else None
+        out[field] = cells[column].replace("", None).to_numpy() if column else None
+    extra_columns = [h for h, f in zip(headers, fields) if f is None and cells[h].ne("").any()]
+    out["extra"] = _row_json(cells[extra_columns])
+    out["raw"] = _row_json(cells[headers])
+    return out, facts
+
+
+def _unique_headers(row: list[object]) -> list[str]:
+    """Original header texts, made unique and non-empty so they can name columns."""
+    seen: dict[str, int] = {}
+    headers = []
+    for index, cell in enumerate(row):
+        text = str(cell).strip() if cell not in (None, "") else f"column_{index + 1}"
+        seen[text] = seen.get(text, 0) + 1
+        headers.append(text if seen[text] == 1 else f"{text} ({seen[text]})")
+    return headers
+
+
+def _row_json(frame: pd.DataFrame) -> list[str]:
+    """Each row as a JSON object {header: text}; an empty cell is null."""
+    if frame.shape[1] == 0:
+        return ["{}"] * len(frame)
+    masked = frame.mask(frame.eq(""))
+    lines = masked.to_json(orient="records", lines=True, force_ascii=False)
+    return lines.splitlines() if len(frame) else []
+
+
+def _no_header_reason(grid: SheetGrid) -> str:
+    if not any(any(str(c).strip() for c in row if c is not None) for row in grid.rows):
+        return "sheet is empty" if grid.sheet else "file has no rows"
+    return (f"no recognisable customer header in the first 30 rows "
+            f"(need a name column such as 客户名称 / Customer Name and one more known column)")

@@ -1,0 +1,137 @@
+"""Matching stage: train the company and person models without labels on this
+run's rows, score candidate pairs, and cluster at the match threshold.
+
+Models are retrained every run: the inbox changes (new departments, new
+spellings) and unsupervised training on ~all rows takes seconds. The trained
+model of each run is returned (JSON) so the warehouse keeps it for audit."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+from splink import DuckDBAPI, Linker
+
+from customer_master.match.models import TRAINING, UNIQUE_ID
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MATCH_THRESHOLD = 0.95
+# Pairs scored below the threshold but above this floor are kept as evidence (and,
+# later, steward review candidates); below it they are not stored.
+EVIDENCE_FLOOR = 0.5
+U_SAMPLE_PAIRS = 2_000_000
+SEED = 20261122
+PAIR_COLUMNS = ["customer_type", "row_key_l", "row_key_r", "match_probability", "match_weight", "evidence"]
+
+
+@dataclass
+class MatchResult:
+    clusters: pd.DataFrame  # row_key, cluster (text, unique across types)
+    pairs: pd.DataFrame  # PAIR_COLUMNS: scored pairs above EVIDENCE_FLOOR
+    models: dict[str, dict] = field(default_factory=dict)  # customer_type -> Splink model JSON
+
+
+def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHOLD) -> MatchResult:
+    if not 0 < threshold < 1:
+        raise ValueError(f"match threshold must be between 0 and 1, not {threshold}")
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    clusters, pairs, models = [], [], {}
+    for customer_type, recipe in TRAINING.items():
+        subset = _matching_frame(rows[rows.customer_type == customer_type])
+        if len(subset) < 2:
+            clusters.append(_singletons(subset, customer_type))
+            continue
+        log.info("match %s: training on %d rows", customer_type, len(subset))
+        linker = _trained_linker(subset, recipe)
+        log.info("match %s: scoring candidate pairs", customer_type)
+        predictions = linker.inference.predict(threshold_match_probability=EVIDENCE_FLOOR)
+        clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, threshold)
+        found = clustered.as_pandas_dataframe()[["cluster_id", UNIQUE_ID]]
+        clusters.append(pd.DataFrame({UNIQUE_ID: found[UNIQUE_ID].astype("int64"),
+                                      "cluster": customer_type[0] + found["cluster_id"].astype(str)}))
+        pairs.append(_evidence(predictions.as_pandas_dataframe(), customer_type))
+        models[customer_type] = linker.misc.save_model_to_json()
+        log.info("match %s: %d rows -> %d clusters", customer_type, len(subset), found["cluster_id"].nunique())
+    all_pairs = pd.concat([p for p in pairs if len(p)], ignore_index=True) if any(len(p) for p in pairs) else \
+        pd.DataFrame(columns=PAIR_COLUMNS)
+    return MatchResult(clusters=pd.concat(clusters, ignore_index=True), pairs=all_pairs, models=models)
+
+
+def _matching_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    frame = rows[[UNIQUE_ID, "name", "name_core", "name_romanised", "branch", "uscc", "id_number", "phone",
+                  "mobile", "email", "email_domain", "free_mail", "contact_name", "city", "gender",
+                  "birth_date"]].copy()
+    # where the company is registered: the place in its name, else its address's city
+    frame["place"] = rows["reg_place"].fillna(rows["city"].str.removesuffix("市"))
+    frame["birth_date"] = frame["birth_date"].astype("string")
+    return frame.reset_index(drop=True)
+
+
+def _trained_linker(frame: pd.DataFrame, recipe: dict) -> Linker:
+    db_api = DuckDBAPI(duckdb.connect())
+    linker = Linker(db_api.register(frame), recipe["settings"](), log_level=logging.ERROR)
+    training = linker.training
+    training.estimate_probability_two_random_records_match(recipe["deterministic"], recall=0.8)
+    # No near-certain pair at all gives a prior of 0, which no evidence can outweigh:
+    # floor it at one expected match among all pairs (at most 1 in 100).
+    floor = min(1 / (len(frame) * (len(frame) - 1) / 2), 0.01)
+    settings = linker._settings_obj
+    if not settings._probability_two_random_records_match >= floor:  # also catches NaN
+        log.warning("match: no near-certain pairs found; prior set to %.2g", floor)
+        settings._probability_two_random_records_match = floor
+    training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=SEED)
+    for block in recipe["em_blocks"]:
+        # A failed EM session leaves Splink's model without the comparisons it had
+        # set aside for the blocking rule: keep a copy to put back.
+        before = settings.core_model_settings.copy()
+        try:
+            training.estimate_parameters_using_expectation_maximisation(block, estimate_without_term_frequencies=True)
+        except Exception as exc:  # noqa: BLE001 - a block with too few pairs teaches nothing
+            settings.core_model_settings = before
+            rule = block.get_blocking_rule("duckdb").blocking_rule_sql
+            log.warning("match: EM on %s skipped: %s", rule, str(exc).splitlines()[0])
+    _restore_untrained_levels(linker, recipe["settings"]())
+    return linker
+
+
+def _restore_untrained_levels(linker: Linker, priors) -> None:
+    """Where training left a level without a usable m or u (None, NaN or 0: a level
+    no sampled pair reached), put back the prior from models.py."""
+    prior_levels = {(c.output_column_name, level.comparison_vector_value): level
+                    for c in priors.get_settings("duckdb").comparisons for level in c.comparison_levels}
+    restored = []
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison.comparison_levels:
+            if level.is_null_level:
+                continue
+            prior = prior_levels[(comparison.output_column_name, level.comparison_vector_value)]
+            for attribute in ("_m_probability", "_u_probability"):
+                value = getattr(level, attribute)
+                if value is None or not 0 < value <= 1:  # NaN fails the comparison too
+                    setattr(level, attribute, getattr(prior, attribute))
+                    restored.append(f"{comparison.output_column_name}/{level.label_for_charts}{attribute[:2]}")
+    if restored:
+        log.info("match: prior kept for %d untrained level parameters", len(restored))
+
+
+def _evidence(predictions: pd.DataFrame, customer_type: str) -> pd.DataFrame:
+    """One row per scored pair with the match weight of every field (term-frequency
+    adjustment included) as a JSON object, built in DuckDB rather than per row."""
+    fields = [c.removeprefix("mw_") for c in predictions.columns
+              if c.startswith("mw_") and not c.startswith("mw_tf_adj_")]
+    weight = lambda f: f'"mw_{f}"' + (f' + coalesce("mw_tf_adj_{f}", 0)' if f"mw_tf_adj_{f}" in predictions else "")  # noqa: E731
+    struct = ", ".join(f"'{f}': round({weight(f)}, 3)" for f in fields)
+    return duckdb.sql(f"""
+        SELECT '{customer_type}' AS customer_type,
+               {UNIQUE_ID}_l::BIGINT AS row_key_l, {UNIQUE_ID}_r::BIGINT AS row_key_r,
+               match_probability::DOUBLE AS match_probability, match_weight::DOUBLE AS match_weight,
+               to_json({{{struct}}})::VARCHAR AS evidence
+        FROM predictions""").df()
+
+
+def _singletons(rows: pd.DataFrame, customer_type: str) -> pd.DataFrame:
+    return pd.DataFrame({UNIQUE_ID: rows[UNIQUE_ID].astype("int64"),
+                         "cluster": customer_type[0] + rows[UNIQUE_ID].astype(str)})

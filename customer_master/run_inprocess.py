@@ -1,0 +1,77 @@
+"""Run the Dagster asset graph in this process (what `customer-master run` does),
+and read back what a steward wants to see afterwards."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    warehouse: Path
+    failed_step: str = ""
+    error: str = ""
+    run: dict = field(default_factory=dict)  # the meta.runs row of this run
+    checks: dict[str, bool] = field(default_factory=dict)
+
+    @property
+    def checks_passed(self) -> bool:
+        return all(self.checks.values())
+
+    def format_summary(self, seconds: float) -> str:
+        r = self.run
+        reasons = json.loads(r.get("rejected_by_reason") or "{}")
+        lines = [
+            "",
+            f"customer-master run {r['run_id'][:8]} finished in {seconds:.1f} s",
+            f"  files          {r['files_read']} read, {r['files_rejected']} rejected"
+            f" ({r['sheets_rejected']} sheets without a customer header)",
+            f"  rows           {r['rows_ingested']} ingested: {r['rows_accepted']} accepted, "
+            f"{r['rows_rejected']} quarantined ({r['blank_rows_skipped']} blank and "
+            f"{r['header_rows_skipped']} repeated header rows skipped)",
+            *[f"                   {n:>6}  {reason}" for reason, n in reasons.items()],
+            f"  field issues   {r['field_issues']}",
+            f"  masters        {r['master_customers']} ({r['company_masters']} companies, "
+            f"{r['person_masters']} persons); {r['duplicates_merged']} duplicate rows merged",
+            "  checks         " + ", ".join(f"{name}: {'ok' if ok else 'FAILED'}" for name, ok in self.checks.items()),
+            f"  warehouse      {self.warehouse}",
+        ]
+        return "\n".join(lines)
+
+
+def run_consolidation(inbox: Path, warehouse: Path, staging: Path, threshold: float,
+                      max_file_mb: float) -> RunOutcome:
+    import dagster as dg
+
+    from customer_master.pipelines.definitions import build_definitions
+    from customer_master.pipelines.triggers import CONSOLIDATE_JOB
+
+    defs = build_definitions(inbox=inbox, warehouse=warehouse, staging=staging, max_file_mb=max_file_mb)
+    job = defs.resolve_job_def(CONSOLIDATE_JOB)
+    result = job.execute_in_process(
+        run_config={"ops": {"matched_clusters": {"config": {"match_threshold": threshold}}},
+                    "loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    if not result.success:
+        failure = next((e for e in result.all_events if e.is_step_failure), None)
+        error = failure.step_failure_data.error if failure else None
+        message = _root_message(error) if error else "unknown error"
+        return RunOutcome(False, warehouse, failure.step_key if failure else "", message)
+    checks = {e.asset_check_key.name: e.passed for e in result.get_asset_check_evaluations()}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        frame = con.execute("SELECT * FROM meta.runs WHERE run_id = ?", [result.run_id]).df()
+    return RunOutcome(True, warehouse, run=frame.iloc[0].to_dict(), checks=checks)
+
+
+def _root_message(error) -> str:
+    """The innermost cause of a Dagster step error, as one line."""
+    while error.cause is not None:
+        error = error.cause
+    return f"{error.cls_name}: {error.message.strip()}"

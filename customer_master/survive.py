@@ -1,0 +1,92 @@
+"""Survivorship stage: one golden record per cluster, and a master id for it.
+
+Golden value of each field, among the cluster's rows that have one (a value that
+failed validation was already blanked, so only valid values compete):
+  1. the most trusted source (lowest `trust_rank` in sources.yaml),
+  2. then the value most rows of the cluster agree on,
+  3. then the most recently updated row (`updated_at`, else `created_at`),
+  4. then the first row in inbox order.
+The master id is derived from the cluster's first source row (source, file,
+sheet, row number), so the same inbox always gives the same ids and a cluster
+keeps its id while its first row stays."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+GOLDEN_FIELDS = [
+    "name", "name_core", "legal_form", "reg_place", "branch", "uscc", "id_number", "mobile", "phone",
+    "phone_extension", "email", "contact_name", "address", "province", "city", "birth_date", "gender",
+]
+CUSTOMER_COLUMNS = [
+    "master_id", "customer_type", *GOLDEN_FIELDS, "record_count", "source_count", "sources",
+    "first_created_at", "last_updated_at",
+]
+XREF_COLUMNS = ["master_id", "source", "file", "sheet", "row_number", "source_record_id", "match_probability"]
+
+
+@dataclass
+class GoldenResult:
+    customers: pd.DataFrame  # CUSTOMER_COLUMNS
+    xref: pd.DataFrame  # XREF_COLUMNS (+ row_key for internal joins)
+
+
+def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.DataFrame) -> GoldenResult:
+    con = duckdb.connect()
+    con.register("standard_rows", rows.astype({"birth_date": "object"}))
+    con.register("clusters", clusters)
+    con.register("pairs", pairs[["row_key_l", "row_key_r", "match_probability"]])
+    con.execute("""
+        CREATE TEMP TABLE members AS
+        SELECT r.*, c.cluster,
+               r.source || '|' || r.file || '|' || r.sheet || '|' || lpad(r.row_number::VARCHAR, 9, '0') AS lineage_key,
+               coalesce(r.updated_at::DATE, r.created_at::DATE) AS as_of
+        FROM standard_rows r JOIN clusters c USING (row_key)""")
+    con.execute("""
+        CREATE TEMP TABLE masters AS
+        SELECT cluster, 'M' || substr(sha256(min(lineage_key)), 1, 16) AS master_id
+        FROM members GROUP BY cluster""")
+    unpivot_cols = ", ".join(f"{f}::VARCHAR AS {f}" for f in GOLDEN_FIELDS)
+    con.execute(f"""
+        CREATE TEMP TABLE golden_values AS
+        WITH cells AS (
+            UNPIVOT (SELECT cluster, row_key, trust_rank, as_of, {unpivot_cols} FROM members)
+            ON {", ".join(GOLDEN_FIELDS)} INTO NAME field VALUE value
+        ), ranked AS (
+            SELECT *, count(*) OVER (PARTITION BY cluster, field, value) AS agreeing FROM cells
+        )
+        SELECT cluster, field,
+               arg_min(value, (trust_rank, -agreeing, -coalesce(epoch(as_of), 0), row_key)) AS value
+        FROM ranked GROUP BY cluster, field""")
+    golden = con.execute(f"""
+        PIVOT golden_values ON field IN ({", ".join(repr(f) for f in GOLDEN_FIELDS)}) USING first(value)
+        GROUP BY cluster""").df()
+    customers = con.execute("""
+        SELECT m.master_id, any_value(r.customer_type)::VARCHAR AS customer_type, g.*,
+               count(*)::BIGINT AS record_count, count(DISTINCT r.source)::BIGINT AS source_count,
+               string_agg(DISTINCT r.source, ',' ORDER BY r.source) AS sources,
+               min(r.created_at::DATE) AS first_created_at, max(r.updated_at::DATE) AS last_updated_at
+        FROM members r JOIN masters m USING (cluster) JOIN golden g USING (cluster)
+        GROUP BY ALL ORDER BY m.master_id""").df()
+    xref = con.execute("""
+        WITH edges AS (
+            SELECT row_key_l AS row_key, row_key_r AS other, match_probability FROM pairs
+            UNION ALL SELECT row_key_r, row_key_l, match_probability FROM pairs
+        ), best AS (
+            SELECT e.row_key, max(e.match_probability) AS match_probability
+            FROM edges e JOIN clusters a ON a.row_key = e.row_key JOIN clusters b ON b.row_key = e.other
+            WHERE a.cluster = b.cluster GROUP BY e.row_key
+        )
+        SELECT m.master_id, r.source, r.file, r.sheet, r.row_number, r.source_record_id,
+               b.match_probability, r.row_key
+        FROM members r JOIN masters m USING (cluster) LEFT JOIN best b USING (row_key)
+        ORDER BY m.master_id, r.lineage_key""").df()
+    customers["birth_date"] = pd.to_datetime(customers["birth_date"]).dt.date
+    log.info("survive: %d rows -> %d master customers", len(xref), len(customers))
+    return GoldenResult(customers=customers[CUSTOMER_COLUMNS], xref=xref)

@@ -1,0 +1,90 @@
+"""Publish the warehouse atomically: build a complete new DuckDB file beside the
+old one, check it, then swap it in with os.replace.
+
+DuckDB locks a file a process has open for writing, so the pipeline never opens
+the published file for writing: a reader holding it open keeps reading the old
+version (its open file), and the next reader to connect sees the new one."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from customer_master.warehouse.checks import ALL_CHECKS
+
+log = logging.getLogger(__name__)
+
+SCHEMAS = ("master", "quality", "meta")
+
+
+class PublishRefused(RuntimeError):
+    """The new warehouse failed a check; the old one stays in place."""
+
+
+@dataclass
+class WarehouseTables:
+    """Every table of the warehouse, keyed 'schema.table'."""
+    tables: dict[str, pd.DataFrame]
+
+
+def run_history_path(warehouse: Path) -> Path:
+    """meta.runs is rebuilt each run from this append-only ledger beside the
+    warehouse, so history never depends on reading the old (maybe locked) file."""
+    return warehouse.with_name(warehouse.stem + ".runs.jsonl")
+
+
+def read_run_history(warehouse: Path) -> list[dict]:
+    path = run_history_path(warehouse)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def publish_warehouse(warehouse: Path, content: WarehouseTables, run: dict) -> Path:
+    warehouse = Path(warehouse)
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    building = warehouse.with_name(f".{warehouse.name}.building-{run['run_id']}")
+    _remove(building)
+    history = [*read_run_history(warehouse), run]
+    try:
+        with duckdb.connect(str(building)) as con:
+            for schema in SCHEMAS:
+                con.execute(f"CREATE SCHEMA {schema}")
+            for name, frame in {**content.tables, "meta.runs": _runs_frame(history)}.items():
+                con.register("frame", frame)
+                con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
+                con.unregister("frame")
+            problems = {check: found for check, function in ALL_CHECKS.items() if (found := function(con))}
+            if problems:
+                raise PublishRefused("the new warehouse fails its checks, the old one stays: "
+                                     + json.dumps(problems, ensure_ascii=False)[:2000])
+            con.execute("CHECKPOINT")
+        os.replace(building, warehouse)
+    finally:
+        _remove(building)
+    with run_history_path(warehouse).open("a", encoding="utf-8") as ledger:
+        ledger.write(json.dumps(run, ensure_ascii=False, default=str) + "\n")
+    log.info("publish: %s (%d tables)", warehouse, len(content.tables) + 1)
+    return warehouse
+
+
+def _runs_frame(history: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(history)
+    for column in ("started_at", "finished_at"):
+        if column in frame:
+            frame[column] = pd.to_datetime(frame[column])
+    for column in frame.columns:  # nested values (file lists, counts by reason) as JSON text
+        if frame[column].map(lambda v: isinstance(v, (dict, list))).any():
+            frame[column] = frame[column].map(lambda v: json.dumps(v, ensure_ascii=False, default=str))
+    return frame
+
+
+def _remove(path: Path) -> None:
+    for candidate in (path, path.with_name(path.name + ".wal")):
+        candidate.unlink(missing_ok=True)

@@ -1,0 +1,70 @@
+"""Assemble the warehouse tables (the published contract) from the stages'
+outputs, and the run summary that goes into meta.runs."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from customer_master.ingest.inbox import IngestResult
+from customer_master.match.engine import MatchResult
+from customer_master.survive import GoldenResult, XREF_COLUMNS
+from customer_master.validate import ValidationResult
+from customer_master.warehouse.publish import WarehouseTables
+
+LINEAGE = ["source", "file", "sheet", "row_number"]
+
+
+def warehouse_tables(ingest: IngestResult, validation: ValidationResult, golden: GoldenResult,
+                     match: MatchResult, run_id: str) -> WarehouseTables:
+    lineage = ingest.rows.set_index("row_key")[LINEAGE]
+    pairs = match.pairs
+    match_pairs = pd.concat([
+        pairs[["customer_type"]],
+        lineage.loc[pairs.row_key_l].reset_index(drop=True).add_suffix("_l").set_index(pairs.index),
+        lineage.loc[pairs.row_key_r].reset_index(drop=True).add_suffix("_r").set_index(pairs.index),
+        pairs[["match_probability", "match_weight", "evidence"]],
+    ], axis=1)
+    master_of = golden.xref.set_index("row_key")["master_id"]
+    match_pairs["master_id_l"] = master_of.reindex(pairs.row_key_l).to_numpy()
+    match_pairs["master_id_r"] = master_of.reindex(pairs.row_key_r).to_numpy()
+    models = pd.DataFrame([{"run_id": run_id, "customer_type": t, "model_json": json.dumps(m, ensure_ascii=False)}
+                           for t, m in match.models.items()], columns=["run_id", "customer_type", "model_json"])
+    rejected = validation.rejected.rename(columns={"raw": "cells"}).drop(columns="row_key")
+    return WarehouseTables(tables={
+        "master.customers": golden.customers,
+        "master.xref": golden.xref[XREF_COLUMNS],
+        "master.match_pairs": match_pairs,
+        "master.models": models,
+        "quality.rejected": rejected,
+        "quality.rejected_files": ingest.rejected_files,
+        "quality.field_issues": validation.field_issues.drop(columns="row_key"),
+        "quality.sheets": ingest.sheets,
+        "meta.files": ingest.files,
+    })
+
+
+def run_summary(ingest: IngestResult, validation: ValidationResult, golden: GoldenResult) -> dict:
+    """Counts a steward wants after a run (also the meta.runs row, less times and ids)."""
+    files = ingest.files
+    read_sheets = ingest.sheets[ingest.sheets.status == "read"]
+    rejects = validation.rejected["reason"].value_counts().to_dict()
+    return {
+        "files_seen": int(len(files)),
+        "files_read": int((files.status == "read").sum()),
+        "files_rejected": int((files.status == "rejected").sum()),
+        "sheets_rejected": int((ingest.sheets.status == "rejected").sum()),
+        "rows_ingested": int(len(ingest.rows)),
+        "rows_accepted": int(len(validation.accepted)),
+        "rows_rejected": int(len(validation.rejected)),
+        "rejected_by_reason": rejects,
+        "blank_rows_skipped": int(read_sheets.blank_rows_skipped.sum()),
+        "header_rows_skipped": int(read_sheets.header_rows_skipped.sum()),
+        "field_issues": int(len(validation.field_issues)),
+        "master_customers": int(len(golden.customers)),
+        "company_masters": int((golden.customers.customer_type == "company").sum()),
+        "person_masters": int((golden.customers.customer_type == "person").sum()),
+        "duplicates_merged": int(len(validation.accepted) - len(golden.customers)),
+        "files": files[["file", "sha256", "size_bytes", "status"]].to_dict("records"),
+    }

@@ -1,0 +1,77 @@
+"""Dagster resources: where the inbox and the warehouse are, and an IO manager
+that hands stage results between assets as Parquet (columnar), not pickles."""
+
+
+import dataclasses
+import importlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from customer_master.config import DEFAULT_INBOX, DEFAULT_WAREHOUSE
+from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
+
+
+class PipelinePaths(dg.ConfigurableResource):
+    """Locations of the run. Defaults come from CUSTOMER_MASTER_INBOX /
+    CUSTOMER_MASTER_WAREHOUSE, else data/inbox and data/warehouse/customer_master.duckdb."""
+
+    inbox: str = str(DEFAULT_INBOX)
+    warehouse: str = str(DEFAULT_WAREHOUSE)
+    max_file_mb: float = DEFAULT_MAX_FILE_MB
+
+    @property
+    def inbox_path(self) -> Path:
+        return Path(self.inbox)
+
+    @property
+    def warehouse_path(self) -> Path:
+        return Path(self.warehouse)
+
+
+class StageResultIOManager(dg.ConfigurableIOManager):
+    """Stores a stage result (a DataFrame, or a dataclass whose fields are
+    DataFrames and JSON-able values) as a folder of Parquet files."""
+
+    base_dir: str
+
+    def _folder(self, context) -> Path:
+        return Path(self.base_dir).joinpath(*context.asset_key.path)
+
+    def handle_output(self, context: dg.OutputContext, obj) -> None:
+        folder = self._folder(context)
+        staging = folder.with_name(folder.name + ".writing")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        if isinstance(obj, pd.DataFrame):
+            manifest = {"kind": "frame"}
+            obj.to_parquet(staging / "frame.parquet", index=False)
+        elif dataclasses.is_dataclass(obj):
+            manifest = {"kind": "dataclass", "type": f"{type(obj).__module__}:{type(obj).__qualname__}",
+                        "frames": [], "values": {}}
+            for field in dataclasses.fields(obj):
+                value = getattr(obj, field.name)
+                if isinstance(value, pd.DataFrame):
+                    value.to_parquet(staging / f"{field.name}.parquet", index=False)
+                    manifest["frames"].append(field.name)
+                else:
+                    manifest["values"][field.name] = value
+        else:
+            raise TypeError(f"cannot store {type(obj).__name__}; return a DataFrame or a dataclass of them")
+        (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(staging, folder)
+
+    def load_input(self, context: dg.InputContext):
+        folder = self._folder(context.upstream_output)
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        if manifest["kind"] == "frame":
+            return pd.read_parquet(folder / "frame.parquet")
+        module, name = manifest["type"].split(":")
+        cls = getattr(importlib.import_module(module), name)
+        frames = {f: pd.read_parquet(folder / f"{f}.parquet") for f in manifest["frames"]}
+        return cls(**frames, **manifest["values"])

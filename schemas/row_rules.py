@@ -1,0 +1,83 @@
+"""The validation stage's rules as pandera schemas.
+
+`IdentifiableRow`: a row that fails one of these cannot name a customer and is
+quarantined with the check's name as its reason. `FieldFormats`: a failure is a
+field issue; the row goes on with that field treated as missing."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from customer_master.standardise.dates import parse_dates
+from customer_master.standardise.emails import standardise_emails
+from customer_master.standardise.identifiers import clean_code, id_number_issue, uscc_issue
+from customer_master.standardise.phones import parse_phone
+
+TOTALS_ROW = re.compile(r"^\s*(?:合\s*计|总\s*计|小\s*计|共\s*计|总数|total|totals|grand total|subtotal|sum)\b\s*[:：]?", re.IGNORECASE)
+HAS_LETTER = re.compile(r"[A-Za-z\u3400-\u9fff]")
+
+NO_NAME = "no customer name"
+TOTALS = "totals row (合计/Total), not a customer"
+NO_LETTERS = "name has no letters or Chinese characters"
+
+
+class IdentifiableRow(pa.DataFrameModel):
+    name: Series[str] = pa.Field(nullable=False)
+
+    class Config:
+        strict = False
+
+    @pa.check("name", name=TOTALS)
+    def not_totals(cls, name: Series[str]) -> Series[bool]:
+        return ~name.fillna("").str.contains(TOTALS_ROW)
+
+    @pa.check("name", name=NO_LETTERS)
+    def has_letters(cls, name: Series[str]) -> Series[bool]:
+        return name.isna() | name.fillna("").str.contains(HAS_LETTER)
+
+
+# Issue text per field for a column of cells (None where valid or empty); used by
+# the checks below and by the validation stage for the detailed message.
+def phone_issues(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: parse_phone(v)[3], na_action="ignore")
+
+
+def email_issues(values: pd.Series) -> pd.Series:
+    bad = ~standardise_emails(values)["valid"]
+    return pd.Series(None, index=values.index, dtype=object).mask(bad, "not a valid email address")
+
+
+def uscc_issues(values: pd.Series) -> pd.Series:
+    return clean_code(values).map(uscc_issue, na_action="ignore").astype(object)
+
+
+def id_number_issues(values: pd.Series) -> pd.Series:
+    return clean_code(values).map(id_number_issue, na_action="ignore").astype(object)
+
+
+def date_issues(values: pd.Series) -> pd.Series:
+    bad = values.notna() & parse_dates(values).isna()
+    return pd.Series(None, index=values.index, dtype=object).mask(bad, "not a date")
+
+
+FIELD_RULES = {
+    "mobile": phone_issues, "phone": phone_issues, "email": email_issues, "uscc": uscc_issues,
+    "id_number": id_number_issues, "birth_date": date_issues, "created_at": date_issues,
+    "updated_at": date_issues,
+}
+
+
+def _no_issue(rule):
+    return lambda values: rule(values).isna()
+
+
+FieldFormats = pa.DataFrameSchema(
+    {field: pa.Column(object, nullable=True, required=False, checks=pa.Check(_no_issue(rule), name=f"{field} format"))
+     for field, rule in FIELD_RULES.items()},
+    strict=False,
+    name="FieldFormats",
+)

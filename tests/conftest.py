@@ -1,0 +1,61 @@
+"""Shared fixtures: the committed sample inbox run once through the real asset
+graph (Dagster in-process, Splink, DuckDB), and helpers that write real xlsx and
+csv files into throw-away inboxes."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from customer_master.match.engine import DEFAULT_MATCH_THRESHOLD
+from customer_master.run_inprocess import RunOutcome, run_consolidation
+
+PROJECT = Path(__file__).resolve().parents[1]
+SAMPLE_INBOX = PROJECT / "data" / "inbox"
+SAMPLE_TRUTH = PROJECT / "data" / "sample_truth.csv"
+
+
+def run_pipeline(inbox: Path, warehouse: Path, threshold: float = DEFAULT_MATCH_THRESHOLD,
+                 max_file_mb: float = 100.0) -> RunOutcome:
+    staging = warehouse.parent / f"staging-{warehouse.stem}"
+    return run_consolidation(inbox, warehouse, staging, threshold, max_file_mb)
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[list]], merge: dict[str, list[str]] | None = None) -> Path:
+    """A real workbook: one sheet per key, rows as given (None = empty cell)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+        for cell_range in (merge or {}).get(name, []):
+            sheet.merge_cells(cell_range)
+    workbook.save(path)
+    return path
+
+
+def write_csv(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes("\n".join(lines).encode(encoding) + b"\n")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory) -> RunOutcome:
+    """The sample inbox consolidated once for the whole session."""
+    warehouse = tmp_path_factory.mktemp("sample") / "customer_master.duckdb"
+    outcome = run_pipeline(SAMPLE_INBOX, warehouse)
+    assert outcome.success, f"sample run failed in {outcome.failed_step}: {outcome.error}"
+    return outcome
+
+
+@pytest.fixture
+def sample_inbox_copy(tmp_path) -> Path:
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE_INBOX, inbox)
+    return inbox

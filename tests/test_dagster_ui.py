@@ -1,0 +1,451 @@
+"""End-to-end check of the Dagster UI, the way a steward uses it from the README:
+start a real `dagster dev`, look at what it serves over GraphQL, launch a
+consolidation through the UI's API and read the warehouse it published.
+
+Everything lands in tmp: a copy of the sample inbox, the warehouse, and a
+DAGSTER_HOME holding a copy of the project's dagster.yaml (its relative storage
+paths resolve against the server's cwd, which is that DAGSTER_HOME).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+SAMPLE_INBOX = PROJECT / "data" / "inbox"
+DAGSTER_YAML = PROJECT / "dagster.yaml"
+MODULE = "customer_master.pipelines.definitions"
+
+JOB = "consolidate"
+ASSET_GROUPS = {
+    "ingested_rows": "ingest",
+    "validated_rows": "validate",
+    "standardised_rows": "validate",
+    "matched_clusters": "match",
+    "golden_records": "master",
+    "customer_warehouse": "master",
+}
+# Upstream assets of each asset, as the asset functions declare them.
+ASSET_DEPS = {
+    "ingested_rows": set(),
+    "validated_rows": {"ingested_rows"},
+    "standardised_rows": {"validated_rows"},
+    "matched_clusters": {"standardised_rows"},
+    "golden_records": {"standardised_rows", "matched_clusters"},
+    "customer_warehouse": {"ingested_rows", "validated_rows", "matched_clusters", "golden_records"},
+}
+WAREHOUSE_CHECKS = {"row_accounting", "unique_master_id", "xref_points_at_a_master"}
+LAUNCH_THRESHOLD = 0.9
+
+READY_TIMEOUT_S = 120
+RUN_TIMEOUT_S = 240
+STOP_TIMEOUT_S = 20
+TERMINAL = {"SUCCESS", "FAILURE", "CANCELED"}
+
+# Background processes here may inherit ignored SIGINT/SIGTERM: restore the
+# defaults before exec'ing dagster so the finaliser can stop it.
+_EXEC_WITH_DEFAULT_SIGNALS = (
+    "import os, signal, sys; "
+    "signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "signal.signal(signal.SIGTERM, signal.SIG_DFL); "
+    "os.execvp(sys.argv[1], sys.argv[1:])"
+)
+
+
+class GraphQLError(RuntimeError):
+    pass
+
+
+@dataclass
+class DagsterServer:
+    process: subprocess.Popen
+    url: str
+    log_path: Path
+    inbox: Path
+    warehouse: Path
+    home: Path
+    started_at: float
+    location: str = ""
+    repository: str = ""
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            return f"(no server log: {exc})"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def explain(self, message: str) -> str:
+        """An assertion message with the end of the server's log."""
+        return f"{message}\n--- tail of {self.log_path} ---\n{self.log_tail()}"
+
+    def graphql(self, query: str, variables: dict | None = None, timeout: float = 30) -> dict:
+        body = json.dumps({"query": query, "variables": variables or {}}).encode()
+        request = urllib.request.Request(f"{self.url}/graphql", data=body,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                payload = json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            raise GraphQLError(f"HTTP {exc.code} from /graphql: {exc.read()[:2000]!r}") from exc
+        if payload.get("errors"):
+            raise GraphQLError(f"GraphQL errors: {json.dumps(payload['errors'])[:2000]}")
+        return payload["data"]
+
+    def repository_selector(self) -> dict:
+        return {"repositoryLocationName": self.location, "repositoryName": self.repository}
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _dagster_executable() -> str:
+    executable = Path(sys.executable).with_name("dagster")
+    if not executable.exists():
+        pytest.fail(f"no dagster executable next to {sys.executable}")
+    return str(executable)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop dagster dev and everything it started (its own process group)."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            process.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            pass
+    # Children (webserver, daemon, code server, run workers) share the group;
+    # make sure none outlives the test even when dagster dev itself exited.
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+LOCATION_QUERY = """
+{
+  workspaceOrError {
+    __typename
+    ... on Workspace {
+      locationEntries {
+        name
+        loadStatus
+        locationOrLoadError {
+          __typename
+          ... on RepositoryLocation { name repositories { name } }
+          ... on PythonError { message stack }
+        }
+      }
+    }
+    ... on PythonError { message }
+  }
+}
+"""
+
+
+def _wait_until_ready(server: DagsterServer) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    last = "no answer yet"
+    # 1. The webserver answers.
+    while True:
+        if server.process.poll() is not None:
+            pytest.fail(server.explain(f"dagster dev exited with {server.process.returncode} before serving"))
+        try:
+            with urllib.request.urlopen(f"{server.url}/server_info", timeout=5) as response:
+                if response.status == 200:
+                    break
+        except (urllib.error.URLError, OSError) as exc:
+            last = repr(exc)
+        if time.monotonic() > deadline:
+            pytest.fail(server.explain(f"/server_info not answering after {READY_TIMEOUT_S} s ({last})"))
+        time.sleep(0.5)
+    # 2. The code location is loaded.
+    while True:
+        if server.process.poll() is not None:
+            pytest.fail(server.explain(f"dagster dev exited with {server.process.returncode} while loading"))
+        try:
+            data = server.graphql(LOCATION_QUERY, timeout=10)
+            workspace = data["workspaceOrError"]
+            entries = workspace.get("locationEntries") or []
+            last = json.dumps(workspace)[:2000]
+            loaded = [e for e in entries if e["loadStatus"] == "LOADED"]
+            for entry in loaded:
+                location = entry["locationOrLoadError"] or {}
+                if location.get("__typename") == "PythonError":
+                    pytest.fail(server.explain(f"code location {entry['name']} failed to load:\n"
+                                               f"{location['message']}\n{location.get('stack')}"))
+                if location.get("__typename") == "RepositoryLocation":
+                    repositories = location["repositories"]
+                    assert len(repositories) == 1, server.explain(f"expected one repository, got {repositories}")
+                    server.location = location["name"]
+                    server.repository = repositories[0]["name"]
+                    return
+        except (GraphQLError, urllib.error.URLError, OSError) as exc:
+            last = repr(exc)
+        if time.monotonic() > deadline:
+            pytest.fail(server.explain(f"code location not loaded after {READY_TIMEOUT_S} s; last answer: {last}"))
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> DagsterServer:
+    root = tmp_path_factory.mktemp("dagster_ui")
+    inbox = root / "inbox"
+    shutil.copytree(SAMPLE_INBOX, inbox)  # copy2 keeps mtimes: the sensor need not wait for files to settle
+    warehouse = root / "warehouse" / "customer_master.duckdb"
+    home = root / "dagster_home"
+    home.mkdir()
+    shutil.copy(DAGSTER_YAML, home / "dagster.yaml")
+    log_path = root / "dagster_dev.log"
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "CUSTOMER_MASTER_INBOX": str(inbox),
+        "CUSTOMER_MASTER_WAREHOUSE": str(warehouse),
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [sys.executable, "-c", _EXEC_WITH_DEFAULT_SIGNALS, _dagster_executable(), "dev",
+               "-m", MODULE, "-h", "127.0.0.1", "-p", str(port)]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=home, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    server = DagsterServer(process=process, url=f"http://127.0.0.1:{port}", log_path=log_path, inbox=inbox,
+                           warehouse=warehouse, home=home, started_at=time.monotonic())
+    try:
+        _wait_until_ready(server)
+        yield server
+    finally:
+        _stop(process)
+
+
+REPOSITORY_QUERY = """
+query Repository($selector: RepositorySelector!) {
+  repositoryOrError(repositorySelector: $selector) {
+    __typename
+    ... on Repository {
+      jobs { name }
+      schedules {
+        name
+        cronSchedule
+        executionTimezone
+        pipelineName
+        scheduleState { status }
+      }
+      sensors {
+        name
+        targets { pipelineName }
+        sensorState { status }
+      }
+      assetNodes {
+        assetKey { path }
+        groupName
+        dependencyKeys { path }
+        jobNames
+        assetChecksOrError {
+          __typename
+          ... on AssetChecks { checks { name assetKey { path } jobNames blocking } }
+          ... on Error { message }
+        }
+      }
+    }
+    ... on Error { message }
+  }
+}
+"""
+
+
+def _repository(server: DagsterServer) -> dict:
+    data = server.graphql(REPOSITORY_QUERY, {"selector": server.repository_selector()})
+    repository = data["repositoryOrError"]
+    assert repository["__typename"] == "Repository", server.explain(f"repository not served: {repository}")
+    return repository
+
+
+def test_asset_graph_is_served(server: DagsterServer):
+    repository = _repository(server)
+    nodes = {"/".join(node["assetKey"]["path"]): node for node in repository["assetNodes"]}
+
+    assert set(nodes) == set(ASSET_GROUPS), f"assets served: {sorted(nodes)}"
+    groups = {name: node["groupName"] for name, node in nodes.items()}
+    assert groups == ASSET_GROUPS
+    deps = {name: {"/".join(key["path"]) for key in node["dependencyKeys"]} for name, node in nodes.items()}
+    assert deps == ASSET_DEPS
+    assert {name for name, node in nodes.items() if JOB in node["jobNames"]} == set(ASSET_GROUPS), \
+        "every asset belongs to the consolidate job"
+
+    checks_by_asset = {}
+    for name, node in nodes.items():
+        result = node["assetChecksOrError"]
+        assert result["__typename"] == "AssetChecks", f"asset checks of {name} not served: {result}"
+        checks_by_asset[name] = result["checks"]
+    assert {name: {c["name"] for c in checks} for name, checks in checks_by_asset.items() if checks} == {
+        "customer_warehouse": WAREHOUSE_CHECKS}
+    for check in checks_by_asset["customer_warehouse"]:
+        assert check["assetKey"]["path"] == ["customer_warehouse"]
+        assert check["blocking"] is False, check
+        assert JOB in check["jobNames"], f"check {check['name']} does not run in the {JOB} job: {check}"
+
+
+def test_schedule_and_sensor_are_served(server: DagsterServer):
+    repository = _repository(server)
+    assert [job["name"] for job in repository["jobs"]] == [JOB] or {j["name"] for j in repository["jobs"]} - {
+        "__ASSET_JOB"} == {JOB}, repository["jobs"]
+
+    schedules = {s["name"]: s for s in repository["schedules"]}
+    assert set(schedules) == {"nightly_consolidation"}, schedules
+    nightly = schedules["nightly_consolidation"]
+    assert nightly["cronSchedule"] == "0 2 * * *"
+    assert nightly["executionTimezone"] == "Asia/Shanghai"
+    assert nightly["pipelineName"] == JOB
+    assert nightly["scheduleState"]["status"] == "RUNNING", nightly
+
+    sensors = {s["name"]: s for s in repository["sensors"]}
+    assert set(sensors) == {"inbox_changed"}, sensors
+    inbox_changed = sensors["inbox_changed"]
+    assert [t["pipelineName"] for t in inbox_changed["targets"]] == [JOB]
+    assert inbox_changed["sensorState"]["status"] == "RUNNING", inbox_changed
+
+
+LAUNCH_MUTATION = """
+mutation Launch($executionParams: ExecutionParams!) {
+  launchRun(executionParams: $executionParams) {
+    __typename
+    ... on LaunchRunSuccess { run { runId status } }
+    ... on RunConfigValidationInvalid { errors { message } }
+    ... on PythonError { message stack }
+    ... on Error { message }
+  }
+}
+"""
+
+RUN_QUERY = """
+query Run($runId: ID!) {
+  runOrError(runId: $runId) {
+    __typename
+    ... on Run { runId status jobName runConfigYaml }
+    ... on Error { message }
+  }
+}
+"""
+
+RUNS_QUERY = """
+{
+  runsOrError {
+    __typename
+    ... on Runs { results { runId status jobName tags { key value } } }
+    ... on Error { message }
+  }
+}
+"""
+
+RUN_ERRORS_QUERY = """
+query RunLogs($runId: ID!) {
+  logsForRun(runId: $runId) {
+    __typename
+    ... on EventConnection {
+      events {
+        __typename
+        ... on MessageEvent { message level stepKey }
+        ... on ErrorEvent { error { message stack } }
+      }
+    }
+  }
+}
+"""
+
+
+def _runs(server: DagsterServer) -> list[dict]:
+    runs = server.graphql(RUNS_QUERY)["runsOrError"]
+    assert runs["__typename"] == "Runs", runs
+    return runs["results"]
+
+
+def _run_failure_details(server: DagsterServer, run_id: str) -> str:
+    try:
+        logs = server.graphql(RUN_ERRORS_QUERY, {"runId": run_id})["logsForRun"]
+    except Exception as exc:  # the details are best effort; the assertion itself already failed
+        return f"(could not read the run's events: {exc})"
+    lines = []
+    for event in logs.get("events", []):
+        if event.get("level") in ("ERROR", "CRITICAL") or event.get("error"):
+            lines.append(f"{event.get('stepKey')}: {event.get('message')}")
+            if event.get("error"):
+                lines.append(f"{event['error']['message']}\n{event['error']['stack']}")
+    return "\n".join(lines[-20:]) or "(no error events)"
+
+
+def _wait_for_run(server: DagsterServer, run_id: str) -> dict:
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while True:
+        run = server.graphql(RUN_QUERY, {"runId": run_id})["runOrError"]
+        assert run["__typename"] == "Run", server.explain(f"run {run_id} not found: {run}")
+        if run["status"] in TERMINAL:
+            return run
+        if server.process.poll() is not None:
+            pytest.fail(server.explain(f"dagster dev exited with {server.process.returncode} "
+                                       f"while run {run_id} was {run['status']}"))
+        if time.monotonic() > deadline:
+            pytest.fail(server.explain(f"run {run_id} still {run['status']} after {RUN_TIMEOUT_S} s; "
+                                       f"all runs: {_runs(server)}"))
+        time.sleep(1)
+
+
+def test_run_launched_from_the_ui_publishes_the_warehouse(server: DagsterServer):
+    from customer_master.match.engine import DEFAULT_MATCH_THRESHOLD
+
+    # Otherwise the threshold in meta.runs would not show the run config was used.
+    assert DEFAULT_MATCH_THRESHOLD != pytest.approx(LAUNCH_THRESHOLD)
+    run_config = {"ops": {"matched_clusters": {"config": {"match_threshold": LAUNCH_THRESHOLD}}}}
+    params = {"selector": {**server.repository_selector(), "jobName": JOB}, "runConfigData": run_config}
+    launched = server.graphql(LAUNCH_MUTATION, {"executionParams": params})["launchRun"]
+    assert launched["__typename"] == "LaunchRunSuccess", server.explain(f"launchRun refused: {launched}")
+    run_id = launched["run"]["runId"]
+
+    run = _wait_for_run(server, run_id)
+    assert run["status"] == "SUCCESS", server.explain(
+        f"run {run_id} ended {run['status']}:\n{_run_failure_details(server, run_id)}")
+    assert run["jobName"] == JOB
+
+    # The sensor fires on its first evaluation: its run is there too, and with one
+    # run at a time it never overlapped ours (the queue kept them apart).
+    runs = _runs(server)
+    sensor_runs = [r for r in runs if {"key": "trigger", "value": "inbox_changed"} in r["tags"]]
+    assert sensor_runs, server.explain(f"the inbox_changed sensor started no run; runs: {runs}")
+
+    assert server.warehouse.is_file(), server.explain(f"no warehouse at {server.warehouse}")
+    with duckdb.connect(str(server.warehouse), read_only=True) as con:
+        customers = con.execute("SELECT count(*) FROM master.customers").fetchone()[0]
+        rows = con.execute("SELECT match_threshold, inbox, warehouse FROM meta.runs WHERE run_id = ?",
+                           [run_id]).fetchall()
+    assert customers > 0
+    assert len(rows) == 1, f"meta.runs rows for run {run_id}: {rows}"
+    threshold, inbox, warehouse = rows[0]
+    assert threshold == pytest.approx(LAUNCH_THRESHOLD)
+    assert Path(inbox) == server.inbox
+    assert Path(warehouse) == server.warehouse

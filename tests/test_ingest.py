@@ -1,0 +1,90 @@
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+
+from conftest import SAMPLE_INBOX, SAMPLE_TRUTH, write_csv, write_xlsx
+from customer_master.ingest.inbox import ingest_inbox
+from customer_master.sources import SourcesFileError
+
+
+def test_lineage_row_numbers_are_what_a_person_sees_in_excel(tmp_path):
+    write_xlsx(tmp_path / "inbox" / "sales" / "大客户.xlsx", {
+        "名录": [["大客户名录"], ["制表人：王芳"], [], ["客户名称", "手机", "客户经理"],
+                 ["华信科技有限公司", 13800138000, "李雷"], [None, None, None], ["宏达物流有限公司", None, "韩梅梅"]],
+    }, merge={"名录": ["A1:C1"]})
+    result = ingest_inbox(tmp_path / "inbox")
+    rows = result.rows
+    assert rows[["source", "file", "sheet", "row_number", "name"]].values.tolist() == [
+        ["sales", "sales/大客户.xlsx", "名录", 5, "华信科技有限公司"],
+        ["sales", "sales/大客户.xlsx", "名录", 7, "宏达物流有限公司"],
+    ]
+    sheet = result.sheets.iloc[0]
+    assert (sheet.header_row, sheet.data_rows, sheet.blank_rows_skipped) == (4, 2, 1)
+    # the unknown column is kept as an extra attribute, and every original cell in raw
+    assert json.loads(rows.extra.iloc[0]) == {"客户经理": "李雷"}
+    assert json.loads(rows.raw.iloc[1])["客户名称"] == "宏达物流有限公司"
+
+
+def test_numbers_and_dates_stored_by_excel_read_back_as_text(tmp_path):
+    write_xlsx(tmp_path / "inbox" / "shop" / "members.xlsx", {
+        "S": [["姓名", "手机", "电话", "出生日期", "登记日期"],
+              ["张伟", 13800138000, 13900139000.0, dt.date(1990, 5, 1), 45000],
+              ["王芳", 1.3800138e10, "010-12345678", dt.datetime(1988, 1, 2, 0, 0), "2026/3/5"]],
+    })
+    rows = ingest_inbox(tmp_path / "inbox").rows
+    assert rows.mobile.tolist() == ["13800138000", "13800138000"]
+    assert rows.phone.tolist() == ["13900139000", "010-12345678"]
+    assert rows.birth_date.tolist() == ["1990-05-01", "1988-01-02"]
+    assert rows.created_at.tolist() == ["45000", "2026/3/5"]  # serials are parsed in standardise
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_csv_in_utf8_bom_and_gbk(tmp_path, encoding):
+    write_csv(tmp_path / "inbox" / "east" / "list.csv",
+              ["客户名称,手机号,地址", "华信科技有限公司,13800138000,北京市海淀区", "", "宏达物流,13900139000,上海市"],
+              encoding=encoding)
+    result = ingest_inbox(tmp_path / "inbox")
+    assert result.rows.name.tolist() == ["华信科技有限公司", "宏达物流"]
+    assert result.rows.row_number.tolist() == [2, 4]  # header is row 1; the blank line is row 3
+    assert result.rows.sheet.tolist() == ["", ""]
+    assert result.files.status.tolist() == ["read"]
+
+
+def test_repeated_header_rows_are_skipped_and_counted(tmp_path):
+    write_xlsx(tmp_path / "inbox" / "channel" / "x.xlsx", {
+        "S": [["Customer Name", "Mobile", "Email"], ["Acme Trading Ltd", "13800138000", "a@acme.com"],
+              ["Customer Name", "Mobile", "Email"], ["Beta Foods Co", "13900139000", "b@beta.com"]],
+    })
+    result = ingest_inbox(tmp_path / "inbox")
+    assert result.rows.row_number.tolist() == [2, 4]
+    assert result.sheets.header_rows_skipped.tolist() == [1]
+
+
+def test_sources_file_overrides_mapping_party_type_and_trust(tmp_path):
+    inbox = tmp_path / "inbox"
+    write_csv(inbox / "finance" / "ar.csv", ["户名,往来电话", "华信科技,13800138000"])
+    (inbox / "sources.yaml").write_text(
+        "sources:\n  finance:\n    party_type: company\n    trust_rank: 2\n"
+        "    columns: {户名: name, 往来电话: mobile}\n", encoding="utf-8")
+    row = ingest_inbox(inbox).rows.iloc[0]
+    assert (row["name"], row.mobile, row.party_type, row.trust_rank) == ("华信科技", "13800138000", "company", 2)
+
+
+def test_a_broken_sources_file_names_the_key_at_fault(tmp_path):
+    inbox = tmp_path / "inbox"
+    write_csv(inbox / "finance" / "ar.csv", ["客户名称", "华信科技"])
+    (inbox / "sources.yaml").write_text("sources:\n  finance:\n    columns: {户名: nickname}\n", encoding="utf-8")
+    with pytest.raises(SourcesFileError, match=r"sources.finance.columns\['户名'\].*nickname"):
+        ingest_inbox(inbox)
+
+
+def test_sample_inbox_rows_match_the_generators_truth():
+    truth = pd.read_csv(SAMPLE_TRUTH, dtype=str, keep_default_na=False)
+    rows = ingest_inbox(SAMPLE_INBOX).rows
+    key = ["source", "file", "sheet", "row_number"]
+    ingested = set(map(tuple, rows[key].astype(str).values.tolist()))
+    expected = set(map(tuple, truth[key].values.tolist()))
+    assert ingested == expected
+    assert len(rows) == len(truth)
