@@ -30,7 +30,7 @@ class RunOutcome:
             "",
             f"customer-master run {r['run_id'][:8]} finished in {seconds:.1f} s",
             f"  files          {r['files_read']} read, {r['files_rejected']} rejected"
-            f" ({r['sheets_rejected']} sheets without a customer header)",
+            f" ({r['sheets_rejected']} sheet{'' if r['sheets_rejected'] == 1 else 's'} without a customer header)",
             f"  rows           {r['rows_ingested']} ingested: {r['rows_accepted']} accepted, "
             f"{r['rows_rejected']} quarantined ({r['blank_rows_skipped']} blank and "
             f"{r['header_rows_skipped']} repeated header rows skipped)",

@@ -12,7 +12,8 @@ import pandera.pandas as pa
 
 from customer_master.ingest.inbox import LINEAGE_COLUMNS
 from customer_master.schemas.ingested import IngestedRows
-from customer_master.schemas.row_rules import FIELD_RULES, NO_NAME, FieldFormats, IdentifiableRow
+from customer_master.schemas.row_rules import (
+    FIELD_RULES, NO_NAME, REASON_PRIORITY, FieldFormats, IdentifiableRow)
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,10 @@ class ValidationResult:
 def validate_rows(rows: pd.DataFrame) -> ValidationResult:
     IngestedRows.validate(rows)  # the ingest contract: a failure here is a bug, not bad input
     failures = _failure_cases(IdentifiableRow.to_schema(), rows)
-    reasons = (failures.assign(reason=failures["check"].replace({"not_nullable": NO_NAME}))
-               .groupby("index")["reason"].first())  # the first broken rule is the reason
+    reason = failures["check"].replace({"not_nullable": NO_NAME})
+    reasons = (failures.assign(reason=reason, priority=reason.map(REASON_PRIORITY.index))
+               .sort_values("priority").groupby("index")["reason"].first())
+    reasons.index = reasons.index.astype(rows.index.dtype)
     rejected = rows.loc[reasons.index, ["row_key", *LINEAGE_COLUMNS, "raw"]].assign(reason=reasons)
     accepted = rows.drop(index=reasons.index)
 

@@ -16,6 +16,7 @@ class IngestedRows(pa.DataFrameModel):
     party_type: Series[str] = pa.Field(isin=["auto", "company", "person"])
     trust_rank: Series[int]
     name: Series[str] = pa.Field(nullable=True)
+    first_cell: Series[str] = pa.Field(nullable=True)
     extra: Series[str]
     raw: Series[str]
 

@@ -31,13 +31,18 @@ class IdentifiableRow(pa.DataFrameModel):
     class Config:
         strict = False
 
-    @pa.check("name", name=TOTALS)
-    def not_totals(cls, name: Series[str]) -> Series[bool]:
-        return ~name.fillna("").str.contains(TOTALS_ROW)
+    @pa.dataframe_check(name=TOTALS)
+    def not_totals(cls, df: pd.DataFrame) -> Series[bool]:
+        label = df["name"].fillna(df["first_cell"]).fillna("")
+        return ~label.str.contains(TOTALS_ROW)
 
     @pa.check("name", name=NO_LETTERS)
     def has_letters(cls, name: Series[str]) -> Series[bool]:
         return name.isna() | name.fillna("").str.contains(HAS_LETTER)
+
+
+# When a row breaks several rules, the reason given is the first of these.
+REASON_PRIORITY = (TOTALS, NO_NAME, NO_LETTERS)
 
 
 # Issue text per field for a column of cells (None where valid or empty); used by

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_FILE_MB = 100.0
 LINEAGE_COLUMNS = ["source", "file", "sheet", "row_number"]
-ROW_COLUMNS = ["row_key", *LINEAGE_COLUMNS, "party_type", "trust_rank", *CANONICAL_FIELDS, "extra", "raw"]
+ROW_COLUMNS = ["row_key", *LINEAGE_COLUMNS, "party_type", "trust_rank", *CANONICAL_FIELDS, "first_cell", "extra", "raw"]
 FILE_COLUMNS = ["source", "file", "size_bytes", "sha256", "modified_at", "encoding", "status", "reason"]
 SHEET_COLUMNS = [
     "source", "file", "sheet", "status", "reason", "header_row", "data_rows",
@@ -167,6 +167,8 @@ def _sheet_rows(grid: SheetGrid, config: SourceConfig, relative: str) -> tuple[p
     for field in CANONICAL_FIELDS:
         column = headers[fields.index(field)] if field in fields else None
         out[field] = cells[column].replace("", None).to_numpy() if column else None
+    # the row's first filled cell: a totals row often says 合计 outside the name column
+    out["first_cell"] = cells[headers].replace("", None).bfill(axis=1).iloc[:, 0].to_numpy() if len(cells) else None
     extra_columns = [h for h, f in zip(headers, fields) if f is None and cells[h].ne("").any()]
     out["extra"] = _row_json(cells[extra_columns])
     out["raw"] = _row_json(cells[headers])

@@ -24,6 +24,8 @@ DEFAULT_MATCH_THRESHOLD = 0.95
 EVIDENCE_FLOOR = 0.5
 U_SAMPLE_PAIRS = 2_000_000
 SEED = 20261122
+# Below this many rows of one customer type the model keeps its prior m and u.
+MIN_ROWS_TO_TRAIN = 100
 PAIR_COLUMNS = ["customer_type", "row_key_l", "row_key_r", "match_probability", "match_weight", "evidence"]
 
 
@@ -73,17 +75,37 @@ def _matching_frame(rows: pd.DataFrame) -> pd.DataFrame:
 def _trained_linker(frame: pd.DataFrame, recipe: dict) -> Linker:
     db_api = DuckDBAPI(duckdb.connect())
     linker = Linker(db_api.register(frame), recipe["settings"](), log_level=logging.ERROR)
+    _estimate_prior(linker, recipe["deterministic"], len(frame))
+    if len(frame) < MIN_ROWS_TO_TRAIN:
+        # u from random pairs of a handful of rows measures the duplicates, not chance
+        log.info("match: %d rows are too few to train on; using the model's prior m and u", len(frame))
+    else:
+        _train_m_and_u(linker, recipe["em_blocks"])
+    _restore_untrained_levels(linker, recipe["settings"]())
+    return linker
+
+
+def _estimate_prior(linker: Linker, deterministic_rules: list, rows: int) -> None:
+    """Probability that two random rows match, from near-certain rules; kept between
+    one match among all pairs (at most 1 in 100) and one half, since no evidence
+    outweighs a prior of 0 and a handful of rows can give 1."""
     training = linker.training
-    training.estimate_probability_two_random_records_match(recipe["deterministic"], recall=0.8)
-    # No near-certain pair at all gives a prior of 0, which no evidence can outweigh:
-    # floor it at one expected match among all pairs (at most 1 in 100).
-    floor = min(1 / (len(frame) * (len(frame) - 1) / 2), 0.01)
+    try:
+        training.estimate_probability_two_random_records_match(deterministic_rules, recall=0.8)
+    except ValueError:  # tiny inputs: more certain pairs than 80% recall allows
+        training.estimate_probability_two_random_records_match(deterministic_rules, recall=1.0)
+    floor = min(1 / (rows * (rows - 1) / 2), 0.01)
     settings = linker._settings_obj
-    if not settings._probability_two_random_records_match >= floor:  # also catches NaN
-        log.warning("match: no near-certain pairs found; prior set to %.2g", floor)
-        settings._probability_two_random_records_match = floor
+    prior = settings._probability_two_random_records_match
+    if not floor <= prior <= 0.5:  # also catches NaN
+        settings._probability_two_random_records_match = min(max(floor, prior if prior == prior else 0), 0.5)
+        log.info("match: prior %.3g out of range; using %.3g", prior, settings._probability_two_random_records_match)
+
+
+def _train_m_and_u(linker: Linker, em_blocks: list) -> None:
+    training, settings = linker.training, linker._settings_obj
     training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=SEED)
-    for block in recipe["em_blocks"]:
+    for block in em_blocks:
         # A failed EM session leaves Splink's model without the comparisons it had
         # set aside for the blocking rule: keep a copy to put back.
         before = settings.core_model_settings.copy()
@@ -93,8 +115,6 @@ def _trained_linker(frame: pd.DataFrame, recipe: dict) -> Linker:
             settings.core_model_settings = before
             rule = block.get_blocking_rule("duckdb").blocking_rule_sql
             log.warning("match: EM on %s skipped: %s", rule, str(exc).splitlines()[0])
-    _restore_untrained_levels(linker, recipe["settings"]())
-    return linker
 
 
 def _restore_untrained_levels(linker: Linker, priors) -> None:

@@ -16,7 +16,7 @@ from customer_master.standardise.emails import standardise_emails
 from customer_master.standardise.identifiers import clean_code
 from customer_master.standardise.names import split_company_names, standardise_person_names
 from customer_master.standardise.phones import parse_phones
-from customer_master.standardise.places import LEADING_PLACE, city_of, province_of
+from customer_master.standardise.places import CITIES, LEADING_PLACE, city_of, province_of
 from customer_master.standardise.text import clean_text, simplified
 
 log = logging.getLogger(__name__)
@@ -96,21 +96,28 @@ def _add_phones(out: pd.DataFrame, rows: pd.DataFrame) -> None:
 
 
 def _add_places(out: pd.DataFrame, text: dict[str, pd.Series], names: pd.DataFrame) -> None:
-    """Province and city from their own columns, else from the start of the address,
-    else (companies) from the registration place in the name."""
+    """Province and city from their own columns, else from the start of the address
+    (广东省深圳市… gives both), else (companies) from the registration place in the name."""
     address = simplified(text["address"])
     out["address"] = address
-    from_address = address.astype("string").str.extract(LEADING_PLACE)["place"]
-    place_col = lambda s: s.astype("string").str.extract(LEADING_PLACE)["place"]  # noqa: E731
-    province_key = place_col(text["province"]).fillna(place_col(text["city"])).fillna(from_address)
-    city_key = place_col(text["city"]).fillna(from_address)
+    first, second = _leading_places(address)
+    from_address_city = first.where(first.isin(CITIES)).fillna(second.where(second.isin(CITIES)))
+    province_key = _leading_places(text["province"])[0].fillna(_leading_places(text["city"])[0]).fillna(first)
+    city_key = _leading_places(text["city"])[0].fillna(from_address_city)
     if "reg_place" in names:
         province_key = province_key.fillna(names["reg_place"])
         city_key = city_key.fillna(names["reg_place"])
-    out["province"] = province_key.map(province_of, na_action="ignore").astype(object)
-    out["city"] = city_key.map(city_of, na_action="ignore").astype(object)
-    for column in ("province", "city"):
-        out[column] = out[column].where(out[column].notna(), None)
+    for column, key, lookup in (("province", province_key, province_of), ("city", city_key, city_of)):
+        value = key.map(lookup, na_action="ignore")
+        out[column] = value.astype(object).where(value.notna(), None)
+
+
+def _leading_places(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The place a text starts with, and the place right after it."""
+    text = values.astype("string")
+    first = text.str.extract(LEADING_PLACE)["place"]
+    rest = text.str.replace(LEADING_PLACE, "", n=1, regex=True).where(first.notna())
+    return first, rest.str.extract(LEADING_PLACE)["place"]
 
 
 def _gender(values: pd.Series) -> pd.Series:

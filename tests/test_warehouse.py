@@ -1,0 +1,109 @@
+"""The published warehouse: its contract, its invariants, and publishing while
+other processes read it."""
+
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import pytest
+
+from conftest import SAMPLE_INBOX, run_pipeline
+from customer_master.warehouse.checks import ALL_CHECKS
+
+CONTRACT = {
+    "master.customers": {"master_id", "customer_type", "name", "mobile", "phone", "email", "uscc", "id_number",
+                         "address", "province", "city", "record_count", "source_count"},
+    "master.xref": {"master_id", "source", "file", "sheet", "row_number", "match_probability"},
+    "quality.rejected": {"source", "file", "sheet", "row_number", "reason", "cells"},
+    "quality.rejected_files": {"source", "file", "sheet", "reason"},
+    "quality.field_issues": {"source", "file", "sheet", "row_number", "field", "value", "issue"},
+    "meta.runs": {"run_id", "started_at", "finished_at", "files", "rows_ingested", "rows_accepted",
+                  "rows_rejected", "master_customers"},
+}
+
+
+def _columns(con, table):
+    schema, name = table.split(".")
+    return {c for (c,) in con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_schema = ? AND table_name = ?", [schema, name]).fetchall()}
+
+
+def test_the_warehouse_has_the_contract_tables(sample_run):
+    with duckdb.connect(str(sample_run.warehouse), read_only=True) as con:
+        for table, columns in CONTRACT.items():
+            assert columns <= _columns(con, table), f"{table} lacks {columns - _columns(con, table)}"
+        types = dict(con.execute("SELECT customer_type, count(*) FROM master.customers GROUP BY 1").fetchall())
+        files = con.execute("SELECT files FROM meta.runs").fetchone()[0]
+    assert set(types) == {"company", "person"} and min(types.values()) > 100
+    assert '"sha256"' in files and "key_accounts/" in files
+
+
+def test_every_sample_row_is_in_exactly_one_of_xref_and_rejected(sample_run):
+    with duckdb.connect(str(sample_run.warehouse), read_only=True) as con:
+        for name, check in ALL_CHECKS.items():
+            assert check(con) == [], name
+        placed, rows = con.execute("""SELECT (SELECT count(*) FROM master.xref) + (SELECT count(*) FROM quality.rejected),
+                                             (SELECT rows_ingested FROM meta.runs)""").fetchone()
+    assert placed == rows > 3000
+
+
+@pytest.mark.parametrize("damage, check", [
+    ("INSERT INTO master.xref SELECT * FROM master.xref LIMIT 1", "row accounting"),
+    ("DELETE FROM quality.rejected WHERE rowid IN (SELECT min(rowid) FROM quality.rejected)", "row accounting"),
+    ("INSERT INTO master.customers SELECT * FROM master.customers LIMIT 1", "unique master_id"),
+    ("DELETE FROM master.customers WHERE master_id = (SELECT min(master_id) FROM master.customers)",
+     "xref points at a master"),
+])
+def test_the_checks_catch_a_damaged_warehouse(sample_run, tmp_path, damage, check):
+    copy = tmp_path / "damaged.duckdb"
+    copy.write_bytes(sample_run.warehouse.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        con.execute(damage)
+        assert ALL_CHECKS[check](con) != []
+
+
+READER = textwrap.dedent("""
+    import sys, duckdb
+    con = duckdb.connect(sys.argv[1], read_only=True)
+    before = con.execute("SELECT count(*) FROM master.customers").fetchone()[0]
+    print("ready", flush=True)
+    sys.stdin.readline()  # hold the file open until the test says so
+    after = con.execute("SELECT count(*) FROM master.customers").fetchone()[0]
+    print(before, after, flush=True)
+""")
+
+
+def test_a_reader_holding_the_warehouse_open_does_not_block_a_run(tmp_path):
+    warehouse = tmp_path / "wh" / "customer_master.duckdb"
+    first = run_pipeline(SAMPLE_INBOX, warehouse)
+    assert first.success
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(warehouse)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "ready"
+        second = run_pipeline(SAMPLE_INBOX, warehouse, threshold=0.99)
+        assert second.success, second.error
+        out, _ = reader.communicate("go\n", timeout=30)
+    finally:
+        reader.kill()
+    before, after = map(int, out.split())
+    assert before == after == first.run["master_customers"]  # the old reader keeps its consistent view
+    with duckdb.connect(str(warehouse), read_only=True) as con:  # a new reader sees the new run
+        runs = con.execute("SELECT run_id, match_threshold FROM meta.runs ORDER BY started_at").fetchall()
+    assert [r[0] for r in runs] == [first.run["run_id"], second.run["run_id"]]
+    assert runs[-1][1] == 0.99
+    assert not list(warehouse.parent.glob(".*building*")), "the build file was not cleaned up"
+
+
+def test_a_failed_run_leaves_the_published_warehouse_alone(tmp_path):
+    warehouse = tmp_path / "wh" / "customer_master.duckdb"
+    assert run_pipeline(SAMPLE_INBOX, warehouse).success
+    published = warehouse.read_bytes()
+    bad_inbox = tmp_path / "inbox"
+    (bad_inbox / "sales").mkdir(parents=True)
+    (bad_inbox / "sources.yaml").write_text("sources:\n  sales:\n    party_type: alien\n", encoding="utf-8")
+    failed = run_pipeline(bad_inbox, warehouse)
+    assert not failed.success
+    assert failed.failed_step == "ingested_rows" and "party_type" in failed.error
+    assert warehouse.read_bytes() == published
