@@ -34,18 +34,18 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
     evaluate.add_argument("--truth", type=Path, default=Path("data/sample_truth.csv"))
 
-    sample = commands.add_parser("sample", help="write the synthetic sample inbox and its truth file")
-    sample.add_argument("--out", type=Path, default=DEFAULT_INBOX)
-    sample.add_argument("--truth", type=Path, default=Path("data/sample_truth.csv"))
-    sample.add_argument("--seed", type=int, default=None)
-    sample.add_argument("--scale", type=float, default=1.0)
+    commands.add_parser("sample", add_help=False,
+                        help="write the synthetic sample inbox and its truth file (see `sample --help`)")
 
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["sample"]:
+        from customer_master.sample.generate import main as generate_main
+
+        return generate_main(argv[1:])
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run(args)
-    if args.command == "evaluate":
-        return _evaluate(args)
-    return _sample(args)
+    return _evaluate(args)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -74,14 +74,6 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     metrics = evaluate_warehouse(args.warehouse, args.truth)
     print(json.dumps(metrics, indent=2, ensure_ascii=False))
-    return 0
-
-
-def _sample(args: argparse.Namespace) -> int:
-    from customer_master.sample.generate import generate
-
-    options = {"scale": args.scale} | ({"seed": args.seed} if args.seed is not None else {})
-    print(json.dumps(generate(args.out, args.truth, **options), indent=2, ensure_ascii=False, default=str))
     return 0
 
 

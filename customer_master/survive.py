@@ -28,7 +28,8 @@ CUSTOMER_COLUMNS = [
     "master_id", "customer_type", *GOLDEN_FIELDS, "record_count", "source_count", "sources",
     "first_created_at", "last_updated_at",
 ]
-XREF_COLUMNS = ["master_id", "source", "file", "sheet", "row_number", "source_record_id", "match_probability"]
+XREF_COLUMNS = ["master_id", "source", "file", "sheet", "row_number", "source_record_id", "match_probability",
+                "attributes"]
 
 
 @dataclass
@@ -84,7 +85,7 @@ def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.D
             WHERE a.cluster = b.cluster GROUP BY e.row_key
         )
         SELECT m.master_id, r.source, r.file, r.sheet, r.row_number, r.source_record_id,
-               b.match_probability, r.row_key
+               b.match_probability, r.extra AS attributes, r.row_key
         FROM members r JOIN masters m USING (cluster) LEFT JOIN best b USING (row_key)
         ORDER BY m.master_id, r.lineage_key""").df()
     customers["birth_date"] = pd.to_datetime(customers["birth_date"]).dt.date

@@ -1,5 +1,7 @@
 """Matching on the sample inbox, against the generator's truth."""
 
+import json
+
 import duckdb
 
 from conftest import SAMPLE_TRUTH, run_pipeline, write_csv, write_xlsx
@@ -56,12 +58,12 @@ def test_an_unfamiliar_department_works_without_configuration(sample_inbox_copy,
             SELECT x.row_number, c.name, c.mobile, c.customer_type FROM master.xref x JOIN master.customers c
             USING (master_id) WHERE x.source = '华南办事处' ORDER BY x.file, x.row_number""").fetchall()
         rejected = con.execute("SELECT row_number, reason FROM quality.rejected WHERE source = '华南办事处'").fetchall()
-        extra_kept = con.execute("SELECT count(*) FROM quality.sheets WHERE source = '华南办事处' "
-                                 "AND column_map LIKE '%拜访次数%'").fetchone()[0]
+        extra_kept = con.execute("SELECT attributes FROM master.xref WHERE source = '华南办事处' "
+                                 "AND row_number = 4").fetchone()[0]
     assert [(r, n, m, t) for r, n, m, t in placed] == [
         (2, "陈静", "+8613612345678", "person"),
         (4, "深圳市华信电子有限公司", "+8613812345678", "company"),
         (5, "广州宏达贸易有限公司", "+8613912345678", "company"),
     ]
     assert rejected == [(7, "totals row (合计/Total), not a customer")]
-    assert extra_kept == 1
+    assert json.loads(extra_kept) == {"序号": "1", "拜访次数": "3"}  # 对接人 is the contact
