@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 from splink import DuckDBAPI, Linker
+from splink.clustering import cluster_pairwise_predictions_at_threshold
 
+from customer_master.match.constraints import pair_conflicts, split_conflicting_clusters
 from customer_master.match.models import TRAINING, UNIQUE_ID
 
 log = logging.getLogger(__name__)
@@ -26,7 +28,8 @@ U_SAMPLE_PAIRS = 2_000_000
 SEED = 20261122
 # Below this many rows of one customer type the model keeps its prior m and u.
 MIN_ROWS_TO_TRAIN = 100
-PAIR_COLUMNS = ["customer_type", "row_key_l", "row_key_r", "match_probability", "match_weight", "evidence"]
+PAIR_COLUMNS = ["customer_type", "row_key_l", "row_key_r", "match_probability", "match_weight", "evidence",
+                "cannot_link"]
 
 
 @dataclass
@@ -50,20 +53,33 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
         linker = _trained_linker(subset, recipe)
         log.info("match %s: scoring candidate pairs", customer_type)
         predictions = linker.inference.predict(threshold_match_probability=EVIDENCE_FLOOR)
-        clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, threshold)
-        found = clustered.as_pandas_dataframe()[["cluster_id", UNIQUE_ID]]
-        clusters.append(pd.DataFrame({UNIQUE_ID: found[UNIQUE_ID].astype("int64"),
-                                      "cluster": customer_type[0] + found["cluster_id"].astype(str)}))
-        pairs.append(_evidence(predictions.as_pandas_dataframe(), customer_type))
+        scored = _evidence(predictions.as_pandas_dataframe(), customer_type)
+        scored["cannot_link"] = pair_conflicts(scored, subset, customer_type)
+        found = _clusters(subset, scored, threshold, customer_type)
+        clusters.append(found)
+        pairs.append(scored)
         models[customer_type] = linker.misc.save_model_to_json()
-        log.info("match %s: %d rows -> %d clusters", customer_type, len(subset), found["cluster_id"].nunique())
+        log.info("match %s: %d rows -> %d clusters", customer_type, len(subset), found["cluster"].nunique())
     all_pairs = pd.concat([p for p in pairs if len(p)], ignore_index=True) if any(len(p) for p in pairs) else \
         pd.DataFrame(columns=PAIR_COLUMNS)
     return MatchResult(clusters=pd.concat(clusters, ignore_index=True), pairs=all_pairs, models=models)
 
 
+def _clusters(rows: pd.DataFrame, scored: pd.DataFrame, threshold: float, customer_type: str) -> pd.DataFrame:
+    """Connected components over the pairs at or above the threshold that break no
+    cannot-link rule, then conflicted clusters rebuilt without the conflict."""
+    edges = scored[(scored.match_probability >= threshold) & scored.cannot_link.isna()]
+    db_api = DuckDBAPI(duckdb.connect())
+    components = cluster_pairwise_predictions_at_threshold(
+        rows[[UNIQUE_ID]], edges[["row_key_l", "row_key_r", "match_probability"]], db_api,
+        node_id_column_name=UNIQUE_ID).as_pandas_dataframe()
+    clusters = pd.DataFrame({UNIQUE_ID: components[UNIQUE_ID].astype("int64"),
+                             "cluster": customer_type[0] + components["cluster_id"].astype(str)})
+    return split_conflicting_clusters(clusters, edges, rows, customer_type)
+
+
 def _matching_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    frame = rows[[UNIQUE_ID, "name", "name_core", "name_romanised", "branch", "uscc", "id_number", "phone",
+    frame = rows[[UNIQUE_ID, "name", "name_core", "name_romanised", "branch", "reg_place", "uscc", "id_number", "phone",
                   "mobile", "email", "email_domain", "free_mail", "contact_name", "city", "gender",
                   "birth_date"]].copy()
     # where the company is registered: the place in its name, else its address's city

@@ -1,0 +1,92 @@
+"""Cannot-link rules: facts that make two rows different customers whatever the
+model scores, and the clustering step that honours them.
+
+A branch (上海分公司) is not its head office nor another branch; two valid credit
+codes that differ are two legal entities; the same brand registered in another
+city (北京华信科技 / 上海华信科技) is another company; two resident ID numbers that
+differ are two people. Connected components can still chain such rows through a
+third one, so clusters holding a conflict are rebuilt edge by edge, strongest
+first, refusing any union that would put conflicting rows together."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+# per customer type: column -> whether a missing value is a value of its own
+# (a row without a branch is a head office; a row without a credit code says nothing)
+CANNOT_LINK: dict[str, dict[str, bool]] = {
+    "company": {"branch": True, "uscc": False, "reg_place": False},
+    "person": {"id_number": False},
+}
+HEAD_OFFICE = "<head office>"
+
+
+def pair_conflicts(pairs: pd.DataFrame, rows: pd.DataFrame, customer_type: str) -> pd.Series:
+    """For each scored pair, the first cannot-link column on which its rows differ
+    (None when none)."""
+    columns = CANNOT_LINK[customer_type]
+    values = _keyed_values(rows, columns)
+    left = values.reindex(pairs["row_key_l"]).reset_index(drop=True)
+    right = values.reindex(pairs["row_key_r"]).reset_index(drop=True)
+    conflict = pd.Series(None, index=range(len(pairs)), dtype=object)
+    for column in reversed(list(columns)):
+        differs = left[column].notna() & right[column].notna() & left[column].ne(right[column])
+        conflict = conflict.mask(differs, column)
+    conflict.index = pairs.index
+    return conflict.astype(object).where(conflict.notna(), None)
+
+
+def split_conflicting_clusters(clusters: pd.DataFrame, edges: pd.DataFrame, rows: pd.DataFrame,
+                               customer_type: str) -> pd.DataFrame:
+    """clusters (row_key, cluster) with no cannot-link conflict inside a cluster.
+    edges: the pairs at or above the threshold (row_key_l, row_key_r, match_probability)."""
+    columns = CANNOT_LINK[customer_type]
+    values = _keyed_values(rows, columns)
+    members = clusters.join(values, on="row_key")
+    conflicted = [c for c in columns if members.groupby("cluster")[c].nunique().gt(1).any()]
+    if not conflicted:
+        return clusters
+    bad = members.groupby("cluster")[conflicted].nunique().gt(1).any(axis=1)
+    bad_clusters = set(bad[bad].index)
+    rebuilt = _constrained_union(members[members.cluster.isin(bad_clusters)], edges, conflicted)
+    keep = clusters[~clusters.cluster.isin(bad_clusters)]
+    return pd.concat([keep, rebuilt], ignore_index=True)
+
+
+def _keyed_values(rows: pd.DataFrame, columns: dict[str, bool]) -> pd.DataFrame:
+    values = rows.set_index("row_key")[list(columns)].astype(object)
+    for column, missing_is_value in columns.items():
+        if missing_is_value:
+            values[column] = values[column].where(values[column].notna(), HEAD_OFFICE)
+    return values
+
+
+def _constrained_union(members: pd.DataFrame, edges: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Union-find over the conflicted clusters' edges, strongest first; a union is
+    refused when the two sides hold different values of a cannot-link column.
+    Only the few conflicted clusters come here, so a Python loop is cheap."""
+    keys = members["row_key"].tolist()
+    parent = {k: k for k in keys}
+    facts = {k: {c: ({v} if pd.notna(v) else set()) for c, v in zip(columns, vals)}
+             for k, *vals in members[["row_key", *columns]].itertuples(index=False)}
+
+    def root(k):
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    inside = edges[edges.row_key_l.isin(parent) & edges.row_key_r.isin(parent)]
+    ordered = duckdb.sql("SELECT row_key_l, row_key_r FROM inside "
+                         "ORDER BY match_probability DESC, row_key_l, row_key_r").fetchall()
+    for left, right in ordered:
+        a, b = root(left), root(right)
+        if a == b or any(facts[a][c] and facts[b][c] and facts[a][c] != facts[b][c] for c in columns):
+            continue
+        a, b = min(a, b), max(a, b)
+        parent[b] = a
+        for c in columns:
+            facts[a][c] |= facts[b][c]
+    prefix = members["cluster"].iloc[0][0] if len(members) else "x"
+    return pd.DataFrame({"row_key": keys, "cluster": [f"{prefix}{root(k)}" for k in keys]})
