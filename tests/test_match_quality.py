@@ -7,8 +7,8 @@ import duckdb
 from conftest import SAMPLE_TRUTH, run_pipeline, write_csv, write_xlsx
 from customer_master.evaluate import evaluate_warehouse
 
-# Measured 0.986 when this test was written; issue 3 raises the bar.
-F1_FLOOR = 0.97
+# Issue 3's target on the sample inbox (measured 0.990 when this was written).
+F1_FLOOR = 0.98
 
 
 def test_sample_inbox_pairwise_quality(sample_run):
@@ -16,7 +16,7 @@ def test_sample_inbox_pairwise_quality(sample_run):
     assert metrics["records_missing"] == 0 and metrics["non_records_in_master"] == 0
     assert metrics["records_quarantined"] == 0 and metrics["non_records_quarantined"] > 0
     assert metrics["f1"] >= F1_FLOOR, metrics
-    assert metrics["precision"] >= 0.97 and metrics["recall"] >= 0.97, metrics
+    assert metrics["lookalike_entity_pairs_merged"] == 0, metrics
 
 
 def test_survivorship_prefers_the_most_trusted_source(tmp_path):
