@@ -37,7 +37,15 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("sample", add_help=False,
                         help="write the synthetic sample inbox and its truth file (see `sample --help`)")
 
+    commands.add_parser("benchmark-quality", add_help=False,
+                        help="match quality on every benchmark dataset, ours vs plain Splink "
+                             "(see `benchmark-quality --help`)")
+
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["benchmark-quality"]:
+        from customer_master.benchmarks.match_quality import main as quality_main
+
+        return quality_main(argv[1:])
     if argv[:1] == ["sample"]:
         from customer_master.sample.generate import main as generate_main
 

@@ -10,25 +10,38 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-
-TRUTH_KEY = ["source", "file", "sheet", "row_number"]
-
+import pandas as pd
 
 def evaluate_warehouse(warehouse: Path, truth: Path) -> dict:
+    """Metrics of a warehouse against a truth CSV (the sample generator's format)."""
+    frame = pd.read_csv(truth, dtype=str, keep_default_na=False)
+    return evaluate_against_truth(warehouse, frame)
+
+
+def evaluate_against_truth(warehouse: Path, truth: pd.DataFrame) -> dict:
+    """truth: one row per data row (source, file, sheet, row_number, entity_id; optional
+    row_kind and lookalike_group). A record the run quarantined counts as a master of
+    its own: its missed pairs lower the recall."""
     con = duckdb.connect()
     con.execute(f"ATTACH '{Path(warehouse)}' AS wh (READ_ONLY)")
-    con.execute(f"""CREATE TEMP TABLE truth AS SELECT * REPLACE (coalesce(sheet, '') AS sheet)
-                    FROM read_csv('{Path(truth)}', all_varchar=true, header=true)""")
+    frame = truth.astype({"row_number": "int64"}).assign(sheet=truth["sheet"].fillna(""))
+    for column, default in (("row_kind", "record"), ("lookalike_group", "")):
+        if column not in frame:
+            frame[column] = default
+    con.register("truth_frame", frame[["source", "file", "sheet", "row_number", "entity_id", "row_kind",
+                                       "lookalike_group"]].astype({"entity_id": str}))
     con.execute("""
         CREATE TEMP TABLE labelled AS
         SELECT t.*, x.master_id, r.reason AS rejected_reason
-        FROM truth t
+        FROM truth_frame t
         LEFT JOIN wh.master.xref x ON x.source = t.source AND x.file = t.file AND x.sheet = t.sheet
-             AND x.row_number = t.row_number::BIGINT
+             AND x.row_number = t.row_number
         LEFT JOIN wh.quality.rejected r ON r.source = t.source AND r.file = t.file AND r.sheet = t.sheet
-             AND r.row_number = t.row_number::BIGINT""")
-    metrics = pairwise_metrics(con, "SELECT master_id AS predicted, entity_id AS actual FROM labelled "
-                                    "WHERE row_kind = 'record' AND master_id IS NOT NULL")
+             AND r.row_number = t.row_number""")
+    metrics = pairwise_metrics(con, """
+        SELECT coalesce(master_id, 'not in master: ' || file || '|' || sheet || '|' || row_number) AS predicted,
+               entity_id AS actual
+        FROM labelled WHERE row_kind = 'record'""")
     placement = dict(con.execute("""
         SELECT 'records_in_master', count(*) FILTER (WHERE row_kind = 'record' AND master_id IS NOT NULL) FROM labelled
         UNION ALL SELECT 'records_quarantined', count(*) FILTER (WHERE row_kind = 'record' AND rejected_reason IS NOT NULL) FROM labelled
@@ -40,7 +53,7 @@ def evaluate_warehouse(warehouse: Path, truth: Path) -> dict:
         SELECT count(*) FROM (
             SELECT DISTINCT a.entity_id, b.entity_id FROM labelled a JOIN labelled b
               ON a.master_id = b.master_id AND a.lookalike_group = b.lookalike_group AND a.entity_id < b.entity_id
-            WHERE a.row_kind = 'record' AND b.row_kind = 'record')""").fetchone()[0]
+            WHERE a.row_kind = 'record' AND b.row_kind = 'record' AND a.lookalike_group <> '')""").fetchone()[0]
     return {**metrics, "lookalike_entity_pairs_merged": int(lookalikes), **{k: int(v) for k, v in placement.items()}}
 
 

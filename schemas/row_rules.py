@@ -60,8 +60,15 @@ def uscc_issues(values: pd.Series) -> pd.Series:
     return clean_code(values).map(uscc_issue, na_action="ignore").astype(object)
 
 
+# Only numbers shaped like a mainland resident ID are checked; other schemes (a
+# passport, another country's social security number) have no check we know.
+RESIDENT_ID_SHAPE = r"^\d{14,17}[\dX]$"
+
+
 def id_number_issues(values: pd.Series) -> pd.Series:
-    return clean_code(values).map(id_number_issue, na_action="ignore").astype(object)
+    codes = clean_code(values)
+    resident = codes.str.match(RESIDENT_ID_SHAPE).fillna(False).astype(bool)
+    return codes.where(resident).map(id_number_issue, na_action="ignore").astype(object)
 
 
 def date_issues(values: pd.Series) -> pd.Series:

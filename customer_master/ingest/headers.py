@@ -16,6 +16,8 @@ from collections.abc import Mapping, Sequence
 CANONICAL_FIELDS = (
     "source_record_id",
     "name",
+    "first_name",
+    "last_name",
     "customer_type",
     "contact_name",
     "mobile",
@@ -24,6 +26,7 @@ CANONICAL_FIELDS = (
     "address",
     "province",
     "city",
+    "postcode",
     "uscc",
     "id_number",
     "birth_date",
@@ -44,6 +47,9 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "company", "name", "fullname", "accountname", "customer", "clientname",
         "client", "organisation", "organization",
     ),
+    "first_name": ("名", "名字", "firstname", "givenname", "forename"),
+    "last_name": ("姓", "姓氏", "surname", "lastname", "familyname"),
+    "postcode": ("邮编", "邮政编码", "postcode", "postalcode", "zip", "zipcode", "postcodefake"),
     "customer_type": (
         "客户类型", "客户类别", "类型", "customertype", "type", "partytype",
     ),
@@ -155,13 +161,17 @@ def map_headers(
     return mapped
 
 
+NAME_FIELDS = {"name", "last_name"}
+
+
 def find_header_row(
     rows: Sequence[Sequence[str]], overrides: Mapping[str, str | None] | None = None
 ) -> int | None:
     """Index of the header row: the first of the top rows that names a customer
-    (a `name` column) and at least one other canonical field. None when no row does."""
+    (a name, or a surname, column) and at least one other canonical field. None
+    when no row does."""
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         fields = [f for f in map_headers(row, overrides) if f]
-        if "name" in fields and len(fields) >= 2:
+        if NAME_FIELDS & set(fields) and len(fields) >= 2:
             return index
     return None

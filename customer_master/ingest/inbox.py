@@ -167,12 +167,22 @@ def _sheet_rows(grid: SheetGrid, config: SourceConfig, relative: str) -> tuple[p
     for field in CANONICAL_FIELDS:
         column = headers[fields.index(field)] if field in fields else None
         out[field] = cells[column].replace("", None).to_numpy() if column else None
+    out["name"] = _name_from_parts(out)
     # the row's first filled cell: a totals row often says 合计 outside the name column
     out["first_cell"] = cells[headers].replace("", None).bfill(axis=1).iloc[:, 0].to_numpy() if len(cells) else None
     extra_columns = [h for h, f in zip(headers, fields) if f is None and cells[h].ne("").any()]
     out["extra"] = _row_json(cells[extra_columns])
     out["raw"] = _row_json(cells[headers])
     return out, facts
+
+
+def _name_from_parts(out: pd.DataFrame) -> pd.Series:
+    """A sheet with surname and given-name columns but no name column: the name is
+    composed (张 + 伟 -> 张伟; John + Smith -> John Smith)."""
+    first, last = out["first_name"].fillna(""), out["last_name"].fillna("")
+    cjk = (first + last).str.contains(r"[\u3400-\u9fff]")
+    composed = (last + first).where(cjk, (first + " " + last).str.strip())
+    return out["name"].where(out["name"].notna(), composed.where(composed.ne(""), None))
 
 
 def _unique_headers(row: list[object]) -> list[str]:
@@ -198,5 +208,5 @@ def _row_json(frame: pd.DataFrame) -> list[str]:
 def _no_header_reason(grid: SheetGrid) -> str:
     if not any(any(str(c).strip() for c in row if c is not None) for row in grid.rows):
         return "sheet is empty" if grid.sheet else "file has no rows"
-    return (f"no recognisable customer header in the first 30 rows "
-            f"(need a name column such as 客户名称 / Customer Name and one more known column)")
+    return ("no recognisable customer header in the first 30 rows (need a name column such as "
+            "客户名称 / Customer Name, or a surname column, and one more known column)")

