@@ -31,7 +31,9 @@ def build_triggers(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition]:
             return dg.SkipReason(f"inbox {inbox} does not exist")
         files = sorted(p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith(("~$", ".")))
         stats = [(p.relative_to(inbox).as_posix(), p.stat()) for p in files]
-        if any(time.time() - s.st_mtime < SETTLE_SECONDS for _, s in stats):
+        now = time.time()
+        # (a file stamped in the future by a skewed clock must not block the sensor)
+        if any(0 <= now - s.st_mtime < SETTLE_SECONDS for _, s in stats):
             return dg.SkipReason("a file was modified in the last seconds; waiting for copying to finish")
         fingerprint = hashlib.sha256(
             "\n".join(f"{name}\t{s.st_size}\t{s.st_mtime_ns}" for name, s in stats).encode()).hexdigest()

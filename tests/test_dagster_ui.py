@@ -5,6 +5,8 @@ consolidation through the UI's API and read the warehouse it published.
 Everything lands in tmp: a copy of the sample inbox, the warehouse, and a
 DAGSTER_HOME holding a copy of the project's dagster.yaml (its relative storage
 paths resolve against the server's cwd, which is that DAGSTER_HOME).
+One server serves the whole module; it takes ~40 s (startup, then one pipeline
+run in a run worker), ~75 s when the sensor's own run gets in first.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,7 +85,6 @@ class DagsterServer:
     inbox: Path
     warehouse: Path
     home: Path
-    started_at: float
     location: str = ""
     repository: str = ""
 
@@ -216,10 +218,13 @@ def _wait_until_ready(server: DagsterServer) -> None:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> DagsterServer:
+def server(tmp_path_factory) -> Iterator[DagsterServer]:
     root = tmp_path_factory.mktemp("dagster_ui")
     inbox = root / "inbox"
-    shutil.copytree(SAMPLE_INBOX, inbox)  # copy2 keeps mtimes: the sensor need not wait for files to settle
+    # Copied the way a steward drops files in (fresh mtimes), so the sensor's first
+    # tick waits for the files to settle and the run launched below usually goes
+    # first; if the sensor's run is first after all, ours queues behind it (slower, same result).
+    shutil.copytree(SAMPLE_INBOX, inbox, copy_function=shutil.copy)
     warehouse = root / "warehouse" / "customer_master.duckdb"
     home = root / "dagster_home"
     home.mkdir()
@@ -240,7 +245,7 @@ def server(tmp_path_factory) -> DagsterServer:
         process = subprocess.Popen(command, cwd=home, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     server = DagsterServer(process=process, url=f"http://127.0.0.1:{port}", log_path=log_path, inbox=inbox,
-                           warehouse=warehouse, home=home, started_at=time.monotonic())
+                           warehouse=warehouse, home=home)
     try:
         _wait_until_ready(server)
         yield server
@@ -353,7 +358,7 @@ RUN_QUERY = """
 query Run($runId: ID!) {
   runOrError(runId: $runId) {
     __typename
-    ... on Run { runId status jobName runConfigYaml }
+    ... on Run { runId status jobName }
     ... on Error { message }
   }
 }
@@ -453,15 +458,6 @@ def test_run_launched_from_the_ui_publishes_the_warehouse(server: DagsterServer)
         ours = [e for e in executions if e["runId"] == run_id]
         assert [e["status"] for e in ours] == ["SUCCEEDED"], f"{check_name} in run {run_id}: {executions}"
 
-    # The sensor fires on its first evaluation, so the server started a run of
-    # its own; it normally ran ahead of ours (one run at a time, in queue order).
-    runs = _runs(server)
-    sensor_runs = [r for r in runs if {"key": "trigger", "value": "inbox_changed"} in r["tags"]]
-    assert len(sensor_runs) == 1, server.explain(f"expected one inbox_changed run; runs: {runs}")
-    sensor_run = _wait_for_run(server, sensor_runs[0]["runId"])
-    assert sensor_run["status"] == "SUCCESS", server.explain(
-        f"sensor run ended {sensor_run['status']}:\n{_run_failure_details(server, sensor_run['runId'])}")
-
     assert server.warehouse.is_file(), server.explain(f"no warehouse at {server.warehouse}")
     with duckdb.connect(str(server.warehouse), read_only=True) as con:
         customers = con.execute("SELECT count(*) FROM master.customers").fetchone()[0]
@@ -469,9 +465,44 @@ def test_run_launched_from_the_ui_publishes_the_warehouse(server: DagsterServer)
     assert customers > 0
     by_run = {row[0]: row[1:] for row in meta_runs}
     assert len(by_run) == len(meta_runs), f"meta.runs repeats a run_id: {meta_runs}"
-    assert set(by_run) == {run_id, sensor_run["runId"]}, f"meta.runs: {meta_runs}"
+    # Only runs of this (tmp) instance: the warehouse is the test's own, not the project's.
+    assert set(by_run) <= {r["runId"] for r in _runs(server)}, f"meta.runs: {meta_runs}"
+    assert run_id in by_run, f"meta.runs has no row for the launched run {run_id}: {meta_runs}"
     threshold, inbox, warehouse = by_run[run_id]
     assert threshold == pytest.approx(LAUNCH_THRESHOLD)
     assert Path(inbox) == server.inbox
     assert Path(warehouse) == server.warehouse
-    assert by_run[sensor_run["runId"]][0] == pytest.approx(DEFAULT_MATCH_THRESHOLD)
+
+
+SENSOR_TICKS_QUERY = """
+query SensorTicks($selector: SensorSelector!) {
+  sensorOrError(sensorSelector: $selector) {
+    __typename
+    ... on Sensor {
+      sensorState {
+        ticks(limit: 20) { status skipReason runIds error { message } }
+      }
+    }
+    ... on Error { message }
+  }
+}
+"""
+
+
+def test_sensor_evaluates_without_errors(server: DagsterServer):
+    """The daemon evaluates inbox_changed against the tmp inbox, and no tick fails."""
+    selector = {**server.repository_selector(), "sensorName": "inbox_changed"}
+    deadline = time.monotonic() + 60
+    while True:
+        sensor = server.graphql(SENSOR_TICKS_QUERY, {"selector": selector})["sensorOrError"]
+        assert sensor["__typename"] == "Sensor", sensor
+        ticks = [t for t in sensor["sensorState"]["ticks"] if t["status"] != "STARTED"]
+        if ticks:
+            break
+        assert time.monotonic() < deadline, server.explain("the daemon never evaluated the inbox_changed sensor")
+        time.sleep(1)
+    failed = [t for t in ticks if t["status"] == "FAILURE"]
+    assert not failed, server.explain(f"inbox_changed ticks failed: {failed}")
+    skipped_for = {t["skipReason"] for t in ticks if t["status"] == "SKIPPED"}
+    assert not any("does not exist" in (reason or "") for reason in skipped_for), \
+        f"the sensor does not see the tmp inbox {server.inbox}: {skipped_for}"
