@@ -21,8 +21,9 @@ import pandas as pd
 log = logging.getLogger(__name__)
 
 GOLDEN_FIELDS = [
-    "name", "name_core", "legal_form", "reg_place", "branch", "uscc", "id_number", "mobile", "phone",
-    "phone_extension", "email", "contact_name", "address", "province", "city", "birth_date", "gender",
+    "name", "name_core", "first_name", "last_name", "legal_form", "reg_place", "branch", "uscc", "id_number",
+    "mobile", "phone", "phone_extension", "email", "contact_name", "address", "province", "city", "postcode",
+    "birth_date", "gender",
 ]
 CUSTOMER_COLUMNS = [
     "master_id", "customer_type", *GOLDEN_FIELDS, "record_count", "source_count", "sources",

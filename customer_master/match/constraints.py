@@ -3,8 +3,8 @@ model scores, and the clustering step that honours them.
 
 A branch (上海分公司) is not its head office nor another branch; two valid credit
 codes that differ are two legal entities; the same brand registered in another
-city (北京华信科技 / 上海华信科技) is another company; two resident ID numbers that
-differ are two people. Connected components can still chain such rows through a
+city (北京华信科技 / 上海华信科技) is another company; two valid resident ID numbers
+that differ are two people. Connected components can still chain such rows through a
 third one, so clusters holding a conflict are rebuilt edge by edge, strongest
 first, refusing any union that would put conflicting rows together."""
 
@@ -17,7 +17,7 @@ import pandas as pd
 # (a row without a branch is a head office; a row without a credit code says nothing)
 CANNOT_LINK: dict[str, dict[str, bool]] = {
     "company": {"branch": True, "uscc": False, "reg_place": False},
-    "person": {"id_number": False},
+    "person": {"resident_id": False},
 }
 HEAD_OFFICE = "<head office>"
 

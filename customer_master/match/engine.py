@@ -16,7 +16,9 @@ from splink import DuckDBAPI, Linker
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from customer_master.match.constraints import pair_conflicts, split_conflicting_clusters
+from customer_master.match.features import email_user, person_name_parts
 from customer_master.match.models import TRAINING, UNIQUE_ID
+from customer_master.schemas.row_rules import RESIDENT_ID_SHAPE
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,9 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
         found = _clusters(subset, scored, threshold, customer_type)
         clusters.append(found)
         pairs.append(scored)
-        models[customer_type] = linker.misc.save_model_to_json()
+        model = linker.misc.save_model_to_json()
+        model.pop("linker_uid", None)  # random per process: not part of the model
+        models[customer_type] = model
         log.info("match %s: %d rows -> %d clusters", customer_type, len(subset), found["cluster"].nunique())
     all_pairs = pd.concat([p for p in pairs if len(p)], ignore_index=True) if any(len(p) for p in pairs) else \
         pd.DataFrame(columns=PAIR_COLUMNS)
@@ -79,17 +83,28 @@ def _clusters(rows: pd.DataFrame, scored: pd.DataFrame, threshold: float, custom
 
 
 def _matching_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    frame = rows[[UNIQUE_ID, "name", "name_core", "name_romanised", "branch", "reg_place", "uscc", "id_number", "phone",
-                  "mobile", "email", "email_domain", "free_mail", "contact_name", "city", "gender",
-                  "birth_date"]].copy()
+    frame = rows[[UNIQUE_ID, "name", "name_core", "name_romanised", "branch", "reg_place", "uscc", "id_number",
+                  "phone", "mobile", "email", "email_domain", "free_mail", "contact_name", "city", "postcode",
+                  "address", "gender", "birth_date"]].copy()
     # where the company is registered: the place in its name, else its address's city
     frame["place"] = rows["reg_place"].fillna(rows["city"].str.removesuffix("市"))
     frame["birth_date"] = frame["birth_date"].astype("string")
+    frame["email_user"] = email_user(rows["email"])
+    # a resident ID that passed its check character (validation blanked the others)
+    # is proof of identity; other schemes' numbers may carry typos
+    frame["resident_id"] = rows["id_number"].where(rows["id_number"].astype("string").str.match(RESIDENT_ID_SHAPE)
+                                                   .fillna(False).astype(bool))
+    frame = frame.join(person_name_parts(rows))
     return frame.reset_index(drop=True)
 
 
 def _trained_linker(frame: pd.DataFrame, recipe: dict) -> Linker:
-    db_api = DuckDBAPI(duckdb.connect())
+    con = duckdb.connect()
+    # One thread while training: sampled pairs and summed floats then come out the
+    # same on every run, so the same inbox gives the same model and the same masters.
+    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
+    con.execute("SET threads = 1")
+    db_api = DuckDBAPI(con)
     linker = Linker(db_api.register(frame), recipe["settings"](), log_level=logging.ERROR)
     _estimate_prior(linker, recipe["deterministic"], len(frame))
     if len(frame) < MIN_ROWS_TO_TRAIN:
@@ -98,7 +113,31 @@ def _trained_linker(frame: pd.DataFrame, recipe: dict) -> Linker:
     else:
         _train_m_and_u(linker, recipe["em_blocks"])
     _restore_untrained_levels(linker, recipe["settings"]())
+    if len(frame) >= MIN_ROWS_TO_TRAIN:
+        _refine_prior(linker, len(frame))
+    con.execute(f"SET threads = {threads}")
     return linker
+
+
+def _refine_prior(linker: Linker, rows: int, rounds: int = 5) -> None:
+    """Re-estimate the prior from the model itself: the expected number of matches
+    is the sum of match probabilities over the candidate pairs (pairs the blocking
+    rules leave out have ~0). This is EM's update for the prior with m and u held;
+    the deterministic-rule estimate undercounts when the data is noisy (names and
+    birthdays with typos), which would push true pairs under the threshold."""
+    settings = linker._settings_obj
+    total_pairs = rows * (rows - 1) / 2
+    for _ in range(rounds):
+        predictions = linker.inference.predict()
+        expected = linker._db_api._con.execute(
+            f"SELECT coalesce(sum(match_probability), 0) FROM {predictions.physical_name}").fetchall()[0][0]
+        predictions.drop_table_from_database_and_remove_from_cache()
+        prior = settings._probability_two_random_records_match
+        updated = float(f"{min(max(expected / total_pairs, 1 / total_pairs), 0.5):.6g}")
+        settings._probability_two_random_records_match = updated
+        if abs(updated - prior) <= 0.02 * prior:
+            break
+    log.info("match: prior refined to %.3g (%.0f expected matches)", updated, expected)
 
 
 def _estimate_prior(linker: Linker, deterministic_rules: list, rows: int) -> None:

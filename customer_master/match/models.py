@@ -93,18 +93,85 @@ def company_settings() -> SettingsCreator:
     )
 
 
+def _name_part(column: str, m: list[float]) -> cl.CustomComparison:
+    """Surname or given name: exact (with term frequencies: 王 and 伟 are common),
+    swapped with the other part (a form filled the wrong way round), then fuzzy on
+    the romanised form (张玮 and 张伟 sound alike; Jon and John)."""
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_levels=[
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column, term_frequency_adjustments=True),
+            cll.CustomLevel(
+                "jaro_winkler_similarity(first_name_romanised_l, last_name_romanised_r) >= 0.9 AND "
+                "jaro_winkler_similarity(last_name_romanised_l, first_name_romanised_r) >= 0.9",
+                label_for_charts="Given and family names swapped"),
+            cll.JaroWinklerLevel(f"{column}_romanised", 0.92),
+            cll.JaroWinklerLevel(f"{column}_romanised", 0.8),
+            cll.ElseLevel(),
+        ],
+    ).configure(m_probabilities=m, u_probabilities=[0.01, 0.0001, 0.01, 0.05, 0.9299])
+
+
+def _address_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="address",
+        comparison_levels=[
+            cll.NullLevel("address"),
+            cll.ExactMatchLevel("address"),
+            cll.JaroWinklerLevel("address", 0.9),
+            cll.JaroWinklerLevel("address", 0.75),
+            cll.ElseLevel(),
+        ],
+    ).configure(m_probabilities=[0.6, 0.2, 0.1, 0.1], u_probabilities=[0.001, 0.005, 0.05, 0.944])
+
+
+def _birth_date_comparison() -> cl.CustomComparison:
+    """A typed date slips by one digit, or by a year; the ELSE level is strong evidence against."""
+    return cl.CustomComparison(
+        output_column_name="birth_date",
+        comparison_levels=[
+            cll.NullLevel("birth_date"),
+            cll.ExactMatchLevel("birth_date"),
+            cll.DamerauLevenshteinLevel("birth_date", 1),
+            cll.CustomLevel("abs(datediff('day', try_cast(birth_date_l AS DATE), try_cast(birth_date_r AS DATE))) <= 366",
+                            label_for_charts="Within a year"),
+            cll.ElseLevel(),
+        ],
+    ).configure(m_probabilities=[0.85, 0.08, 0.04, 0.03], u_probabilities=[0.0003, 0.003, 0.02, 0.9767])
+
+
+def _person_email_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="email",
+        comparison_levels=[
+            cll.NullLevel("email"),
+            cll.ExactMatchLevel("email"),
+            # a typo keeps the domain; people who share a common name also share
+            # look-alike user names (zhangwei88@qq.com, zhangwei1990@163.com)
+            cll.CustomLevel("email_domain_l = email_domain_r AND "
+                            "jaro_winkler_similarity(email_user_l, email_user_r) >= 0.88",
+                            label_for_charts="Similar user name, same domain"),
+            cll.ElseLevel(),
+        ],
+    ).configure(m_probabilities=[0.7, 0.2, 0.1], u_probabilities=[1e-4, 1e-3, 1 - 1.1e-3])
+
+
 def person_settings() -> SettingsCreator:
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name=UNIQUE_ID,
         comparisons=[
-            _name_comparison("name", m=[0.8, 0.08, 0.06, 0.03, 0.03]),
+            _name_part("last_name", [0.83, 0.02, 0.07, 0.04, 0.04]),
+            _name_part("first_name", [0.78, 0.02, 0.1, 0.05, 0.05]),
+            _birth_date_comparison(),
             _exact("mobile", [0.85, 0.15], PHONE_U),
             _exact("id_number", [0.97, 0.03], ID_U),
-            _exact("birth_date", [0.9, 0.1], [0.0003, 0.9997]),
-            _email_comparison(),
+            _person_email_comparison(),
             _exact("phone", PHONE_M, PHONE_U),
-            _exact("city", [0.8, 0.2], [0.05, 0.95]),
+            _exact("city", [0.8, 0.2], [0.05, 0.95], tf=True),
+            _exact("postcode", [0.8, 0.2], [0.01, 0.99], tf=True),
+            _address_comparison(),
             _exact("gender", [0.97, 0.03], [0.5, 0.5]),
         ],
         blocking_rules_to_generate_predictions=[
@@ -112,7 +179,10 @@ def person_settings() -> SettingsCreator:
             block_on("mobile"),
             block_on("id_number"),
             block_on("email"),
-            block_on("name_romanised", "birth_date"),
+            block_on("first_name_romanised", "last_name_romanised"),
+            block_on("last_name_romanised", "birth_date"),
+            block_on("first_name_romanised", "birth_date"),
+            block_on("postcode", "first_name_romanised"),
         ],
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=True,
@@ -130,6 +200,7 @@ TRAINING = {
     "person": {
         "settings": person_settings,
         "deterministic": [block_on("id_number"), block_on("name", "mobile"), block_on("name", "birth_date")],
-        "em_blocks": [block_on("name"), block_on("mobile"), block_on("id_number")],
+        "em_blocks": [block_on("first_name_romanised", "last_name_romanised"), block_on("birth_date"),
+                      block_on("mobile"), block_on("id_number")],
     },
 }

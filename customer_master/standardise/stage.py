@@ -31,9 +31,9 @@ _CJK_PERSON_NAME = re.compile(r"^[\u3400-\u9fff·]{2,4}$")
 
 STANDARD_COLUMNS = [
     "row_key", *LINEAGE_COLUMNS, "trust_rank", "customer_type", "source_record_id",
-    "name", "name_core", "name_romanised", "legal_form", "reg_place", "branch",
+    "name", "name_core", "name_romanised", "first_name", "last_name", "legal_form", "reg_place", "branch",
     "contact_name", "mobile", "phone", "phone_extension", "email", "email_domain", "free_mail",
-    "address", "province", "city", "uscc", "id_number", "birth_date", "gender",
+    "address", "province", "city", "postcode", "uscc", "id_number", "birth_date", "gender",
     "created_at", "updated_at", "extra",
 ]
 
@@ -53,6 +53,8 @@ def standardise_rows(rows: pd.DataFrame) -> pd.DataFrame:
     for column in ("name", "name_core", "name_romanised", "legal_form", "reg_place", "branch"):
         out[column] = names[column].astype(object).where(names[column].notna(), None) if column in names else None
     out["contact_name"] = simplified(text["contact_name"])
+    for column in ("first_name", "last_name", "postcode"):  # persons' name parts, postal codes: as given
+        out[column] = clean_text(rows[column]) if column in rows else None
 
     _add_phones(out, rows)
     emails = standardise_emails(rows["email"])
@@ -108,7 +110,8 @@ def _add_places(out: pd.DataFrame, text: dict[str, pd.Series], names: pd.DataFra
         province_key = province_key.fillna(names["reg_place"])
         city_key = city_key.fillna(names["reg_place"])
     for column, key, lookup in (("province", province_key, province_of), ("city", city_key, city_of)):
-        value = key.map(lookup, na_action="ignore")
+        # a place outside China's divisions (Sydney, devon) keeps its own column's text
+        value = key.map(lookup, na_action="ignore").fillna(text[column].str.lower())
         out[column] = value.astype(object).where(value.notna(), None)
 
 

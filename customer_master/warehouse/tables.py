@@ -24,7 +24,7 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, golden:
         pairs[["customer_type"]],
         lineage.loc[pairs.row_key_l].reset_index(drop=True).add_suffix("_l").set_index(pairs.index),
         lineage.loc[pairs.row_key_r].reset_index(drop=True).add_suffix("_r").set_index(pairs.index),
-        pairs[["match_probability", "match_weight", "evidence"]],
+        pairs[["match_probability", "match_weight", "evidence", "cannot_link"]],
     ], axis=1)
     master_of = golden.xref.set_index("row_key")["master_id"]
     match_pairs["master_id_l"] = master_of.reindex(pairs.row_key_l).to_numpy()
