@@ -107,3 +107,15 @@ def test_a_failed_run_leaves_the_published_warehouse_alone(tmp_path):
     assert not failed.success
     assert failed.failed_step == "ingested_rows" and "party_type" in failed.error
     assert warehouse.read_bytes() == published
+
+
+def test_the_same_inbox_gives_the_same_master(sample_run, tmp_path):
+    again = run_pipeline(SAMPLE_INBOX, tmp_path / "again.duckdb")
+    assert again.success
+    queries = ["SELECT * FROM master.customers ORDER BY master_id",
+               "SELECT * FROM master.xref ORDER BY source, file, sheet, row_number",
+               "SELECT model_json FROM master.models ORDER BY customer_type"]
+    with duckdb.connect(str(sample_run.warehouse), read_only=True) as first, \
+            duckdb.connect(str(again.warehouse), read_only=True) as second:
+        for query in queries:
+            assert first.execute(query).fetchall() == second.execute(query).fetchall(), query

@@ -27,8 +27,15 @@ def _name_comparison(column: str = "name_core", m: list[float] | None = None) ->
         output_column_name="name",
         comparison_levels=[
             cll.NullLevel(column),
-            cll.ExactMatchLevel(column, term_frequency_adjustments=True),
-            cll.ExactMatchLevel("name_romanised").configure(label_for_charts="Same pronunciation"),
+            # No term-frequency adjustment: a registered company name is unique in its
+            # registration area, so a name that recurs is one company entered many
+            # times, not many companies (unlike 张伟 among persons).
+            # For the same reason u is fixed: random pairs of an inbox where one company
+            # fills half the rows agree on its name all the time, and Splink's u
+            # sampling would read that as chance.
+            cll.ExactMatchLevel(column).configure(fix_u_probability=True),
+            cll.ExactMatchLevel("name_romanised").configure(label_for_charts="Same pronunciation",
+                                                            fix_u_probability=True),
             cll.JaroWinklerLevel("name_romanised", 0.94),
             cll.JaroWinklerLevel("name_romanised", 0.85),
             cll.ElseLevel(),
@@ -194,7 +201,8 @@ def person_settings() -> SettingsCreator:
 TRAINING = {
     "company": {
         "settings": company_settings,
-        "deterministic": [block_on("uscc"), block_on("name_core", "phone"), block_on("name_core", "mobile")],
+        "deterministic": [block_on("uscc"), block_on("name_core", "phone"), block_on("name_core", "mobile"),
+                          block_on("name_core", "place")],
         "em_blocks": [block_on("name_core"), block_on("uscc"), block_on("mobile")],
     },
     "person": {
