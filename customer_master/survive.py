@@ -70,7 +70,8 @@ def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.D
         PIVOT golden_values ON field IN ({", ".join(repr(f) for f in GOLDEN_FIELDS)}) USING first(value)
         GROUP BY cluster""").df()
     customers = con.execute("""
-        SELECT m.master_id, any_value(r.customer_type)::VARCHAR AS customer_type, g.*,
+        SELECT m.master_id, any_value(r.customer_type)::VARCHAR AS customer_type,
+               g.* REPLACE (g.birth_date::DATE AS birth_date),
                count(*)::BIGINT AS record_count, count(DISTINCT r.source)::BIGINT AS source_count,
                string_agg(DISTINCT r.source, ',' ORDER BY r.source) AS sources,
                min(r.created_at::DATE) AS first_created_at, max(r.updated_at::DATE) AS last_updated_at
@@ -89,6 +90,5 @@ def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.D
                b.match_probability, r.extra AS attributes, r.row_key
         FROM members r JOIN masters m USING (cluster) LEFT JOIN best b USING (row_key)
         ORDER BY m.master_id, r.lineage_key""").df()
-    customers["birth_date"] = pd.to_datetime(customers["birth_date"]).dt.date
     log.info("survive: %d rows -> %d master customers", len(xref), len(customers))
     return GoldenResult(customers=customers[CUSTOMER_COLUMNS], xref=xref)

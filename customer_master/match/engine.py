@@ -90,6 +90,9 @@ def _matching_frame(rows: pd.DataFrame) -> pd.DataFrame:
     frame["place"] = rows["reg_place"].fillna(rows["city"].str.removesuffix("市"))
     frame["birth_date"] = frame["birth_date"].astype("string")
     frame["email_user"] = email_user(rows["email"])
+    postcode = rows["postcode"].astype("string").str.lower().str.strip()
+    # the postal district: the outward code of a UK postcode (tq13 8df), else the first 4 characters
+    frame["postcode_area"] = postcode.str.split(" ").str[0].where(postcode.str.contains(" "), postcode.str[:4])
     # a resident ID that passed its check character (validation blanked the others)
     # is proof of identity; other schemes' numbers may carry typos
     frame["resident_id"] = rows["id_number"].where(rows["id_number"].astype("string").str.match(RESIDENT_ID_SHAPE)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -17,8 +18,12 @@ def parse_dates(values: pd.Series) -> pd.Series:
     s = s.str.replace(r"\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", regex=True)
     s = s.str.replace(r"^(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*日?$", r"\1-\2-\3", regex=True)
     s = s.str.replace(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", regex=True)
-    parsed = pd.to_datetime(s.where(s.str.contains("-", regex=False)), format="%Y-%m-%d", errors="coerce")
+    iso = pd.DataFrame({"text": s.where(s.str.contains("-", regex=False))})
+    # DuckDB, not pandas: pandas' nanosecond timestamps stop at 1677, and a
+    # historical figure's birthday (1630-08-01) is a date like any other
+    parsed = duckdb.sql("SELECT try_strptime(text, '%Y-%m-%d')::TIMESTAMP AS d FROM iso").df()["d"]
+    parsed = parsed.astype("datetime64[s]").set_axis(s.index)
     numeric = pd.to_numeric(s.where(~s.str.contains("-", regex=False)), errors="coerce")
     serial = numeric.where(numeric.between(*_SERIAL_RANGE))
-    from_serial = _EXCEL_EPOCH + pd.to_timedelta(serial.floordiv(1), unit="D")
+    from_serial = (_EXCEL_EPOCH + pd.to_timedelta(serial.floordiv(1), unit="D")).astype("datetime64[s]")
     return parsed.fillna(from_serial).dt.normalize()
