@@ -94,6 +94,10 @@ def test_a_reader_holding_the_warehouse_open_does_not_block_a_run(tmp_path):
     assert [r[0] for r in runs] == [first.run["run_id"], second.run["run_id"]]
     assert runs[-1][1] == 0.99
     assert not list(warehouse.parent.glob(".*building*")), "the build file was not cleaned up"
+    for run in (first, second):  # every run's trained models are archived for audit
+        archived = warehouse.parent / "models" / run.run["run_id"]
+        assert sorted(p.name for p in archived.iterdir()) == ["company.json", "person.json"]
+        assert '"comparisons"' in (archived / "person.json").read_text(encoding="utf-8")
 
 
 def test_a_failed_run_leaves_the_published_warehouse_alone(tmp_path):

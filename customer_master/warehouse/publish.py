@@ -70,8 +70,24 @@ def publish_warehouse(warehouse: Path, content: WarehouseTables, run: dict) -> P
         _remove(building)
     with run_history_path(warehouse).open("a", encoding="utf-8") as ledger:
         ledger.write(json.dumps(run, ensure_ascii=False, default=str) + "\n")
+    _archive_models(warehouse, content.tables.get("master.models"), run["run_id"])
     log.info("publish: %s (%d tables)", warehouse, len(content.tables) + 1)
     return warehouse
+
+
+def models_dir(warehouse: Path) -> Path:
+    return warehouse.parent / "models"
+
+
+def _archive_models(warehouse: Path, models: pd.DataFrame | None, run_id: str) -> None:
+    """Every run's trained models stay on disk (models/<run_id>/<type>.json): the
+    warehouse holds only the current run's, an audit may ask for any."""
+    if models is None or models.empty:
+        return
+    folder = models_dir(warehouse) / run_id
+    folder.mkdir(parents=True, exist_ok=True)
+    for customer_type, model_json in models[["customer_type", "model_json"]].itertuples(index=False):
+        (folder / f"{customer_type}.json").write_text(model_json, encoding="utf-8")
 
 
 def _runs_frame(history: list[dict]) -> pd.DataFrame:
