@@ -14,19 +14,25 @@ from customer_master.pipelines.resources import PipelinePaths
 from customer_master.survive import GoldenResult, build_golden_records
 from customer_master.validate import ValidationResult
 from customer_master.warehouse.checks import ALL_CHECKS
-from customer_master.warehouse.publish import publish_warehouse
+from customer_master.lifecycle.state import MasterState, load_state
+from customer_master.warehouse.publish import publish_warehouse, read_run_history
 from customer_master.warehouse.tables import run_summary, warehouse_tables
 
 
 @dg.asset(group_name="master", kinds={"duckdb"},
           description="One golden record per cluster (survivorship rules in survive.py) and the source-row xref.")
-def golden_records(context: dg.AssetExecutionContext, standardised_rows: pd.DataFrame,
+def golden_records(context: dg.AssetExecutionContext, paths: PipelinePaths, standardised_rows: pd.DataFrame,
                    matched_clusters: MatchResult) -> GoldenResult:
-    result = build_golden_records(standardised_rows, matched_clusters.clusters, matched_clusters.pairs)
+    warehouse = paths.warehouse_path
+    result = build_golden_records(standardised_rows, matched_clusters.clusters, matched_clusters.pairs,
+                                  previous=load_state(warehouse), run_id=context.run.run_id,
+                                  run_seq=len(read_run_history(warehouse)) + 1)
     context.add_output_metadata({
         "dagster/row_count": len(result.customers),
         "by_customer_type": dg.MetadataValue.json(result.customers.customer_type.value_counts().to_dict()),
         "duplicates_merged": int(len(result.xref) - len(result.customers)),
+        "master_ids": dg.MetadataValue.json({"kept": result.ids_kept, "created": result.ids_created,
+                                             "retired": result.ids_retired}),
         "master_sample": table_preview(result.customers.sort_values("record_count", ascending=False)[
             ["master_id", "customer_type", "name", "mobile", "phone", "email", "city", "record_count",
              "source_count", "sources"]]),
@@ -47,7 +53,9 @@ def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, 
            "inbox": str(paths.inbox_path), "warehouse": str(paths.warehouse_path),
            "match_threshold": _threshold(context), **summary}
     tables = warehouse_tables(ingested_rows, validated_rows, golden_records, matched_clusters, context.run.run_id)
-    path = publish_warehouse(paths.warehouse_path, tables, run)
+    state = MasterState(xref=golden_records.xref[["master_id", "row_identity"]], masters=golden_records.masters,
+                        id_history=golden_records.id_history)
+    path = publish_warehouse(paths.warehouse_path, tables, run, state)
     summary_view = {k: v for k, v in summary.items() if k not in ("files", "rejected_by_reason")}
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(path.resolve())),

@@ -6,9 +6,8 @@ failed validation was already blanked, so only valid values compete):
   2. then the value most rows of the cluster agree on,
   3. then the most recently updated row (`updated_at`, else `created_at`),
   4. then the first row in inbox order.
-The master id is derived from the cluster's first source row (source, file,
-sheet, row number), so the same inbox always gives the same ids and a cluster
-keeps its id while its first row stays."""
+Master ids carry over from the previous run through the source rows a cluster
+shares with the previous masters (customer_master/lifecycle/ids.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +16,9 @@ from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
+
+from customer_master.lifecycle.ids import ROW_IDENTITY_SQL, assign_master_ids
+from customer_master.lifecycle.state import STATE_FILES, MasterState
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +29,7 @@ GOLDEN_FIELDS = [
 ]
 CUSTOMER_COLUMNS = [
     "master_id", "customer_type", *GOLDEN_FIELDS, "record_count", "source_count", "sources",
-    "first_created_at", "last_updated_at",
+    "first_created_at", "last_updated_at", "created_run",
 ]
 XREF_COLUMNS = ["master_id", "source", "file", "sheet", "row_number", "source_record_id", "match_probability",
                 "attributes"]
@@ -36,24 +38,31 @@ XREF_COLUMNS = ["master_id", "source", "file", "sheet", "row_number", "source_re
 @dataclass
 class GoldenResult:
     customers: pd.DataFrame  # CUSTOMER_COLUMNS
-    xref: pd.DataFrame  # XREF_COLUMNS (+ row_key for internal joins)
+    xref: pd.DataFrame  # XREF_COLUMNS (+ row_key, row_identity for internal use)
+    id_history: pd.DataFrame  # every retired id ever, with its replacement
+    masters: pd.DataFrame  # master_id, created_run, created_seq: the state the next run starts from
+    ids_kept: int = 0
+    ids_created: int = 0
+    ids_retired: int = 0
 
 
-def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.DataFrame) -> GoldenResult:
+def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.DataFrame,
+                         previous: MasterState | None = None, run_id: str = "", run_seq: int = 1) -> GoldenResult:
+    previous = previous or MasterState(*(pd.DataFrame(columns=c) for c in STATE_FILES.values()))
     con = duckdb.connect()
     con.register("standard_rows", rows.astype({"birth_date": "object"}))
     con.register("clusters", clusters)
     con.register("pairs", pairs[["row_key_l", "row_key_r", "match_probability"]])
-    con.execute("""
+    con.execute(f"""
         CREATE TEMP TABLE members AS
         SELECT r.*, c.cluster,
                r.source || '|' || r.file || '|' || r.sheet || '|' || lpad(r.row_number::VARCHAR, 9, '0') AS lineage_key,
-               coalesce(r.updated_at::DATE, r.created_at::DATE) AS as_of
+               coalesce(r.updated_at::DATE, r.created_at::DATE) AS as_of,
+               {ROW_IDENTITY_SQL} AS row_identity
         FROM standard_rows r JOIN clusters c USING (row_key)""")
-    con.execute("""
-        CREATE TEMP TABLE masters AS
-        SELECT cluster, 'M' || substr(sha256(min(lineage_key)), 1, 16) AS master_id
-        FROM members GROUP BY cluster""")
+    members = con.execute("SELECT cluster, row_identity, lineage_key FROM members").df()
+    assigned = assign_master_ids(members, previous.xref, previous.masters, previous.used_ids, run_id)
+    con.register("masters", assigned.ids)
     unpivot_cols = ", ".join(f"{f}::VARCHAR AS {f}" for f in GOLDEN_FIELDS)
     con.execute(f"""
         CREATE TEMP TABLE golden_values AS
@@ -74,7 +83,8 @@ def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.D
                g.* REPLACE (g.birth_date::DATE AS birth_date),
                count(*)::BIGINT AS record_count, count(DISTINCT r.source)::BIGINT AS source_count,
                string_agg(DISTINCT r.source, ',' ORDER BY r.source) AS sources,
-               min(r.created_at::DATE) AS first_created_at, max(r.updated_at::DATE) AS last_updated_at
+               min(r.created_at::DATE) AS first_created_at, max(r.updated_at::DATE) AS last_updated_at,
+               any_value(m.created_run) AS created_run
         FROM members r JOIN masters m USING (cluster) JOIN golden g USING (cluster)
         GROUP BY ALL ORDER BY m.master_id""").df()
     xref = con.execute("""
@@ -87,8 +97,14 @@ def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.D
             WHERE a.cluster = b.cluster GROUP BY e.row_key
         )
         SELECT m.master_id, r.source, r.file, r.sheet, r.row_number, r.source_record_id,
-               b.match_probability, r.extra AS attributes, r.row_key
+               b.match_probability, r.extra AS attributes, r.row_key, r.row_identity
         FROM members r JOIN masters m USING (cluster) LEFT JOIN best b USING (row_key)
         ORDER BY m.master_id, r.lineage_key""").df()
-    log.info("survive: %d rows -> %d master customers", len(xref), len(customers))
-    return GoldenResult(customers=customers[CUSTOMER_COLUMNS], xref=xref)
+    seq = dict(zip(previous.masters["master_id"], previous.masters["created_seq"]))
+    masters = assigned.ids[["master_id", "created_run"]].assign(
+        created_seq=[int(seq.get(m, run_seq)) for m in assigned.ids["master_id"]])
+    history = pd.concat([previous.id_history, assigned.retired], ignore_index=True)
+    log.info("survive: %d rows -> %d master customers (ids: %d kept, %d new, %d retired)", len(xref),
+             len(customers), assigned.kept, assigned.created, len(assigned.retired))
+    return GoldenResult(customers=customers[CUSTOMER_COLUMNS], xref=xref, id_history=history, masters=masters,
+                        ids_kept=assigned.kept, ids_created=assigned.created, ids_retired=len(assigned.retired))

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from customer_master.lifecycle.state import MasterState, save_state
 from customer_master.warehouse.checks import ALL_CHECKS
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,8 @@ def read_run_history(warehouse: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def publish_warehouse(warehouse: Path, content: WarehouseTables, run: dict) -> Path:
+def publish_warehouse(warehouse: Path, content: WarehouseTables, run: dict,
+                      state: MasterState | None = None) -> Path:
     warehouse = Path(warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     building = warehouse.with_name(f".{warehouse.name}.building-{run['run_id']}")
@@ -71,6 +73,8 @@ def publish_warehouse(warehouse: Path, content: WarehouseTables, run: dict) -> P
     with run_history_path(warehouse).open("a", encoding="utf-8") as ledger:
         ledger.write(json.dumps(run, ensure_ascii=False, default=str) + "\n")
     _archive_models(warehouse, content.tables.get("master.models"), run["run_id"])
+    if state is not None:  # what the next run maps its clusters onto
+        save_state(warehouse, state)
     log.info("publish: %s (%d tables)", warehouse, len(content.tables) + 1)
     return warehouse
 

@@ -36,6 +36,7 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, golden:
         "master.customers": golden.customers,
         "master.xref": golden.xref[XREF_COLUMNS],
         "master.match_pairs": match_pairs,
+        "master.id_history": golden.id_history,
         "master.models": models,
         "quality.rejected": rejected,
         "quality.rejected_files": ingest.rejected_files,
@@ -66,5 +67,8 @@ def run_summary(ingest: IngestResult, validation: ValidationResult, golden: Gold
         "company_masters": int((golden.customers.customer_type == "company").sum()),
         "person_masters": int((golden.customers.customer_type == "person").sum()),
         "duplicates_merged": int(len(validation.accepted) - len(golden.customers)),
+        "master_ids_kept": golden.ids_kept,
+        "master_ids_created": golden.ids_created,
+        "master_ids_retired": golden.ids_retired,
         "files": files[["file", "sha256", "size_bytes", "status"]].to_dict("records"),
     }

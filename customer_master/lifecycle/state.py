@@ -1,0 +1,54 @@
+"""What one run hands the next: which source rows each master held, when each
+master was created, and every id ever retired. Kept as Parquet files in
+`state/` beside the warehouse, owned by the pipeline alone, so reading them is
+never blocked by a reader that holds the warehouse open."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from customer_master.lifecycle.ids import HISTORY_COLUMNS
+
+STATE_FILES = {
+    "xref": ["master_id", "row_identity"],
+    "masters": ["master_id", "created_run", "created_seq"],
+    "id_history": HISTORY_COLUMNS,
+}
+
+
+@dataclass
+class MasterState:
+    xref: pd.DataFrame
+    masters: pd.DataFrame
+    id_history: pd.DataFrame
+
+    @property
+    def used_ids(self) -> set[str]:
+        return set(self.masters["master_id"]) | set(self.id_history["retired_id"])
+
+
+def state_dir(warehouse: Path) -> Path:
+    return Path(warehouse).parent / "state"
+
+
+def load_state(warehouse: Path) -> MasterState:
+    folder = state_dir(warehouse)
+    frames = {}
+    for name, columns in STATE_FILES.items():
+        path = folder / f"{name}.parquet"
+        frames[name] = pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=columns)
+    frames["masters"] = frames["masters"].astype({"created_seq": "int64"})
+    return MasterState(**frames)
+
+
+def save_state(warehouse: Path, state: MasterState) -> None:
+    folder = state_dir(warehouse)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, columns in STATE_FILES.items():
+        path = folder / f"{name}.parquet"
+        getattr(state, name)[columns].to_parquet(path.with_suffix(".writing"), index=False)
+        os.replace(path.with_suffix(".writing"), path)

@@ -1,0 +1,85 @@
+"""Master ids stay stable from run to run: a sequence of runs over the sample
+inbox with a department that keeps changing."""
+
+import shutil
+
+import duckdb
+import pytest
+
+from conftest import SAMPLE_INBOX, run_pipeline, write_csv, write_xlsx
+
+HEADER = "客户名称,手机,电话,地址"
+STORE = ["会员编号", "姓名", "手机", "出生日期"]
+MEMBERS = [["V001", "周杰", "13700001111", "1985-02-03"], ["V002", "吴敏", "13700002222", "1990-07-08"],
+           ["V003", "郑强", "13700003333", "1978-11-12"]]
+
+
+def _ids(warehouse):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        xref = con.execute("SELECT source || '|' || file || '|' || sheet || '|' || row_number, master_id "
+                           "FROM master.xref").fetchall()
+        history = con.execute("SELECT retired_id, replaced_by, reason FROM master.id_history").fetchall()
+    return dict(xref), history
+
+
+@pytest.fixture(scope="module")
+def id_snapshots(tmp_path_factory):
+    """Master ids (by source row), id history and summary after each of three runs."""
+    root = tmp_path_factory.mktemp("snapshots")
+    inbox, warehouse = root / "inbox", root / "wh" / "customer_master.duckdb"
+    shutil.copytree(SAMPLE_INBOX, inbox)
+    dept = inbox / "宁波办事处"
+    rows_a = [HEADER, "宁波恒远机械有限公司,13511110001,0574-87654321,浙江省宁波市鄞州区1号",
+              "杭州瑞丰贸易有限公司,13611112222,0571-88886666,浙江省杭州市西湖区2号",
+              "杭州瑞丰贸易有限公司,13611112222,0571-88886666,浙江省杭州市西湖区2号",
+              "杭州瑞丰贸易有限公司,13611112222,0571-88886666,浙江省杭州市西湖区2号"]
+    steps = [
+        lambda: (write_csv(dept / "a.csv", rows_a), write_xlsx(inbox / "会员店" / "members.xlsx",
+                                                               {"会员": [STORE, *MEMBERS]})),
+        lambda: (write_csv(dept / "b.csv", [HEADER, "宁波恒远机械有限公司,13522220002,,"]),
+                 write_xlsx(inbox / "会员店" / "members.xlsx", {"会员": [STORE, *reversed(MEMBERS)]})),
+        lambda: (write_csv(dept / "c.csv", [HEADER, "宁波恒远机械有限公司,13522220002,0574-87654321,"]),
+                 write_csv(dept / "a.csv", rows_a[:4] + [
+                     "杭州瑞丰贸易有限公司上海分公司,13611112222,0571-88886666,浙江省杭州市西湖区2号"])),
+    ]
+    snapshots = []
+    for step in steps:
+        step()
+        outcome = run_pipeline(inbox, warehouse)
+        assert outcome.success, outcome.error
+        snapshots.append((*_ids(warehouse), outcome.run))
+    return snapshots
+
+
+def test_rows_that_did_not_change_keep_their_master_id(id_snapshots):
+    (first, _, _), (second, _, run2), _ = id_snapshots
+    sample_rows = [k for k in first if not k.startswith(("宁波办事处", "会员店"))]
+    assert len(sample_rows) > 3000
+    assert all(first[k] == second[k] for k in sample_rows)
+    assert run2["master_ids_retired"] == 0 and run2["master_ids_created"] == 1  # the new 恒远 row
+
+
+def test_a_reordered_export_with_record_ids_keeps_its_ids(id_snapshots):
+    (first, _, _), (second, _, _), _ = id_snapshots
+    # V001 was row 2 and is row 4 after the re-export, V003 the other way round
+    assert second["会员店|会员店/members.xlsx|会员|4"] == first["会员店|会员店/members.xlsx|会员|2"]
+    assert second["会员店|会员店/members.xlsx|会员|2"] == first["会员店|会员店/members.xlsx|会员|4"]
+
+
+def test_a_merge_keeps_the_older_id_and_retires_the_other(id_snapshots):
+    (first, _, _), (second, _, _), (third, history, _) = id_snapshots
+    older = first["宁波办事处|宁波办事处/a.csv||2"]
+    younger = second["宁波办事处|宁波办事处/b.csv||2"]
+    assert older != younger  # two masters before the bridging row arrived
+    assert third["宁波办事处|宁波办事处/a.csv||2"] == third["宁波办事处|宁波办事处/b.csv||2"] == older
+    assert third["宁波办事处|宁波办事处/c.csv||2"] == older
+    assert (younger, older, "merged") in history
+
+
+def test_a_split_keeps_the_id_on_the_larger_part(id_snapshots):
+    (first, _, _), _, (third, history, _) = id_snapshots
+    original = first["宁波办事处|宁波办事处/a.csv||3"]
+    assert first["宁波办事处|宁波办事处/a.csv||5"] == original
+    assert third["宁波办事处|宁波办事处/a.csv||3"] == third["宁波办事处|宁波办事处/a.csv||4"] == original
+    assert third["宁波办事处|宁波办事处/a.csv||5"] != original  # the branch left
+    assert original not in {retired for retired, _, _ in history}
