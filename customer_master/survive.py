@@ -3,9 +3,11 @@
 Golden value of each field, among the cluster's rows that have one (a value that
 failed validation was already blanked, so only valid values compete):
   1. the most trusted source (lowest `trust_rank` in sources.yaml),
-  2. then the value most rows of the cluster agree on,
-  3. then the most recently updated row (`updated_at`, else `created_at`),
+  2. then the most recently updated row (`updated_at`, else `created_at`),
+  3. then the value most rows of the cluster agree on,
   4. then the first row in inbox order.
+`master.field_lineage` says which row each golden value came from and which rule
+chose it; `master.field_values` keeps every value, the losing ones included.
 Master ids carry over from the previous run through the source rows a cluster
 shares with the previous masters (customer_master/lifecycle/ids.py)."""
 
@@ -21,6 +23,9 @@ from customer_master.lifecycle.ids import ROW_IDENTITY_SQL, assign_master_ids
 from customer_master.lifecycle.state import STATE_FILES, MasterState
 
 log = logging.getLogger(__name__)
+
+# Survivorship order of a field's candidate values (see the module docstring).
+SURVIVORSHIP_ORDER = "trust_rank, latest DESC NULLS LAST, rows DESC, first_row"
 
 GOLDEN_FIELDS = [
     "name", "name_core", "first_name", "last_name", "legal_form", "reg_place", "branch", "uscc", "id_number",
@@ -41,6 +46,8 @@ class GoldenResult:
     xref: pd.DataFrame  # XREF_COLUMNS (+ row_key, row_identity for internal use)
     id_history: pd.DataFrame  # every retired id ever, with its replacement
     masters: pd.DataFrame  # master_id, created_run, created_seq: the state the next run starts from
+    field_lineage: pd.DataFrame  # master_id, field, value, rule, candidates, source row of the value
+    field_values: pd.DataFrame  # master_id, field, value, golden, rows, sources: every value, losers too
     ids_kept: int = 0
     ids_created: int = 0
     ids_retired: int = 0
@@ -64,17 +71,36 @@ def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.D
     assigned = assign_master_ids(members, previous.xref, previous.masters, previous.used_ids, run_id)
     con.register("masters", assigned.ids)
     unpivot_cols = ", ".join(f"{f}::VARCHAR AS {f}" for f in GOLDEN_FIELDS)
+    # one row per distinct value of a field in a cluster, with what speaks for it
     con.execute(f"""
-        CREATE TEMP TABLE golden_values AS
+        CREATE TEMP TABLE candidates AS
         WITH cells AS (
-            UNPIVOT (SELECT cluster, row_key, trust_rank, as_of, {unpivot_cols} FROM members)
+            UNPIVOT (SELECT cluster, row_key, trust_rank, as_of, source, {unpivot_cols} FROM members)
             ON {", ".join(GOLDEN_FIELDS)} INTO NAME field VALUE value
-        ), ranked AS (
-            SELECT *, count(*) OVER (PARTITION BY cluster, field, value) AS agreeing FROM cells
+        ), grouped AS (
+            SELECT cluster, field, value, min(trust_rank) AS trust_rank, max(as_of) AS latest,
+                   count(*) AS rows, min(row_key) AS first_row,
+                   arg_min(row_key, (trust_rank, -coalesce(epoch(as_of), 0), row_key)) AS provider,
+                   string_agg(DISTINCT source, ',' ORDER BY source) AS sources
+            FROM cells GROUP BY ALL
         )
-        SELECT cluster, field,
-               arg_min(value, (trust_rank, -agreeing, -coalesce(epoch(as_of), 0), row_key)) AS value
-        FROM ranked GROUP BY cluster, field""")
+        SELECT *, row_number() OVER (PARTITION BY cluster, field
+                                     ORDER BY {SURVIVORSHIP_ORDER}) AS rank,
+               count(*) OVER (PARTITION BY cluster, field) AS distinct_values
+        FROM grouped""")
+    # the winner, and the rule that put it before the runner-up
+    con.execute("""
+        CREATE TEMP TABLE golden_values AS
+        SELECT w.cluster, w.field, w.value, w.provider, w.distinct_values,
+               CASE WHEN r.value IS NULL THEN 'only value'
+                    WHEN w.trust_rank < r.trust_rank THEN 'most trusted source'
+                    WHEN coalesce(w.latest > r.latest, w.latest IS NOT NULL AND r.latest IS NULL)
+                         THEN 'most recently updated'
+                    WHEN w.rows > r.rows THEN 'most frequent'
+                    ELSE 'first in inbox order' END AS rule
+        FROM candidates w LEFT JOIN candidates r
+          ON r.cluster = w.cluster AND r.field = w.field AND r.rank = 2
+        WHERE w.rank = 1""")
     golden = con.execute(f"""
         PIVOT golden_values ON field IN ({", ".join(repr(f) for f in GOLDEN_FIELDS)}) USING first(value)
         GROUP BY cluster""").df()
@@ -100,6 +126,15 @@ def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.D
                b.match_probability, r.extra AS attributes, r.row_key, r.row_identity
         FROM members r JOIN masters m USING (cluster) LEFT JOIN best b USING (row_key)
         ORDER BY m.master_id, r.lineage_key""").df()
+    field_lineage = con.execute("""
+        SELECT m.master_id, g.field, g.value, g.rule, g.distinct_values AS candidates,
+               r.source, r.file, r.sheet, r.row_number
+        FROM golden_values g JOIN masters m USING (cluster) JOIN members r ON r.row_key = g.provider
+        ORDER BY m.master_id, g.field""").df()
+    field_values = con.execute("""
+        SELECT m.master_id, c.field, c.value, c.rank = 1 AS golden, c.rows, c.sources
+        FROM candidates c JOIN masters m USING (cluster)
+        ORDER BY m.master_id, c.field, c.rank""").df()
     seq = dict(zip(previous.masters["master_id"], previous.masters["created_seq"]))
     masters = assigned.ids[["master_id", "created_run"]].assign(
         created_seq=[int(seq.get(m, run_seq)) for m in assigned.ids["master_id"]])
@@ -107,4 +142,5 @@ def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.D
     log.info("survive: %d rows -> %d master customers (ids: %d kept, %d new, %d retired)", len(xref),
              len(customers), assigned.kept, assigned.created, len(assigned.retired))
     return GoldenResult(customers=customers[CUSTOMER_COLUMNS], xref=xref, id_history=history, masters=masters,
+                        field_lineage=field_lineage, field_values=field_values,
                         ids_kept=assigned.kept, ids_created=assigned.created, ids_retired=len(assigned.retired))

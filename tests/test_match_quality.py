@@ -34,7 +34,14 @@ def test_survivorship_prefers_the_most_trusted_source(tmp_path):
     with duckdb.connect(str(outcome.warehouse), read_only=True) as con:
         masters = con.execute("SELECT address, record_count, source_count FROM master.customers").fetchall()
         probabilities = con.execute("SELECT match_probability FROM master.xref").fetchall()
+        lineage = con.execute("SELECT rule, source, row_number FROM master.field_lineage "
+                              "WHERE field = 'address'").fetchall()
+        values = con.execute("SELECT value, golden, rows, sources FROM master.field_values "
+                             "WHERE field = 'address' ORDER BY golden DESC").fetchall()
     assert masters == [("北京市海淀区中关村大街1号", 4, 2)]  # three channel rows agree, key accounts wins
+    assert lineage == [("most trusted source", "key_accounts", 2)]
+    assert values == [("北京市海淀区中关村大街1号", True, 1, "key_accounts"),
+                      ("上海市浦东新区1号", False, 3, "channel")]  # the losing value is kept
     assert all(p is not None and p >= 0.95 for (p,) in probabilities)
 
 

@@ -37,6 +37,8 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, golden:
         "master.xref": golden.xref[XREF_COLUMNS],
         "master.match_pairs": match_pairs,
         "master.id_history": golden.id_history,
+        "master.field_lineage": golden.field_lineage,
+        "master.field_values": golden.field_values,
         "master.models": models,
         "quality.rejected": rejected,
         "quality.rejected_files": ingest.rejected_files,
