@@ -54,7 +54,8 @@ def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, 
            "match_threshold": _threshold(context), **summary}
     tables = warehouse_tables(ingested_rows, validated_rows, golden_records, matched_clusters, context.run.run_id)
     state = MasterState(xref=golden_records.xref[["master_id", "row_identity"]], masters=golden_records.masters,
-                        id_history=golden_records.id_history)
+                        id_history=golden_records.id_history, customers_history=golden_records.customers_history,
+                        change_log=golden_records.change_log)
     path = publish_warehouse(paths.warehouse_path, tables, run, state)
     summary_view = {k: v for k, v in summary.items() if k not in ("files", "rejected_by_reason")}
     return dg.MaterializeResult(metadata={

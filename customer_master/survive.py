@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from customer_master.lifecycle.history import append_rows, record_history
 from customer_master.lifecycle.ids import ROW_IDENTITY_SQL, assign_master_ids
 from customer_master.lifecycle.state import STATE_FILES, MasterState
 
@@ -48,6 +49,8 @@ class GoldenResult:
     masters: pd.DataFrame  # master_id, created_run, created_seq: the state the next run starts from
     field_lineage: pd.DataFrame  # master_id, field, value, rule, candidates, source row of the value
     field_values: pd.DataFrame  # master_id, field, value, golden, rows, sources: every value, losers too
+    customers_history: pd.DataFrame  # every version of every golden record
+    change_log: pd.DataFrame  # every change, every run
     ids_kept: int = 0
     ids_created: int = 0
     ids_retired: int = 0
@@ -138,9 +141,14 @@ def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.D
     seq = dict(zip(previous.masters["master_id"], previous.masters["created_seq"]))
     masters = assigned.ids[["master_id", "created_run"]].assign(
         created_seq=[int(seq.get(m, run_seq)) for m in assigned.ids["master_id"]])
-    history = pd.concat([previous.id_history, assigned.retired], ignore_index=True)
+    history = append_rows(previous.id_history, assigned.retired)
+    versions, changes = record_history(customers, ["customer_type", *GOLDEN_FIELDS], previous.customers_history,
+                                       assigned.retired, assigned.splits, run_id,
+                                       pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s"))
+    change_log = append_rows(previous.change_log, changes)
     log.info("survive: %d rows -> %d master customers (ids: %d kept, %d new, %d retired)", len(xref),
              len(customers), assigned.kept, assigned.created, len(assigned.retired))
     return GoldenResult(customers=customers[CUSTOMER_COLUMNS], xref=xref, id_history=history, masters=masters,
                         field_lineage=field_lineage, field_values=field_values,
+                        customers_history=versions, change_log=change_log,
                         ids_kept=assigned.kept, ids_created=assigned.created, ids_retired=len(assigned.retired))

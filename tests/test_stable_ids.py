@@ -83,3 +83,21 @@ def test_a_split_keeps_the_id_on_the_larger_part(id_snapshots):
     assert third["宁波办事处|宁波办事处/a.csv||3"] == third["宁波办事处|宁波办事处/a.csv||4"] == original
     assert third["宁波办事处|宁波办事处/a.csv||5"] != original  # the branch left
     assert original not in {retired for retired, _, _ in history}
+
+
+def test_the_change_log_and_history_tell_what_happened(id_snapshots):
+    (first, _, _), (second, _, run2), (third, _, run3) = id_snapshots
+    older, younger = first["宁波办事处|宁波办事处/a.csv||2"], second["宁波办事处|宁波办事处/b.csv||2"]
+    branch, original = third["宁波办事处|宁波办事处/a.csv||5"], first["宁波办事处|宁波办事处/a.csv||3"]
+    warehouse = run3["warehouse"]
+    with duckdb.connect(warehouse, read_only=True) as con:
+        log = con.execute("SELECT run_id, master_id, change, related_id FROM meta.change_log").fetchall()
+        versions = con.execute("SELECT count(*), count(valid_to) FROM master.customers_history "
+                               "WHERE master_id = ?", [younger]).fetchone()
+        runs = [r for (r,) in con.execute("SELECT run_id FROM meta.runs ORDER BY started_at").fetchall()]
+    assert runs[1:] == [run2["run_id"], run3["run_id"]]
+    assert (run2["run_id"], younger, "created", None) in log
+    assert (run3["run_id"], younger, "merged", older) in log
+    assert (run3["run_id"], branch, "split", original) in log
+    assert sum(1 for r, *_ in log if r == runs[0]) > 1000  # the first run created every master
+    assert versions == (1, 1)  # the retired master's one version is closed

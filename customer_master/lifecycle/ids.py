@@ -30,6 +30,7 @@ HISTORY_COLUMNS = ["retired_id", "replaced_by", "reason", "run_id"]
 class IdAssignment:
     ids: pd.DataFrame  # cluster, master_id, created_run
     retired: pd.DataFrame  # HISTORY_COLUMNS, this run's retirements
+    splits: pd.DataFrame  # master_id (new), split_from (the old master most of its rows came from)
     kept: int
     created: int
 
@@ -85,9 +86,15 @@ def assign_master_ids(members: pd.DataFrame, previous: pd.DataFrame, masters: pd
         replaced_by = id_of.get(home) if home else None
         reason = "merged" if replaced_by else "no rows left"
         retired.append((master_id, replaced_by, reason, run_id))
+    ids_frame = pd.DataFrame(ids, columns=["cluster", "master_id", "created_run"])
+    con.register("ids_frame", ids_frame)
+    con.register("overlap_rows", pd.DataFrame(overlaps, columns=["old_id", "cluster", "shared", "age"]))
+    splits = con.execute("""
+        SELECT i.master_id, arg_max(o.old_id, o.shared) AS split_from
+        FROM ids_frame i JOIN overlap_rows o USING (cluster) WHERE i.created_run = ?
+        GROUP BY i.master_id""", [run_id]).df()
     return IdAssignment(
-        ids=pd.DataFrame(ids, columns=["cluster", "master_id", "created_run"]),
-        retired=pd.DataFrame(retired, columns=HISTORY_COLUMNS),
+        ids=ids_frame, splits=splits, retired=pd.DataFrame(retired, columns=HISTORY_COLUMNS),
         kept=len(placed), created=created)
 
 

@@ -11,12 +11,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from customer_master.lifecycle.history import CHANGE_COLUMNS, VERSION_KEY
 from customer_master.lifecycle.ids import HISTORY_COLUMNS
 
 STATE_FILES = {
     "xref": ["master_id", "row_identity"],
     "masters": ["master_id", "created_run", "created_seq"],
     "id_history": HISTORY_COLUMNS,
+    "customers_history": VERSION_KEY,  # + the golden fields
+    "change_log": CHANGE_COLUMNS,
 }
 
 
@@ -25,6 +28,8 @@ class MasterState:
     xref: pd.DataFrame
     masters: pd.DataFrame
     id_history: pd.DataFrame
+    customers_history: pd.DataFrame
+    change_log: pd.DataFrame
 
     @property
     def used_ids(self) -> set[str]:
@@ -50,5 +55,5 @@ def save_state(warehouse: Path, state: MasterState) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, columns in STATE_FILES.items():
         path = folder / f"{name}.parquet"
-        getattr(state, name)[columns].to_parquet(path.with_suffix(".writing"), index=False)
+        getattr(state, name).to_parquet(path.with_suffix(".writing"), index=False)
         os.replace(path.with_suffix(".writing"), path)

@@ -39,6 +39,8 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, golden:
         "master.id_history": golden.id_history,
         "master.field_lineage": golden.field_lineage,
         "master.field_values": golden.field_values,
+        "master.customers_history": golden.customers_history,
+        "meta.change_log": golden.change_log,
         "master.models": models,
         "quality.rejected": rejected,
         "quality.rejected_files": ingest.rejected_files,
