@@ -43,8 +43,8 @@ def golden_records(context: dg.AssetExecutionContext, paths: PipelinePaths, stan
 @dg.asset(group_name="master", kinds={"duckdb"},
           description="The published warehouse file (master, quality and meta schemas), swapped in atomically.")
 def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, ingested_rows: IngestResult,
-                       validated_rows: ValidationResult, matched_clusters: MatchResult,
-                       golden_records: GoldenResult) -> dg.MaterializeResult:
+                       validated_rows: ValidationResult, standardised_rows: pd.DataFrame,
+                       matched_clusters: MatchResult, golden_records: GoldenResult) -> dg.MaterializeResult:
     summary = run_summary(ingested_rows, validated_rows, golden_records)
     stats = context.instance.get_run_stats(context.run.run_id)
     started = dt.datetime.fromtimestamp(stats.start_time or dt.datetime.now().timestamp(), dt.timezone.utc)
@@ -52,7 +52,8 @@ def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, 
            "finished_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
            "inbox": str(paths.inbox_path), "warehouse": str(paths.warehouse_path),
            "match_threshold": _threshold(context), **summary}
-    tables = warehouse_tables(ingested_rows, validated_rows, golden_records, matched_clusters, context.run.run_id)
+    tables = warehouse_tables(ingested_rows, validated_rows, standardised_rows, golden_records, matched_clusters,
+                              context.run.run_id)
     state = MasterState(xref=golden_records.xref[["master_id", "row_identity"]], masters=golden_records.masters,
                         id_history=golden_records.id_history, customers_history=golden_records.customers_history,
                         change_log=golden_records.change_log)

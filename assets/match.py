@@ -6,6 +6,8 @@ import pandas as pd
 from pydantic import Field
 
 from customer_master.match.engine import DEFAULT_MATCH_THRESHOLD, MatchResult, match_customers
+from customer_master.pipelines.resources import PipelinePaths
+from customer_master.review.decisions import load_decisions, resolve_decisions
 
 
 class MatchConfig(dg.Config):
@@ -17,13 +19,20 @@ class MatchConfig(dg.Config):
 
 @dg.asset(group_name="match", kinds={"splink", "duckdb"},
           description="Pairwise match probabilities and clusters of rows that are one customer.")
-def matched_clusters(context: dg.AssetExecutionContext, config: MatchConfig,
+def matched_clusters(context: dg.AssetExecutionContext, config: MatchConfig, paths: PipelinePaths,
                      standardised_rows: pd.DataFrame) -> MatchResult:
-    result = match_customers(standardised_rows, threshold=config.match_threshold)
+    decisions, unresolved = resolve_decisions(load_decisions(paths.warehouse_path), standardised_rows)
+    if len(unresolved):
+        context.log.warning(f"{len(unresolved)} steward decision(s) point at rows no longer in the inbox "
+                            "(see quality.unresolved_decisions)")
+    result = match_customers(standardised_rows, threshold=config.match_threshold, decisions=decisions)
+    result.unresolved_decisions = unresolved
     context.add_output_metadata({
         "match_threshold": config.match_threshold,
         "clusters": int(result.clusters.cluster.nunique()),
         "scored_pairs": len(result.pairs),
         "pairs_merged": int((result.pairs.match_probability >= config.match_threshold).sum()),
+        "steward_decisions_applied": len(decisions),
+        "steward_decisions_unresolved": len(unresolved),
     })
     return result

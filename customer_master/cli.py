@@ -41,7 +41,23 @@ def main(argv: list[str] | None = None) -> int:
                         help="match quality on every benchmark dataset, ours vs plain Splink "
                              "(see `benchmark-quality --help`)")
 
+    commands.add_parser("benchmark-standardise", add_help=False,
+                        help="time the standardise stage on 1,000,000 realistic rows built in memory "
+                             "(see `benchmark-standardise --help`)")
+
+    commands.add_parser("review", add_help=False,
+                        help="steward review: export doubtful pairs, import decisions, detach a row "
+                             "(see `review --help`)")
+
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["review"]:
+        from customer_master.review.cli import main as review_main
+
+        return review_main(argv[1:])
+    if argv[:1] == ["benchmark-standardise"]:
+        from customer_master.benchmarks.standardise_speed import main as standardise_speed_main
+
+        return standardise_speed_main(argv[1:])
     if argv[:1] == ["benchmark-quality"]:
         from customer_master.benchmarks.match_quality import main as quality_main
 

@@ -37,8 +37,8 @@ CUSTOMER_COLUMNS = [
     "master_id", "customer_type", *GOLDEN_FIELDS, "record_count", "source_count", "sources",
     "first_created_at", "last_updated_at", "created_run",
 ]
-XREF_COLUMNS = ["master_id", "source", "file", "sheet", "row_number", "source_record_id", "match_probability",
-                "attributes"]
+XREF_COLUMNS = ["master_id", "source", "file", "sheet", "row_number", "source_record_id", "row_identity",
+                "match_probability", "attributes"]
 
 
 @dataclass

@@ -38,18 +38,22 @@ def pair_conflicts(pairs: pd.DataFrame, rows: pd.DataFrame, customer_type: str) 
 
 
 def split_conflicting_clusters(clusters: pd.DataFrame, edges: pd.DataFrame, rows: pd.DataFrame,
-                               customer_type: str) -> pd.DataFrame:
+                               customer_type: str, forbidden: set[tuple[int, int]] = frozenset()) -> pd.DataFrame:
     """clusters (row_key, cluster) with no cannot-link conflict inside a cluster.
-    edges: the pairs at or above the threshold (row_key_l, row_key_r, match_probability)."""
+    edges: the pairs at or above the threshold (row_key_l, row_key_r, match_probability);
+    forbidden: pairs of row keys a steward said are different customers."""
     columns = CANNOT_LINK[customer_type]
     values = _keyed_values(rows, columns)
     members = clusters.join(values, on="row_key")
     conflicted = [c for c in columns if members.groupby("cluster")[c].nunique().gt(1).any()]
-    if not conflicted:
+    bad = members.groupby("cluster")[conflicted].nunique().gt(1).any(axis=1) if conflicted else \
+        pd.Series(False, index=members["cluster"].unique())
+    cluster_of = dict(zip(clusters["row_key"], clusters["cluster"]))
+    steward_split = {cluster_of[a] for a, b in forbidden if a in cluster_of and cluster_of.get(b) == cluster_of[a]}
+    bad_clusters = set(bad[bad].index) | steward_split
+    if not bad_clusters:
         return clusters
-    bad = members.groupby("cluster")[conflicted].nunique().gt(1).any(axis=1)
-    bad_clusters = set(bad[bad].index)
-    rebuilt = _constrained_union(members[members.cluster.isin(bad_clusters)], edges, conflicted)
+    rebuilt = _constrained_union(members[members.cluster.isin(bad_clusters)], edges, conflicted, forbidden)
     keep = clusters[~clusters.cluster.isin(bad_clusters)]
     return pd.concat([keep, rebuilt], ignore_index=True)
 
@@ -62,14 +66,21 @@ def _keyed_values(rows: pd.DataFrame, columns: dict[str, bool]) -> pd.DataFrame:
     return values
 
 
-def _constrained_union(members: pd.DataFrame, edges: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+def _constrained_union(members: pd.DataFrame, edges: pd.DataFrame, columns: list[str],
+                       forbidden: set[tuple[int, int]]) -> pd.DataFrame:
     """Union-find over the conflicted clusters' edges, strongest first; a union is
-    refused when the two sides hold different values of a cannot-link column.
-    Only the few conflicted clusters come here, so a Python loop is cheap."""
+    refused when the two sides hold different values of a cannot-link column, or
+    rows a steward kept apart. Only the few conflicted clusters come here, so a
+    Python loop is cheap."""
     keys = members["row_key"].tolist()
     parent = {k: k for k in keys}
     facts = {k: {c: ({v} if pd.notna(v) else set()) for c, v in zip(columns, vals)}
              for k, *vals in members[["row_key", *columns]].itertuples(index=False)}
+    inside = {k: {k} for k in keys}
+    apart: dict[int, set[int]] = {}
+    for a, b in forbidden:
+        apart.setdefault(a, set()).add(b)
+        apart.setdefault(b, set()).add(a)
 
     def root(k):
         while parent[k] != k:
@@ -77,15 +88,18 @@ def _constrained_union(members: pd.DataFrame, edges: pd.DataFrame, columns: list
             k = parent[k]
         return k
 
-    inside = edges[edges.row_key_l.isin(parent) & edges.row_key_r.isin(parent)]
-    ordered = duckdb.sql("SELECT row_key_l, row_key_r FROM inside "
+    candidate_edges = edges[edges.row_key_l.isin(parent) & edges.row_key_r.isin(parent)]
+    ordered = duckdb.sql("SELECT row_key_l, row_key_r FROM candidate_edges "
                          "ORDER BY match_probability DESC, row_key_l, row_key_r").fetchall()
     for left, right in ordered:
         a, b = root(left), root(right)
         if a == b or any(facts[a][c] and facts[b][c] and facts[a][c] != facts[b][c] for c in columns):
             continue
+        if any(apart.get(k, set()) & inside[b] for k in inside[a]):
+            continue
         a, b = min(a, b), max(a, b)
         parent[b] = a
+        inside[a] |= inside.pop(b)
         for c in columns:
             facts[a][c] |= facts[b][c]
     prefix = members["cluster"].iloc[0][0] if len(members) else "x"

@@ -15,6 +15,7 @@ import pandas as pd
 from splink import DuckDBAPI, Linker
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
+from customer_master.review.decisions import DECISION_COLUMNS
 from customer_master.match.constraints import pair_conflicts, split_conflicting_clusters
 from customer_master.match.features import email_user, person_name_parts
 from customer_master.match.models import TRAINING, UNIQUE_ID
@@ -39,9 +40,14 @@ class MatchResult:
     clusters: pd.DataFrame  # row_key, cluster (text, unique across types)
     pairs: pd.DataFrame  # PAIR_COLUMNS: scored pairs above EVIDENCE_FLOOR
     models: dict[str, dict] = field(default_factory=dict)  # customer_type -> Splink model JSON
+    unresolved_decisions: pd.DataFrame = field(  # steward decisions whose rows left the inbox
+        default_factory=lambda: pd.DataFrame(columns=DECISION_COLUMNS))
 
 
-def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHOLD) -> MatchResult:
+def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHOLD,
+                    decisions: pd.DataFrame | None = None) -> MatchResult:
+    """decisions: a steward's verdicts (row_key_l, row_key_r, decision: match | no match |
+    detach, row_key_r empty for detach); they win over the model."""
     if not 0 < threshold < 1:
         raise ValueError(f"match threshold must be between 0 and 1, not {threshold}")
     logging.getLogger("splink").setLevel(logging.WARNING)
@@ -57,7 +63,7 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
         predictions = linker.inference.predict(threshold_match_probability=EVIDENCE_FLOOR)
         scored = _evidence(predictions.as_pandas_dataframe(), customer_type)
         scored["cannot_link"] = pair_conflicts(scored, subset, customer_type)
-        found = _clusters(subset, scored, threshold, customer_type)
+        found = _clusters(subset, scored, threshold, customer_type, decisions)
         clusters.append(found)
         pairs.append(scored)
         model = linker.misc.save_model_to_json()
@@ -69,17 +75,37 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
     return MatchResult(clusters=pd.concat(clusters, ignore_index=True), pairs=all_pairs, models=models)
 
 
-def _clusters(rows: pd.DataFrame, scored: pd.DataFrame, threshold: float, customer_type: str) -> pd.DataFrame:
+def _clusters(rows: pd.DataFrame, scored: pd.DataFrame, threshold: float, customer_type: str,
+              decisions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Connected components over the pairs at or above the threshold that break no
-    cannot-link rule, then conflicted clusters rebuilt without the conflict."""
+    cannot-link rule, plus the pairs a steward said match, less the pairs a steward
+    said don't and every pair of a detached row; then conflicted clusters rebuilt
+    without the conflict."""
     edges = scored[(scored.match_probability >= threshold) & scored.cannot_link.isna()]
+    forbidden: set[tuple[int, int]] = set()
+    if decisions is not None and len(decisions):
+        keys = set(rows[UNIQUE_ID])
+        mine = decisions[decisions.row_key_l.isin(keys) & (decisions.row_key_r.isin(keys) |
+                                                           decisions.decision.eq("detach"))]
+        apart = mine[mine.decision == "no match"]
+        forbidden = set(zip(apart.row_key_l.astype("int64"), apart.row_key_r.astype("int64")))
+        detached = set(mine.loc[mine.decision == "detach", "row_key_l"])
+        edges = edges[~edges.row_key_l.isin(detached) & ~edges.row_key_r.isin(detached)]
+        both_ways = pd.DataFrame(list(forbidden) + [(b, a) for a, b in forbidden],
+                                 columns=["row_key_l", "row_key_r"]).assign(apart=True)
+        edges = edges.merge(both_ways, on=["row_key_l", "row_key_r"], how="left")
+        edges = edges[edges["apart"].isna()].drop(columns="apart")
+        together = mine[mine.decision == "match"]
+        edges = pd.concat([edges, pd.DataFrame({"row_key_l": together.row_key_l.astype("int64"),
+                                                "row_key_r": together.row_key_r.astype("int64"),
+                                                "match_probability": 1.0})], ignore_index=True)
     db_api = DuckDBAPI(duckdb.connect())
     components = cluster_pairwise_predictions_at_threshold(
         rows[[UNIQUE_ID]], edges[["row_key_l", "row_key_r", "match_probability"]], db_api,
         node_id_column_name=UNIQUE_ID).as_pandas_dataframe()
     clusters = pd.DataFrame({UNIQUE_ID: components[UNIQUE_ID].astype("int64"),
                              "cluster": customer_type[0] + components["cluster_id"].astype(str)})
-    return split_conflicting_clusters(clusters, edges, rows, customer_type)
+    return split_conflicting_clusters(clusters, edges, rows, customer_type, forbidden)
 
 
 def _matching_frame(rows: pd.DataFrame) -> pd.DataFrame:

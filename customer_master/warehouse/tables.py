@@ -16,8 +16,12 @@ from customer_master.warehouse.publish import WarehouseTables
 LINEAGE = ["source", "file", "sheet", "row_number"]
 
 
-def warehouse_tables(ingest: IngestResult, validation: ValidationResult, golden: GoldenResult,
-                     match: MatchResult, run_id: str) -> WarehouseTables:
+SOURCE_ROW_FIELDS = ["customer_type", "name", "mobile", "phone", "email", "address", "city", "uscc", "id_number",
+                     "birth_date"]
+
+
+def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standardised: pd.DataFrame,
+                     golden: GoldenResult, match: MatchResult, run_id: str) -> WarehouseTables:
     lineage = ingest.rows.set_index("row_key")[LINEAGE]
     pairs = match.pairs
     match_pairs = pd.concat([
@@ -37,6 +41,8 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, golden:
         "master.xref": golden.xref[XREF_COLUMNS],
         "master.match_pairs": match_pairs,
         "master.id_history": golden.id_history,
+        "master.source_rows": _source_rows(standardised, golden),
+        "quality.unresolved_decisions": match.unresolved_decisions,
         "master.field_lineage": golden.field_lineage,
         "master.field_values": golden.field_values,
         "master.customers_history": golden.customers_history,
@@ -48,6 +54,14 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, golden:
         "quality.sheets": ingest.sheets,
         "meta.files": ingest.files,
     })
+
+
+def _source_rows(standardised: pd.DataFrame, golden: GoldenResult) -> pd.DataFrame:
+    """Each accepted row's standardised values, so a steward sees the rows behind a master."""
+    identity = golden.xref.set_index("row_key")["row_identity"]
+    rows = standardised[["row_key", *LINEAGE, *SOURCE_ROW_FIELDS]].copy()
+    rows.insert(len(LINEAGE) + 1, "row_identity", identity.reindex(rows["row_key"]).to_numpy())
+    return rows.drop(columns="row_key")
 
 
 def run_summary(ingest: IngestResult, validation: ValidationResult, golden: GoldenResult) -> dict:

@@ -1,0 +1,64 @@
+"""`customer-master review export | import | detach`: the steward's side of matching."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from customer_master.config import DEFAULT_WAREHOUSE
+from customer_master.review.decisions import add_decisions
+from customer_master.review.workbook import DEFAULT_BAND, export_review, import_review
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="customer-master review", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    export = commands.add_parser("export", help="write the doubtful pairs of the last run to a workbook")
+    export.add_argument("--out", type=Path, default=Path("data/review/review.xlsx"))
+    export.add_argument("--band", type=float, nargs=2, default=DEFAULT_BAND, metavar=("LOW", "HIGH"),
+                        help=f"match probabilities to review (default {DEFAULT_BAND[0]} {DEFAULT_BAND[1]})")
+    imported = commands.add_parser("import", help="store the decisions filled in a review workbook")
+    imported.add_argument("workbook", type=Path)
+    imported.add_argument("--reviewer", help="who decided (default: the workbook's last author)")
+    detach = commands.add_parser("detach", help="take one source row out of its master")
+    for name in ("source", "file", "sheet"):
+        detach.add_argument(f"--{name}", required=name != "sheet", default="")
+    detach.add_argument("--row", type=int, required=True, help="the row number a person sees in Excel")
+    detach.add_argument("--reviewer", default="cli")
+    for sub in (export, imported, detach):
+        sub.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+    args = parser.parse_args(argv)
+    if not args.warehouse.exists():
+        print(f"error: no warehouse at {args.warehouse}: run `customer-master run` first", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "export":
+            count = export_review(args.warehouse, args.out, tuple(args.band))
+            print(f"{count} pairs to review written to {args.out}")
+        elif args.command == "import":
+            count = import_review(args.warehouse, args.workbook, args.reviewer)
+            print(f"{count} decisions stored; the next run applies them")
+        else:
+            _detach(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _detach(args: argparse.Namespace) -> None:
+    with duckdb.connect(str(args.warehouse), read_only=True) as con:
+        found = con.execute("SELECT row_identity, master_id FROM master.xref WHERE source = ? AND file = ? "
+                            "AND sheet = ? AND row_number = ?",
+                            [args.source, args.file, args.sheet, args.row]).fetchone()
+    if not found:
+        raise ValueError(f"no accepted row {args.source} / {args.file} / '{args.sheet}' / row {args.row}")
+    add_decisions(args.warehouse, pd.DataFrame([{
+        "row_identity_l": found[0], "row_identity_r": None, "decision": "detach", "decided_by": args.reviewer,
+        "decided_at": pd.Timestamp(dt.datetime.now(dt.timezone.utc)).tz_localize(None), "workbook": ""}]))
+    print(f"row detached from {found[1]}; the next run gives it a master of its own")

@@ -1,0 +1,68 @@
+"""A steward's decisions on pairs of source rows, kept across runs.
+
+A decision names its rows by their identity (see lifecycle/ids.py), so it
+survives re-exports and retraining: 'match' merges two rows, 'no match' keeps
+them apart whatever the model says, 'detach' takes one row out of its master.
+The latest decision on a pair wins. Decisions whose rows are no longer in the
+inbox are reported, never silently dropped."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from customer_master.lifecycle.ids import ROW_IDENTITY_SQL
+from customer_master.lifecycle.state import state_dir
+
+DECISIONS = ("match", "no match", "detach")
+DECISION_COLUMNS = ["row_identity_l", "row_identity_r", "decision", "decided_by", "decided_at", "workbook"]
+
+
+def decisions_path(warehouse: Path) -> Path:
+    return state_dir(warehouse) / "decisions.parquet"
+
+
+def load_decisions(warehouse: Path) -> pd.DataFrame:
+    path = decisions_path(warehouse)
+    return pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=DECISION_COLUMNS)
+
+
+def add_decisions(warehouse: Path, new: pd.DataFrame) -> int:
+    bad = set(new["decision"]) - set(DECISIONS)
+    if bad:
+        raise ValueError(f"unknown decision(s) {sorted(bad)}; use one of {', '.join(DECISIONS)}")
+    frames = [f for f in (load_decisions(warehouse), new[DECISION_COLUMNS]) if not f.empty]
+    combined = pd.concat(frames, ignore_index=True)
+    path = decisions_path(warehouse)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    combined.to_parquet(path.with_suffix(".writing"), index=False)
+    os.replace(path.with_suffix(".writing"), path)
+    return len(new)
+
+
+def resolve_decisions(decisions: pd.DataFrame, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(row_key_l, row_key_r, decision) for this run's rows, latest decision per pair;
+    and the decisions that point at rows no longer in the inbox."""
+    if decisions.empty:
+        return pd.DataFrame(columns=["row_key_l", "row_key_r", "decision"]), decisions.copy()
+    con = duckdb.connect()
+    con.register("rows_", rows)
+    con.register("decisions_", decisions)
+    con.execute(f"CREATE TEMP TABLE ids AS SELECT row_key, {ROW_IDENTITY_SQL} AS row_identity FROM rows_")
+    latest = """SELECT * FROM decisions_ QUALIFY row_number() OVER (
+                    PARTITION BY least(row_identity_l, coalesce(row_identity_r, '')),
+                                 greatest(row_identity_l, coalesce(row_identity_r, ''))
+                    ORDER BY decided_at DESC) = 1"""
+    resolved = con.execute(f"""
+        SELECT l.row_key AS row_key_l, r.row_key AS row_key_r, d.decision
+        FROM ({latest}) d JOIN ids l ON l.row_identity = d.row_identity_l
+        LEFT JOIN ids r ON r.row_identity = d.row_identity_r
+        WHERE d.decision = 'detach' OR r.row_key IS NOT NULL""").df()
+    unresolved = con.execute(f"""
+        SELECT d.* FROM ({latest}) d
+        WHERE d.row_identity_l NOT IN (SELECT row_identity FROM ids)
+           OR (d.row_identity_r IS NOT NULL AND d.row_identity_r NOT IN (SELECT row_identity FROM ids))""").df()
+    return resolved, unresolved

@@ -1,0 +1,131 @@
+"""The review workbook: doubtful pairs out to Excel, a steward's decisions back in.
+
+Export: one row per pair whose match probability lies in the review band, the
+two source rows side by side with the match weight of each field, and a
+decision column with a drop-down (match / no match). Text that begins with
+= + - @ is written as text, never as a formula. Import: the filled-in decisions
+go to the decision store (who, when, from which workbook)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pandas as pd
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from customer_master.review.decisions import add_decisions
+
+SHEET = "review"
+FIELDS = ["name", "mobile", "phone", "email", "address", "uscc", "id_number", "birth_date", "city"]
+DEFAULT_BAND = (0.5, 0.99)
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def review_candidates(warehouse: Path, band: tuple[float, float] = DEFAULT_BAND) -> pd.DataFrame:
+    """Pairs in the band, each row's standardised values and lineage beside the other's."""
+    side = ", ".join(f"{s}.{f}::VARCHAR AS {f}_{s}" for f in FIELDS for s in ("a", "b"))
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(f"""
+            SELECT p.match_probability, p.master_id_l = p.master_id_r AS merged_now, p.evidence,
+                   concat_ws(' / ', a.source, a.file, nullif(a.sheet, ''), 'row ' || a.row_number) AS row_a,
+                   concat_ws(' / ', b.source, b.file, nullif(b.sheet, ''), 'row ' || b.row_number) AS row_b,
+                   {side}, a.row_identity AS row_identity_l, b.row_identity AS row_identity_r
+            FROM master.match_pairs p
+            JOIN master.source_rows a ON a.source = p.source_l AND a.file = p.file_l AND a.sheet = p.sheet_l
+                 AND a.row_number = p.row_number_l
+            JOIN master.source_rows b ON b.source = p.source_r AND b.file = p.file_r AND b.sheet = p.sheet_r
+                 AND b.row_number = p.row_number_r
+            WHERE p.match_probability BETWEEN ? AND ? AND p.cannot_link IS NULL
+            ORDER BY abs(p.match_probability - 0.9), a.row_identity, b.row_identity""", list(band)).df()
+
+
+def export_review(warehouse: Path, out: Path, band: tuple[float, float] = DEFAULT_BAND) -> int:
+    pairs = review_candidates(warehouse, band)
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET
+    header = ["decision", "match_probability", "merged_now", "row_a", "row_b"]
+    for f in FIELDS:
+        header += [f"{f} (A)", f"{f} (B)", f"{f} weight"]
+    header += ["row_identity_l", "row_identity_r"]
+    sheet.append(header)
+    for record in pairs.to_dict("records"):
+        weights = json.loads(record["evidence"] or "{}")
+        line = [None, round(record["match_probability"], 4), "yes" if record["merged_now"] else "no",
+                record["row_a"], record["row_b"]]
+        for f in FIELDS:
+            line += [record[f"{f}_a"], record[f"{f}_b"], _weight(weights, f)]
+        line += [record["row_identity_l"], record["row_identity_r"]]
+        sheet.append(line)
+    _as_text(sheet)
+    choices = DataValidation(type="list", formula1='"match,no match"', allow_blank=True,
+                             error="Choose match or no match", showErrorMessage=True)
+    sheet.add_data_validation(choices)
+    choices.add(f"A2:A{max(len(pairs) + 1, 2)}")
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in sheet.iter_rows(min_row=2, max_col=1):
+        row[0].fill = PatternFill("solid", fgColor="FFF2CC")
+    sheet.freeze_panes = "B2"
+    for column in ("row_identity_l", "row_identity_r"):  # needed for the import, not for reading
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(header.index(column) + 1)].hidden = True
+    sheet.column_dimensions["D"].width = sheet.column_dimensions["E"].width = 40
+    for row in sheet.iter_rows(min_row=1, max_row=1):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    workbook.save(out)
+    return len(pairs)
+
+
+def _weight(weights: dict, field: str) -> float | None:
+    """A field's match weight; a person's name is weighed as surname plus given name."""
+    if field == "name" and "name" not in weights and "last_name" in weights:
+        return round(weights["last_name"] + weights.get("first_name", 0), 3)
+    return weights.get(field)
+
+
+def _as_text(sheet) -> None:
+    """A value like '=HYPERLINK(...)' from a department file stays text."""
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+                cell.data_type = "s"
+                cell.quotePrefix = True
+
+
+def read_review(path: Path, reviewer: str | None = None) -> pd.DataFrame:
+    """The decisions filled in a review workbook (DECISION_COLUMNS)."""
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.active
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(h or "") for h in next(rows)]
+    missing = {"decision", "row_identity_l", "row_identity_r"} - set(header)
+    if missing:
+        raise ValueError(f"{path}: not a review workbook (no column {', '.join(sorted(missing))})")
+    position = {name: header.index(name) for name in ("decision", "row_identity_l", "row_identity_r")}
+    found, problems = [], []
+    for number, row in enumerate(rows, start=2):
+        decision = str(row[position["decision"]] or "").strip().lower()
+        if not decision:
+            continue
+        if decision not in ("match", "no match"):
+            problems.append(f"row {number}: '{decision}' is not match / no match")
+            continue
+        found.append((row[position["row_identity_l"]], row[position["row_identity_r"]], decision))
+    if problems:
+        raise ValueError(f"{path}: " + "; ".join(problems[:10]))
+    who = reviewer or workbook.properties.lastModifiedBy or workbook.properties.creator or "unknown"
+    workbook.close()
+    frame = pd.DataFrame(found, columns=["row_identity_l", "row_identity_r", "decision"])
+    return frame.assign(decided_by=who, decided_at=pd.Timestamp(dt.datetime.now(dt.timezone.utc)).tz_localize(None),
+                        workbook=Path(path).name)
+
+
+def import_review(warehouse: Path, path: Path, reviewer: str | None = None) -> int:
+    return add_decisions(warehouse, read_review(path, reviewer))

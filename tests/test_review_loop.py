@@ -1,0 +1,118 @@
+"""The steward review loop with a real workbook: export, decide, import, and
+every later run honours the decisions."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from conftest import SAMPLE_INBOX, run_pipeline
+from customer_master.review.decisions import load_decisions
+from customer_master.review.workbook import _as_text, export_review, import_review
+
+CLI = str(Path(sys.executable).with_name("customer-master"))
+
+
+def _master_of(warehouse, identity):
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute("SELECT master_id FROM master.xref WHERE row_identity = ?", [identity]).fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def loop(tmp_path_factory):
+    root = tmp_path_factory.mktemp("review")
+    inbox, warehouse = root / "inbox", root / "wh" / "customer_master.duckdb"
+    shutil.copytree(SAMPLE_INBOX, inbox)
+    assert run_pipeline(inbox, warehouse).success
+    workbook = root / "review.xlsx"
+    exported = export_review(warehouse, workbook, band=(0.5, 1.0))
+    book = openpyxl.load_workbook(workbook)
+    sheet = book["review"]
+    header = [c.value for c in sheet[1]]
+    col = {name: header.index(name) for name in ("decision", "merged_now", "row_identity_l", "row_identity_r")}
+    rows = list(sheet.iter_rows(min_row=2))
+    merged = next(r for r in rows if r[col["merged_now"]].value == "yes")
+    apart = next(r for r in rows if r[col["merged_now"]].value == "no")
+    merged[col["decision"]].value = "no match"
+    apart[col["decision"]].value = "match"
+    book.properties.lastModifiedBy = "王芳"
+    book.save(workbook)
+    pairs = {name: (r[col["row_identity_l"]].value, r[col["row_identity_r"]].value)
+             for name, r in (("no match", merged), ("match", apart))}
+    stored = import_review(warehouse, workbook)
+    with duckdb.connect(str(warehouse), read_only=True) as con:  # a row of a multi-row master to detach
+        detach = con.execute("""SELECT source, file, sheet, row_number, row_identity, master_id FROM master.xref
+                                WHERE master_id IN (SELECT master_id FROM master.customers WHERE record_count >= 3)
+                                ORDER BY source, file, row_number LIMIT 1""").fetchone()
+    result = subprocess.run([CLI, "review", "detach", "--warehouse", str(warehouse), "--source", detach[0],
+                             "--file", detach[1], "--sheet", detach[2], "--row", str(detach[3])],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    second = run_pipeline(inbox, warehouse)
+    snapshot_second = {k: (_master_of(warehouse, a), _master_of(warehouse, b)) for k, (a, b) in pairs.items()}
+    detached_second = _master_of(warehouse, detach[4])
+    third = run_pipeline(inbox, warehouse, threshold=0.9)  # retrained, another threshold
+    assert second.success and third.success
+    return {"exported": exported, "stored": stored, "pairs": pairs, "second": snapshot_second,
+            "detach": detach, "detached_second": detached_second, "warehouse": warehouse}
+
+
+def test_the_workbook_round_trip_stores_who_decided_what(loop):
+    assert loop["exported"] > 10 and loop["stored"] == 2
+    decisions = load_decisions(loop["warehouse"])
+    pair_decisions = decisions[decisions.decision != "detach"]
+    assert sorted(pair_decisions.decision) == ["match", "no match"]
+    assert set(pair_decisions.decided_by) == {"王芳"} and set(pair_decisions.workbook) == {"review.xlsx"}
+    assert pair_decisions.decided_at.notna().all()
+
+
+def test_no_match_splits_and_stays_split_after_retraining(loop):
+    a, b = loop["pairs"]["no match"]
+    assert loop["second"]["no match"][0] != loop["second"]["no match"][1]
+    assert _master_of(loop["warehouse"], a) != _master_of(loop["warehouse"], b)
+
+
+def test_match_merges(loop):
+    a, b = loop["pairs"]["match"]
+    assert loop["second"]["match"][0] == loop["second"]["match"][1]
+    assert _master_of(loop["warehouse"], a) == _master_of(loop["warehouse"], b)
+
+
+def test_a_detached_row_leaves_its_master(loop):
+    *_, identity, old_master = loop["detach"]
+    assert loop["detached_second"] != old_master
+    with duckdb.connect(str(loop["warehouse"]), read_only=True) as con:
+        alone = con.execute("SELECT record_count FROM master.customers WHERE master_id = ?",
+                            [_master_of(loop["warehouse"], identity)]).fetchone()[0]
+        stays = con.execute("SELECT count(*) FROM master.customers WHERE master_id = ?", [old_master]).fetchone()[0]
+    assert alone == 1 and stays == 1  # the rest of the customer keeps its id
+
+
+def test_decisions_on_rows_that_left_are_reported(loop, tmp_path):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE_INBOX, inbox)
+    warehouse = tmp_path / "wh" / "customer_master.duckdb"
+    shutil.copytree(loop["warehouse"].parent / "state", warehouse.parent / "state")  # the decisions so far
+    source, *_, identity, _ = loop["detach"]
+    shutil.rmtree(inbox / source)  # the department of the detached row leaves the inbox
+    assert run_pipeline(inbox, warehouse).success
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        unresolved = con.execute("SELECT row_identity_l, decision FROM quality.unresolved_decisions").fetchall()
+    assert (identity, "detach") in unresolved
+
+
+def test_formula_like_text_is_written_as_text(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["name"])
+    sheet.append(['=HYPERLINK("http://x","click")'])
+    sheet.append(["+86 138 0013 8000"])
+    _as_text(sheet)
+    book.save(tmp_path / "t.xlsx")
+    again = openpyxl.load_workbook(tmp_path / "t.xlsx").active
+    assert again["A2"].data_type == "s" and again["A2"].value == '=HYPERLINK("http://x","click")'
+    assert again["A3"].data_type == "s"
