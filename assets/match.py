@@ -8,6 +8,7 @@ from pydantic import Field
 from customer_master.match.engine import DEFAULT_MATCH_THRESHOLD, MatchResult, match_customers
 from customer_master.pipelines.resources import PipelinePaths
 from customer_master.review.decisions import load_decisions, resolve_decisions
+from customer_master.review.folder import import_pending
 
 
 class MatchConfig(dg.Config):
@@ -17,7 +18,18 @@ class MatchConfig(dg.Config):
                     "Higher: fewer wrong merges, more missed duplicates.")
 
 
-@dg.asset(group_name="match", kinds={"splink", "duckdb"},
+@dg.asset(group_name="match", kinds={"excel"},
+          description="Review workbooks a steward dropped into the review folder, imported as decisions.")
+def steward_decisions(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
+    outcomes = import_pending(paths.review_path, paths.warehouse_path)
+    return dg.MaterializeResult(metadata={
+        "workbooks": dg.MetadataValue.json({name: result for name, result in outcomes}),
+        "decisions_stored": sum(r for _, r in outcomes if isinstance(r, int)),
+        "decisions_total": len(load_decisions(paths.warehouse_path)),
+    })
+
+
+@dg.asset(group_name="match", kinds={"splink", "duckdb"}, deps=[steward_decisions],
           description="Pairwise match probabilities and clusters of rows that are one customer.")
 def matched_clusters(context: dg.AssetExecutionContext, config: MatchConfig, paths: PipelinePaths,
                      standardised_rows: pd.DataFrame) -> MatchResult:

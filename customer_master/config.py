@@ -8,6 +8,8 @@ from pathlib import Path
 
 DEFAULT_INBOX = Path(os.environ.get("CUSTOMER_MASTER_INBOX", "data/inbox"))
 DEFAULT_WAREHOUSE = Path(os.environ.get("CUSTOMER_MASTER_WAREHOUSE", "data/warehouse/customer_master.duckdb"))
+# filled-in review workbooks go into <review dir>/inbox/
+DEFAULT_REVIEW_DIR = Path(os.environ.get("CUSTOMER_MASTER_REVIEW", "data/review"))
 
 
 def staging_dir(warehouse: Path) -> Path:

@@ -30,7 +30,8 @@ SURVIVORSHIP_ORDER = "trust_rank, latest DESC NULLS LAST, rows DESC, first_row"
 
 GOLDEN_FIELDS = [
     "name", "name_core", "first_name", "last_name", "legal_form", "reg_place", "branch", "uscc", "id_number",
-    "mobile", "phone", "phone_extension", "email", "contact_name", "address", "province", "city", "postcode",
+    "mobile", "phone", "phone_extension", "email", "contact_name", "address", "province", "city", "district",
+    "postcode",
     "birth_date", "gender",
 ]
 CUSTOMER_COLUMNS = [

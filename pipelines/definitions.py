@@ -9,30 +9,33 @@ import dagster as dg
 
 from customer_master.assets.ingest import ingested_rows
 from customer_master.assets.master import customer_warehouse, golden_records, warehouse_checks
-from customer_master.assets.match import matched_clusters
+from customer_master.assets.match import matched_clusters, steward_decisions
 from customer_master.assets.validate import standardised_rows, validated_rows
-from customer_master.config import DEFAULT_INBOX, DEFAULT_WAREHOUSE, staging_dir
+from customer_master.config import DEFAULT_INBOX, DEFAULT_REVIEW_DIR, DEFAULT_WAREHOUSE, staging_dir
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
 from customer_master.pipelines.resources import PipelinePaths, StageResultIOManager
 from customer_master.pipelines.triggers import CONSOLIDATE_JOB, build_triggers
 
-ASSETS = [ingested_rows, validated_rows, standardised_rows, matched_clusters, golden_records, customer_warehouse]
+ASSETS = [ingested_rows, validated_rows, standardised_rows, steward_decisions, matched_clusters, golden_records,
+          customer_warehouse]
 
 
 def build_definitions(inbox: Path = DEFAULT_INBOX, warehouse: Path = DEFAULT_WAREHOUSE,
-                      staging: Path | None = None, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> dg.Definitions:
+                      staging: Path | None = None, max_file_mb: float = DEFAULT_MAX_FILE_MB,
+                      review_dir: Path = DEFAULT_REVIEW_DIR) -> dg.Definitions:
     consolidate = dg.define_asset_job(
         CONSOLIDATE_JOB, selection=dg.AssetSelection.assets(*ASSETS),
         description="Ingest, validate, standardise, match, survive and publish the customer master.")
-    nightly, inbox_changed = build_triggers(consolidate)
+    nightly, inbox_changed, review_dropped = build_triggers(consolidate)
     return dg.Definitions(
         assets=ASSETS,
         asset_checks=warehouse_checks,
         jobs=[consolidate],
         schedules=[nightly],
-        sensors=[inbox_changed],
+        sensors=[inbox_changed, review_dropped],
         resources={
-            "paths": PipelinePaths(inbox=str(inbox), warehouse=str(warehouse), max_file_mb=max_file_mb),
+            "paths": PipelinePaths(inbox=str(inbox), warehouse=str(warehouse), max_file_mb=max_file_mb,
+                                   review_dir=str(review_dir)),
             "io_manager": StageResultIOManager(base_dir=str(staging or staging_dir(warehouse))),
         },
     )

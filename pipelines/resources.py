@@ -12,7 +12,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from customer_master.config import DEFAULT_INBOX, DEFAULT_WAREHOUSE
+from customer_master.config import DEFAULT_INBOX, DEFAULT_REVIEW_DIR, DEFAULT_WAREHOUSE
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
 
 
@@ -23,6 +23,7 @@ class PipelinePaths(dg.ConfigurableResource):
     inbox: str = str(DEFAULT_INBOX)
     warehouse: str = str(DEFAULT_WAREHOUSE)
     max_file_mb: float = DEFAULT_MAX_FILE_MB
+    review_dir: str = str(DEFAULT_REVIEW_DIR)
 
     @property
     def inbox_path(self) -> Path:
@@ -31,6 +32,10 @@ class PipelinePaths(dg.ConfigurableResource):
     @property
     def warehouse_path(self) -> Path:
         return Path(self.warehouse)
+
+    @property
+    def review_path(self) -> Path:
+        return Path(self.review_dir)
 
 
 class StageResultIOManager(dg.ConfigurableIOManager):

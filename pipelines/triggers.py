@@ -3,10 +3,12 @@
 
 import hashlib
 import time
+from pathlib import Path
 
 import dagster as dg
 
 from customer_master.pipelines.resources import PipelinePaths
+from customer_master.review.folder import pending_workbooks
 
 CONSOLIDATE_JOB = "consolidate"
 NIGHTLY_CRON = "0 2 * * *"
@@ -29,17 +31,35 @@ def build_triggers(job) -> tuple[dg.ScheduleDefinition, dg.SensorDefinition]:
         inbox = paths.inbox_path
         if not inbox.is_dir():
             return dg.SkipReason(f"inbox {inbox} does not exist")
-        files = sorted(p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith(("~$", ".")))
-        stats = [(p.relative_to(inbox).as_posix(), p.stat()) for p in files]
-        now = time.time()
-        # (a file stamped in the future by a skewed clock must not block the sensor)
-        if any(0 <= now - s.st_mtime < SETTLE_SECONDS for _, s in stats):
-            return dg.SkipReason("a file was modified in the last seconds; waiting for copying to finish")
-        fingerprint = hashlib.sha256(
-            "\n".join(f"{name}\t{s.st_size}\t{s.st_mtime_ns}" for name, s in stats).encode()).hexdigest()
-        if fingerprint == context.cursor:
-            return dg.SkipReason("inbox unchanged since the last run request")
-        context.update_cursor(fingerprint)
-        return dg.RunRequest(run_key=fingerprint, tags={"trigger": "inbox_changed"})
+        files = [p for p in inbox.rglob("*") if p.is_file() and not p.name.startswith(("~$", "."))]
+        return _on_change(context, inbox, files, "inbox_changed", "inbox unchanged since the last run request")
 
-    return nightly, inbox_changed
+    @dg.sensor(name="review_workbook_dropped", job=job, minimum_interval_seconds=30,
+               default_status=dg.DefaultSensorStatus.RUNNING,
+               description="Starts a consolidation when a filled-in review workbook is dropped into "
+                           "the review folder's inbox/; the run imports it before matching.")
+    def review_workbook_dropped(context: dg.SensorEvaluationContext, paths: PipelinePaths):
+        waiting = pending_workbooks(paths.review_path)
+        if not waiting:
+            return dg.SkipReason(f"no review workbook waiting in {paths.review_path / 'inbox'}")
+        return _on_change(context, paths.review_path, waiting, "review_workbook_dropped",
+                          "those workbooks were already handed to a run")
+
+    return nightly, inbox_changed, review_workbook_dropped
+
+
+def _on_change(context: dg.SensorEvaluationContext, root: Path, files: list[Path], trigger: str,
+               unchanged: str) -> dg.RunRequest | dg.SkipReason:
+    """A run request when the files' names, sizes and times differ from the cursor's,
+    once no file has changed for SETTLE_SECONDS (a copy in progress is not read)."""
+    stats = sorted((p.relative_to(root).as_posix(), p.stat()) for p in files)
+    now = time.time()
+    # (a file stamped in the future by a skewed clock must not block the sensor)
+    if any(0 <= now - s.st_mtime < SETTLE_SECONDS for _, s in stats):
+        return dg.SkipReason("a file was modified in the last seconds; waiting for copying to finish")
+    fingerprint = hashlib.sha256(
+        "\n".join(f"{name}\t{s.st_size}\t{s.st_mtime_ns}" for name, s in stats).encode()).hexdigest()
+    if fingerprint == context.cursor:
+        return dg.SkipReason(unchanged)
+    context.update_cursor(fingerprint)
+    return dg.RunRequest(run_key=f"{trigger}:{fingerprint}", tags={"trigger": trigger})

@@ -15,7 +15,7 @@ from pandera.typing import Series
 from customer_master.standardise.dates import parse_dates
 from customer_master.standardise.emails import standardise_emails
 from customer_master.standardise.identifiers import clean_code, id_number_issue, uscc_issue
-from customer_master.standardise.phones import parse_phone
+from customer_master.standardise.phones import phone_issues_of
 
 TOTALS_ROW = re.compile(r"^\s*(?:合\s*计|总\s*计|小\s*计|共\s*计|总数|total|totals|grand total|subtotal|sum)\b\s*[:：]?", re.IGNORECASE)
 HAS_LETTER = re.compile(r"[A-Za-z\u3400-\u9fff]")
@@ -48,7 +48,7 @@ REASON_PRIORITY = (TOTALS, NO_NAME, NO_LETTERS)
 # Issue text per field for a column of cells (None where valid or empty); used by
 # the checks below and by the validation stage for the detailed message.
 def phone_issues(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: parse_phone(v)[3], na_action="ignore")
+    return phone_issues_of(values)  # parsed once per class of equivalent numbers
 
 
 def email_issues(values: pd.Series) -> pd.Series:

@@ -39,6 +39,7 @@ ASSET_GROUPS = {
     "ingested_rows": "ingest",
     "validated_rows": "validate",
     "standardised_rows": "validate",
+    "steward_decisions": "match",
     "matched_clusters": "match",
     "golden_records": "master",
     "customer_warehouse": "master",
@@ -48,9 +49,11 @@ ASSET_DEPS = {
     "ingested_rows": set(),
     "validated_rows": {"ingested_rows"},
     "standardised_rows": {"validated_rows"},
-    "matched_clusters": {"standardised_rows"},
+    "steward_decisions": set(),
+    "matched_clusters": {"standardised_rows", "steward_decisions"},
     "golden_records": {"standardised_rows", "matched_clusters"},
-    "customer_warehouse": {"ingested_rows", "validated_rows", "matched_clusters", "golden_records"},
+    "customer_warehouse": {"ingested_rows", "validated_rows", "standardised_rows", "matched_clusters",
+                           "golden_records"},
 }
 WAREHOUSE_CHECKS = {"row_accounting", "unique_master_id", "xref_points_at_a_master"}
 LAUNCH_THRESHOLD = 0.9
@@ -336,7 +339,7 @@ def test_schedule_and_sensor_are_served(server: DagsterServer):
     assert nightly["scheduleState"]["status"] == "RUNNING", nightly
 
     sensors = {s["name"]: s for s in repository["sensors"]}
-    assert set(sensors) == {"inbox_changed"}, sensors
+    assert set(sensors) == {"inbox_changed", "review_workbook_dropped"}, sensors
     inbox_changed = sensors["inbox_changed"]
     assert [t["pipelineName"] for t in inbox_changed["targets"]] == [JOB]
     assert inbox_changed["sensorState"]["status"] == "RUNNING", inbox_changed

@@ -10,8 +10,9 @@ import duckdb
 import openpyxl
 import pytest
 
-from conftest import SAMPLE_INBOX, run_pipeline
+from conftest import SAMPLE_INBOX, run_pipeline, write_xlsx
 from customer_master.review.decisions import load_decisions
+from customer_master.review.folder import import_pending
 from customer_master.review.workbook import _as_text, export_review, import_review
 
 CLI = str(Path(sys.executable).with_name("customer-master"))
@@ -103,6 +104,24 @@ def test_decisions_on_rows_that_left_are_reported(loop, tmp_path):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         unresolved = con.execute("SELECT row_identity_l, decision FROM quality.unresolved_decisions").fetchall()
     assert (identity, "detach") in unresolved
+
+
+def test_the_review_folder_imports_workbooks_and_sets_bad_ones_aside(loop, tmp_path):
+    review = tmp_path / "review"
+    workbook = review / "inbox" / "复核.xlsx"
+    export_review(loop["warehouse"], workbook)
+    book = openpyxl.load_workbook(workbook)
+    book["review"]["A2"].value = "no match"
+    book.save(workbook)
+    write_xlsx(review / "inbox" / "notes.xlsx", {"Sheet": [["just", "notes"]]})
+    before = len(load_decisions(loop["warehouse"]))
+    outcomes = dict(import_pending(review, loop["warehouse"]))
+    assert outcomes["复核.xlsx"] == 1 and str(outcomes["notes.xlsx"]).startswith("rejected")
+    assert len(load_decisions(loop["warehouse"])) == before + 1
+    assert [p.name.split("-", 2)[-1] for p in (review / "imported").iterdir()] == ["复核.xlsx"]
+    errors = list((review / "rejected").glob("*.error.txt"))
+    assert len(errors) == 1 and "not a review workbook" in errors[0].read_text(encoding="utf-8")
+    assert not list((review / "inbox").iterdir())
 
 
 def test_formula_like_text_is_written_as_text(tmp_path):

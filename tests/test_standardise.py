@@ -7,7 +7,7 @@ from customer_master.standardise.dates import parse_dates
 from customer_master.standardise.emails import standardise_emails
 from customer_master.standardise.identifiers import id_number_issue, uscc_issue
 from customer_master.standardise.names import split_company_names, standardise_person_names
-from customer_master.standardise.phones import parse_phone
+from customer_master.standardise.phones import parse_phone, parse_phones
 from customer_master.standardise.stage import standardise_rows
 from customer_master.standardise.text import clean_text
 
@@ -98,3 +98,59 @@ def test_stage_types_customers_and_routes_phones(tmp_path):
     assert out.province.tolist() == ["北京市", None, "广东省"]
     assert out.city.tolist() == ["北京市", None, "深圳市"]
     assert out.gender.tolist() == [None, "M", None]
+
+
+def _random_phone_cells(seed: int, n: int) -> list[str]:
+    """Phone cells in the layouts departments type, with valid and impossible digits."""
+    import random
+    rng = random.Random(seed)
+    digits = lambda k: "".join(rng.choice("0123456789") for _ in range(k))  # noqa: E731
+    layouts = [
+        lambda: "1" + digits(10), lambda: rng.choice("0123456789") + digits(rng.randint(4, 14)),
+        lambda: (lambda m: f"{m[:3]}-{m[3:7]}-{m[7:]}")("1" + digits(10)),
+        lambda: (lambda m: f"+86 {m[:3]} {m[3:7]} {m[7:]}")("1" + digits(10)),
+        lambda: "+86" + digits(rng.randint(6, 12)), lambda: "86-1" + digits(10), lambda: "(+86)1" + digits(10),
+        lambda: "0" + digits(rng.randint(2, 3)) + "-" + digits(rng.randint(6, 8)),
+        lambda: "(0" + digits(rng.randint(2, 3)) + ")" + digits(rng.randint(6, 8)),
+        lambda: "0" + digits(2) + "-" + digits(8) + rng.choice(["转", " ext. ", "#", "x"]) + digits(3),
+        lambda: "+86 " + digits(2) + " " + digits(4) + " " + digits(4), lambda: "00" + digits(rng.randint(8, 12)),
+        lambda: rng.choice(["179", "125", "11", "12"]) + digits(rng.randint(8, 11)),
+        lambda: "400" + digits(7), lambda: "1" + digits(10) + ".0", lambda: "1." + digits(9) + "E+10",
+        lambda: " 1" + digits(10) + " ", lambda: "1" + digits(rng.randint(6, 12)),
+    ]
+    return [rng.choice(layouts)() for _ in range(n)]
+
+
+def test_parse_phones_gives_what_parse_phone_gives_per_cell():
+    # parse_phones answers classes of digits-only cells from one phonenumbers call
+    # each; it must agree with the per-cell reference everywhere
+    cells = _random_phone_cells(seed=7, n=4000) + [None, "n/a", "１３８００１３８０００"]
+    column = pd.Series(cells, index=range(100, 100 + len(cells)))
+    out = parse_phones(column)
+    expected = pd.DataFrame([parse_phone(c) if c is not None else (None,) * 4 for c in cells],
+                            columns=out.columns, index=column.index)
+    assert out.index.equals(column.index)
+    assert out.fillna("-").equals(expected.fillna("-"))
+    assert out.e164.notna().sum() > 1000 and out.issue.notna().sum() > 500  # both kinds were there
+
+
+def test_simplified_and_romanised_match_the_libraries():
+    from opencc import OpenCC
+    from pypinyin import lazy_pinyin
+
+    from customer_master.standardise.text import romanised, simplified
+
+    texts = pd.Series(["華信科技有限公司", "华信科技有限公司", "情有獨鍾", "鍾繇", "長沙", "重庆银行", "行长", "乐乐 Lele", None])
+    t2s = OpenCC("t2s")
+    assert simplified(texts).tolist() == [t2s.convert(t) if t else None for t in texts]
+    assert romanised(texts).tolist() == [" ".join(lazy_pinyin(t, errors="default")).lower() if t else None
+                                         for t in texts]
+
+
+def test_id_number_birth_dates_as_pandas_timestamps_allowed_them():
+    # the check once parsed with pd.to_datetime: dates outside its range stay invalid
+    assert "birth date" in id_number_issue("110105167709210010")
+    assert "birth date" not in (id_number_issue("110105167709220010") or "")
+    assert "birth date" not in (id_number_issue("110105226204110010") or "")
+    assert "birth date" in id_number_issue("110105226204120010")
+    assert "birth date" in id_number_issue("110105200002300010")

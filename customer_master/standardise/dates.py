@@ -6,6 +6,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from customer_master.standardise.values import on_distinct
+
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # Serials from 1910 to 2100: a bare number outside that is no date.
 _SERIAL_RANGE = (3654, 73051)
@@ -13,6 +15,10 @@ _SERIAL_RANGE = (3654, 73051)
 
 def parse_dates(values: pd.Series) -> pd.Series:
     """datetime64 (date part) per cell; NaT where the cell is empty or no date."""
+    return on_distinct(values, _parse_dates)
+
+
+def _parse_dates(values: pd.Series) -> pd.Series:
     s = values.astype("string").str.normalize("NFKC").str.strip()
     # 2026年3月5日 / 2026.3.5 / 2026/3/5 -> 2026-3-5 (a time part after a space is dropped)
     s = s.str.replace(r"\s+\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", regex=True)

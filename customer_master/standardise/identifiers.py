@@ -4,11 +4,12 @@ near-certain evidence of identity; an invalid one is a field issue."""
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 
 import pandas as pd
 
-from customer_master.standardise.values import map_distinct
+from customer_master.standardise.values import map_distinct, on_distinct
 
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -34,7 +35,7 @@ def id_number_issue(code: str) -> str | None:
         return None  # first-generation card: no check character to verify
     if len(code) != 18 or not code[:17].isdigit():
         return "ID number is not 18 characters (17 digits and a check character)"
-    if pd.isna(pd.to_datetime(code[6:14], format="%Y%m%d", errors="coerce")):
+    if not _is_timestamp_date(code[6:14]):
         return "ID number holds no valid birth date"
     total = sum(int(c) * w for c, w in zip(code[:17], _ID_WEIGHTS))
     if _ID_CHECK[total % 11] != code[17]:
@@ -42,9 +43,24 @@ def id_number_issue(code: str) -> str | None:
     return None
 
 
+# pandas' nanosecond timestamps, which this check used to parse with, end here
+_FIRST_TIMESTAMP_DATE, _LAST_TIMESTAMP_DATE = dt.date(1677, 9, 22), dt.date(2262, 4, 11)
+
+
+def _is_timestamp_date(digits: str) -> bool:
+    """Whether 8 digits spell a real date (YYYYMMDD) within pandas' timestamp range:
+    what pd.to_datetime(digits, format="%Y%m%d", errors="coerce") accepts, at a
+    fraction of its cost per call."""
+    try:
+        date = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+    except ValueError:
+        return False
+    return _FIRST_TIMESTAMP_DATE <= date <= _LAST_TIMESTAMP_DATE
+
+
 def clean_code(values: pd.Series) -> pd.Series:
     """Upper-case, NFKC, no spaces or dashes."""
-    return values.astype("string").str.normalize("NFKC").str.upper().str.replace(r"[\s\-]", "", regex=True)
+    return on_distinct(values, lambda distinct: distinct.astype("string").str.normalize("NFKC").str.upper().str.replace(r"[\s\-]", "", regex=True))
 
 
 def code_issues(values: pd.Series, check) -> pd.Series:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from customer_master.standardise.places import PLACE_ALTERNATION, BRACKETED_PLACE, LEADING_PLACE, city_of
 from customer_master.standardise.text import romanised, simplified, squeeze_cjk_spaces
+from customer_master.standardise.values import on_distinct
 
 _CN_LEGAL_FORMS = (
     "股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "股份公司", "合伙企业",
@@ -36,28 +37,44 @@ _HAS_CJK = re.compile(r"[\u3400-\u9fff]")
 def split_company_names(names: pd.Series) -> pd.DataFrame:
     """Columns: name (cleaned display form), name_core, legal_form, reg_place, branch,
     name_romanised (of the core, for fuzzy comparison)."""
+    return on_distinct(names, _split_company_names)
+
+
+def _only_where(mask: pd.Series, values: pd.Series, change) -> pd.Series:
+    """change(values) where mask holds, values elsewhere; change runs on those rows only."""
+    if not mask.any():
+        return values
+    out = values.copy()
+    out[mask] = change(values[mask])
+    return out
+
+
+def _split_company_names(names: pd.Series) -> pd.DataFrame:
     name = squeeze_cjk_spaces(simplified(names).astype("string"))
     cjk = name.str.contains(_HAS_CJK).fillna(False)
     parts = pd.DataFrame(index=names.index)
     parts["name"] = name.astype(object).where(name.notna(), None)
 
-    work = name.str.replace(r"\s+", "", regex=True).where(cjk, name.str.lower())
+    work = _only_where(cjk, name.str.lower(), lambda _: name[cjk].str.replace(r"\s+", "", regex=True))
     # English names: N.V. / Co., Ltd. -> tokens, so the legal-form pattern sees them
-    work = work.where(cjk, work.str.replace(r"\b([a-z])\.\s?(?=[a-z]\b\.?)", r"\1", regex=True)
-                      .str.replace(".", " ", regex=False).str.replace(r"\s+", " ", regex=True).str.strip())
+    work = _only_where(~cjk, work, lambda w: w.str.replace(r"\b([a-z])\.\s?(?=[a-z]\b\.?)", r"\1", regex=True)
+                       .str.replace(".", " ", regex=False).str.replace(r"\s+", " ", regex=True).str.strip())
 
-    bracketed = work.str.extract(BRACKETED_PLACE)["place"]
-    work = work.str.replace(BRACKETED_PLACE, "", regex=True)
-    leading = work.where(cjk).str.extract(LEADING_PLACE)["place"]
-    work = work.where(leading.isna(), work.str.replace(LEADING_PLACE, "", n=1, regex=True))
-    parts["reg_place"] = leading.fillna(bracketed).astype(object).where(lambda s: s.notna(), None)
+    bracketed = work.where(work.str.contains("(", regex=False).fillna(False)).str.extract(BRACKETED_PLACE)["place"]
+    work = _only_where(bracketed.notna(), work, lambda w: w.str.replace(BRACKETED_PLACE, "", regex=True))
+    # with a place in brackets (安康(北京)医药) the name starts with its brand, even
+    # when the brand is also a place name
+    leading = work.where(cjk & bracketed.isna()).str.extract(LEADING_PLACE)["place"]
+    work = _only_where(leading.notna(), work, lambda w: w.str.replace(LEADING_PLACE, "", n=1, regex=True))
+    parts["reg_place"] = bracketed.fillna(leading).astype(object).where(lambda s: s.notna(), None)
     parts["reg_city"] = parts["reg_place"].map(city_of, na_action="ignore")
 
-    found = work.where(cjk).str.extract(_CN_BRANCH)
+    found = work.where(cjk & work.str.contains(_BRANCH_MARKERS).fillna(False)).str.extract(_CN_BRANCH)
     branch_cn = found["after_legal"].fillna(found["placed"]).fillna(found["bare"])
     branch_en = work.where(~cjk).str.extract(_EN_BRANCH)["branch"]
     branch = branch_cn.fillna(branch_en)
-    work = work.where(branch.isna(), work.str.replace(_CN_BRANCH, "", regex=True).str.replace(_EN_BRANCH, "", regex=True))
+    work = _only_where(branch.notna(), work,
+                       lambda w: w.str.replace(_CN_BRANCH, "", regex=True).str.replace(_EN_BRANCH, "", regex=True))
     parts["branch"] = branch.astype(object).where(branch.notna(), None)
 
     legal_cn = work.where(cjk).str.extract(_CN_LEGAL)[0]
@@ -66,8 +83,9 @@ def split_company_names(names: pd.Series) -> pd.DataFrame:
     work = work.str.replace(_CN_LEGAL, "", regex=True).str.replace(_EN_LEGAL, "", regex=True)
     parts["legal_form"] = legal.astype(object).where(legal.notna(), None)
 
-    core = work.str.replace(_EN_NOISE, " ", regex=True).where(~cjk, work).str.replace(r"\s+", " ", regex=True).str.strip()
-    core = core.where(core.fillna("").ne(""), name.str.replace(r"\s+", "", regex=True))
+    core = _only_where(~cjk, work, lambda w: w.str.replace(_EN_NOISE, " ", regex=True))
+    core = core.str.replace(r"\s+", " ", regex=True).str.strip()
+    core = _only_where(core.fillna("").eq(""), core, lambda c: name[c.index].str.replace(r"\s+", "", regex=True))
     parts["name_core"] = core.astype(object).where(core.notna(), None)
     parts["name_romanised"] = romanised(parts["name_core"])
     return parts
@@ -75,6 +93,10 @@ def split_company_names(names: pd.Series) -> pd.DataFrame:
 
 def standardise_person_names(names: pd.Series) -> pd.DataFrame:
     """Columns: name (simplified, no spaces between Chinese characters), name_romanised."""
+    return on_distinct(names, _standardise_person_names)
+
+
+def _standardise_person_names(names: pd.Series) -> pd.DataFrame:
     name = squeeze_cjk_spaces(simplified(names).astype("string"))
     cjk = name.str.contains(_HAS_CJK).fillna(False)
     name = name.where(cjk, name.str.title())

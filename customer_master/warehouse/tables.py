@@ -16,8 +16,8 @@ from customer_master.warehouse.publish import WarehouseTables
 LINEAGE = ["source", "file", "sheet", "row_number"]
 
 
-SOURCE_ROW_FIELDS = ["customer_type", "name", "mobile", "phone", "email", "address", "city", "uscc", "id_number",
-                     "birth_date"]
+SOURCE_ROW_FIELDS = ["customer_type", "name", "mobile", "phone", "email", "address", "province", "city", "district",
+                     "address_rest", "uscc", "id_number", "birth_date"]
 
 
 def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standardised: pd.DataFrame,
