@@ -21,12 +21,13 @@ from customer_master.warehouse.tables import run_summary, warehouse_tables
 
 @dg.asset(group_name="master", kinds={"duckdb"},
           description="One golden record per cluster (survivorship rules in survive.py) and the source-row xref.")
-def golden_records(context: dg.AssetExecutionContext, paths: PipelinePaths, standardised_rows: pd.DataFrame,
-                   matched_clusters: MatchResult) -> GoldenResult:
+def golden_records(context: dg.AssetExecutionContext, paths: PipelinePaths, ingested_rows: IngestResult,
+                   standardised_rows: pd.DataFrame, matched_clusters: MatchResult) -> GoldenResult:
     warehouse = paths.warehouse_path
     result = build_golden_records(standardised_rows, matched_clusters.clusters, matched_clusters.pairs,
                                   previous=load_state(warehouse), run_id=context.run.run_id,
-                                  run_seq=len(read_run_history(warehouse)) + 1)
+                                  run_seq=len(read_run_history(warehouse)) + 1,
+                                  file_dates=ingested_rows.files[["file", "modified_at"]])
     context.add_output_metadata({
         "dagster/row_count": len(result.customers),
         "by_customer_type": dg.MetadataValue.json(result.customers.customer_type.value_counts().to_dict()),

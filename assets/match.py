@@ -9,6 +9,7 @@ from customer_master.match.engine import DEFAULT_MATCH_THRESHOLD, MatchResult, m
 from customer_master.pipelines.resources import PipelinePaths
 from customer_master.review.decisions import load_decisions, resolve_decisions
 from customer_master.review.folder import import_pending
+from customer_master.review.workbook import DEFAULT_BAND
 
 
 class MatchConfig(dg.Config):
@@ -16,6 +17,10 @@ class MatchConfig(dg.Config):
         default=DEFAULT_MATCH_THRESHOLD, gt=0, lt=1,
         description="Two rows merge when Splink's match probability reaches this (0-1). "
                     "Higher: fewer wrong merges, more missed duplicates.")
+    review_from: float = Field(default=DEFAULT_BAND[0], ge=0, le=1,
+                               description="Pairs scored from here ...")
+    review_to: float = Field(default=DEFAULT_BAND[1], ge=0, le=1,
+                             description="... up to here are review candidates for the stewards.")
 
 
 @dg.asset(group_name="match", kinds={"excel"},
@@ -39,6 +44,7 @@ def matched_clusters(context: dg.AssetExecutionContext, config: MatchConfig, pat
                             "(see quality.unresolved_decisions)")
     result = match_customers(standardised_rows, threshold=config.match_threshold, decisions=decisions)
     result.unresolved_decisions = unresolved
+    result.review_band = [config.review_from, config.review_to]
     context.add_output_metadata({
         "match_threshold": config.match_threshold,
         "clusters": int(result.clusters.cluster.nunique()),

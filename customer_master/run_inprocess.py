@@ -38,8 +38,8 @@ class RunOutcome:
             f"  field issues   {r['field_issues']}",
             f"  masters        {r['master_customers']} ({r['company_masters']} companies, "
             f"{r['person_masters']} persons); {r['duplicates_merged']} duplicate rows merged",
-            f"  master ids     {r['master_ids_kept']} kept, {r['master_ids_created']} new, "
-            f"{r['master_ids_retired']} retired (see master.id_history)",
+            f"  master ids     {r['master_ids_kept']:.0f} kept, {r['master_ids_created']:.0f} new, "
+            f"{r['master_ids_retired']:.0f} retired (see master.id_history)",
             "  checks         " + ", ".join(f"{name}: {'ok' if ok else 'FAILED'}" for name, ok in self.checks.items()),
             f"  warehouse      {self.warehouse}",
         ]

@@ -3,7 +3,7 @@
 Golden value of each field, among the cluster's rows that have one (a value that
 failed validation was already blanked, so only valid values compete):
   1. the most trusted source (lowest `trust_rank` in sources.yaml),
-  2. then the most recently updated row (`updated_at`, else `created_at`),
+  2. then the most recently updated row (its `updated_at`, else its file's date),
   3. then the value most rows of the cluster agree on,
   4. then the first row in inbox order.
 `master.field_lineage` says which row each golden value came from and which rule
@@ -58,19 +58,24 @@ class GoldenResult:
 
 
 def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.DataFrame,
-                         previous: MasterState | None = None, run_id: str = "", run_seq: int = 1) -> GoldenResult:
+                         previous: MasterState | None = None, run_id: str = "", run_seq: int = 1,
+                         file_dates: pd.DataFrame | None = None) -> GoldenResult:
+    """file_dates (file, modified_at): when a row has no update date of its own, its
+    file's date stands in for it."""
     previous = previous or MasterState(*(pd.DataFrame(columns=c) for c in STATE_FILES.values()))
     con = duckdb.connect()
     con.register("standard_rows", rows.astype({"birth_date": "object"}))
     con.register("clusters", clusters)
     con.register("pairs", pairs[["row_key_l", "row_key_r", "match_probability"]])
+    con.register("file_dates", file_dates if file_dates is not None else
+                 pd.DataFrame({"file": pd.Series(dtype=str), "modified_at": pd.Series(dtype="datetime64[us]")}))
     con.execute(f"""
         CREATE TEMP TABLE members AS
         SELECT r.*, c.cluster,
                r.source || '|' || r.file || '|' || r.sheet || '|' || lpad(r.row_number::VARCHAR, 9, '0') AS lineage_key,
-               coalesce(r.updated_at::DATE, r.created_at::DATE) AS as_of,
+               coalesce(r.updated_at::DATE, f.modified_at::DATE) AS as_of,
                {ROW_IDENTITY_SQL} AS row_identity
-        FROM standard_rows r JOIN clusters c USING (row_key)""")
+        FROM standard_rows r JOIN clusters c USING (row_key) LEFT JOIN file_dates f USING (file)""")
     members = con.execute("SELECT cluster, row_identity, lineage_key FROM members").df()
     assigned = assign_master_ids(members, previous.xref, previous.masters, previous.used_ids, run_id)
     con.register("masters", assigned.ids)

@@ -51,7 +51,7 @@ ASSET_DEPS = {
     "standardised_rows": {"validated_rows"},
     "steward_decisions": set(),
     "matched_clusters": {"standardised_rows", "steward_decisions"},
-    "golden_records": {"standardised_rows", "matched_clusters"},
+    "golden_records": {"ingested_rows", "standardised_rows", "matched_clusters"},
     "customer_warehouse": {"ingested_rows", "validated_rows", "standardised_rows", "matched_clusters",
                            "golden_records"},
 }

@@ -74,3 +74,19 @@ def test_an_unfamiliar_department_works_without_configuration(sample_inbox_copy,
     ]
     assert rejected == [(7, "totals row (合计/Total), not a customer")]
     assert json.loads(extra_kept) == {"序号": "1", "拜访次数": "3"}  # 对接人 is the contact
+
+
+def test_survivorship_takes_the_newer_file_when_trust_is_equal(tmp_path):
+    import os
+    inbox = tmp_path / "inbox"
+    header = ["客户名称", "手机", "邮箱", "地址"]
+    old = write_csv(inbox / "east" / "old.csv", [",".join(header), "华信科技有限公司,13800138000,a@huaxin.cn,旧地址1号"])
+    new = write_csv(inbox / "west" / "new.csv", [",".join(header), "华信科技有限公司,13800138000,a@huaxin.cn,新地址2号"])
+    os.utime(old, (1_600_000_000, 1_600_000_000))  # 2020
+    os.utime(new, (1_700_000_000, 1_700_000_000))  # 2023
+    outcome = run_pipeline(inbox, tmp_path / "w.duckdb")
+    assert outcome.success, outcome.error
+    with duckdb.connect(str(outcome.warehouse), read_only=True) as con:
+        lineage = con.execute("SELECT value, rule, source FROM master.field_lineage WHERE field = 'address'"
+                              ).fetchall()
+    assert lineage == [("新地址2号", "most recently updated", "west")]

@@ -42,6 +42,7 @@ class MatchResult:
     models: dict[str, dict] = field(default_factory=dict)  # customer_type -> Splink model JSON
     unresolved_decisions: pd.DataFrame = field(  # steward decisions whose rows left the inbox
         default_factory=lambda: pd.DataFrame(columns=DECISION_COLUMNS))
+    review_band: list[float] = field(default_factory=lambda: [0.5, 0.99])  # pairs in it go to the stewards
 
 
 def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHOLD,

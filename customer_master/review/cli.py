@@ -20,8 +20,9 @@ def main(argv: list[str]) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     export = commands.add_parser("export", help="write the doubtful pairs of the last run to a workbook")
     export.add_argument("--out", type=Path, default=Path("data/review/review.xlsx"))
-    export.add_argument("--band", type=float, nargs=2, default=DEFAULT_BAND, metavar=("LOW", "HIGH"),
-                        help=f"match probabilities to review (default {DEFAULT_BAND[0]} {DEFAULT_BAND[1]})")
+    export.add_argument("--band", type=float, nargs=2, metavar=("LOW", "HIGH"),
+                        help="match probabilities to review (default: the last run's review band, "
+                             f"run config review_from/review_to, {DEFAULT_BAND[0]} {DEFAULT_BAND[1]} unless set)")
     imported = commands.add_parser("import", help="store the decisions filled in a review workbook")
     imported.add_argument("workbook", type=Path)
     imported.add_argument("--reviewer", help="who decided (default: the workbook's last author)")
@@ -38,7 +39,7 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         if args.command == "export":
-            count = export_review(args.warehouse, args.out, tuple(args.band))
+            count = export_review(args.warehouse, args.out, tuple(args.band) if args.band else None)
             print(f"{count} pairs to review written to {args.out}")
         elif args.command == "import":
             count = import_review(args.warehouse, args.workbook, args.reviewer)

@@ -26,10 +26,15 @@ DEFAULT_BAND = (0.5, 0.99)
 FORMULA_START = ("=", "+", "-", "@")
 
 
-def review_candidates(warehouse: Path, band: tuple[float, float] = DEFAULT_BAND) -> pd.DataFrame:
-    """Pairs in the band, each row's standardised values and lineage beside the other's."""
+def review_candidates(warehouse: Path, band: tuple[float, float] | None = None) -> pd.DataFrame:
+    """Pairs in the band (default: the last run's review band, its run config), each
+    row's standardised values and lineage beside the other's."""
     side = ", ".join(f"{s}.{f}::VARCHAR AS {f}_{s}" for f in FIELDS for s in ("a", "b"))
     with duckdb.connect(str(warehouse), read_only=True) as con:
+        if band is None:
+            band = con.execute("SELECT min(match_probability), max(match_probability) "
+                               "FROM master.review_candidates").fetchone()
+            band = band if band[0] is not None else DEFAULT_BAND
         return con.execute(f"""
             SELECT p.match_probability, p.master_id_l = p.master_id_r AS merged_now, p.evidence,
                    concat_ws(' / ', a.source, a.file, nullif(a.sheet, ''), 'row ' || a.row_number) AS row_a,
@@ -44,7 +49,7 @@ def review_candidates(warehouse: Path, band: tuple[float, float] = DEFAULT_BAND)
             ORDER BY abs(p.match_probability - 0.9), a.row_identity, b.row_identity""", list(band)).df()
 
 
-def export_review(warehouse: Path, out: Path, band: tuple[float, float] = DEFAULT_BAND) -> int:
+def export_review(warehouse: Path, out: Path, band: tuple[float, float] | None = None) -> int:
     pairs = review_candidates(warehouse, band)
     workbook = openpyxl.Workbook()
     sheet = workbook.active

@@ -40,6 +40,8 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
         "master.customers": golden.customers,
         "master.xref": golden.xref[XREF_COLUMNS],
         "master.match_pairs": match_pairs,
+        "master.review_candidates": match_pairs[
+            match_pairs.match_probability.between(*match.review_band) & match_pairs.cannot_link.isna()],
         "master.id_history": golden.id_history,
         "master.source_rows": _source_rows(standardised, golden),
         "quality.unresolved_decisions": match.unresolved_decisions,
