@@ -25,6 +25,7 @@ import pandas as pd
 
 from customer_master.ingest.inbox import ROW_COLUMNS
 from customer_master.sample import formats, variants
+from customer_master.sample.departments import pick_spread, weighted_sample
 from customer_master.sample.entities import Company, Person, build_entities, random_date
 from customer_master.sample.vocab import BRAND_CHARS
 
@@ -78,7 +79,7 @@ def build_rows(rows: int = 1_000_000, seed: int = 1) -> pd.DataFrame:
         weights = dict(COMPANY_SOURCES if is_company else PERSON_SOURCES)
         if is_company and entity.city.region != "east":
             del weights["east_region"]
-        for source in _weighted_sample(rng, weights, _spread(rng, COMPANY_SPREAD if is_company else PERSON_SPREAD)):
+        for source in weighted_sample(rng, weights, pick_spread(rng, COMPANY_SPREAD if is_company else PERSON_SPREAD)):
             for _ in range(2 if rng.random() < DUPLICATE_IN_SOURCE else 1):
                 records.append((source, _row(rng, source, entity, brands)))
                 if len(records) >= rows:
@@ -124,19 +125,6 @@ def distinct_counts(frame: pd.DataFrame) -> dict[str, int]:
 
 
 # --- one row as a department types it (mirrors customer_master/sample/layouts_*.py) ---
-
-def _weighted_sample(rng: random.Random, weights: dict[str, float], k: int) -> list[str]:
-    pool, picked = dict(weights), []
-    while pool and len(picked) < k:
-        name = rng.choices(list(pool), weights=list(pool.values()))[0]
-        picked.append(name)
-        del pool[name]
-    return picked
-
-
-def _spread(rng: random.Random, spread: dict[int, int]) -> int:
-    return rng.choices(list(spread), weights=list(spread.values()))[0]
-
 
 def _maybe(rng: random.Random, value, blank_rate: float):
     if value is None or value == "" or rng.random() < blank_rate:

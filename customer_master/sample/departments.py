@@ -41,7 +41,7 @@ class Entry:
         return Truth(e.entity_id, e.customer_type, "record", e.lookalike_group)
 
 
-def _weighted_sample(rng: random.Random, weights: dict[str, float], k: int) -> list[str]:
+def weighted_sample(rng: random.Random, weights: dict[str, float], k: int) -> list[str]:
     pool = dict(weights)
     picked = []
     while pool and len(picked) < k:
@@ -51,7 +51,7 @@ def _weighted_sample(rng: random.Random, weights: dict[str, float], k: int) -> l
     return picked
 
 
-def _spread(rng: random.Random, spread: dict[int, int]) -> int:
+def pick_spread(rng: random.Random, spread: dict[int, int]) -> int:
     return rng.choices(list(spread), weights=list(spread.values()))[0]
 
 
@@ -67,9 +67,9 @@ def plan(seed: int, companies: list[Company], persons: list[Person], scale: floa
     for c in companies:
         # Only the East China office (华东大区) sees east-region companies.
         weights = {s: w for s, w in COMPANY_SOURCES.items() if s != "east_region" or c.city.region == "east"}
-        place(c, _weighted_sample(rng, weights, _spread(rng, COMPANY_SPREAD)))
+        place(c, weighted_sample(rng, weights, pick_spread(rng, COMPANY_SPREAD)))
     for p in persons:
-        place(p, _weighted_sample(rng, PERSON_SOURCES, _spread(rng, PERSON_SPREAD)))
+        place(p, weighted_sample(rng, PERSON_SOURCES, pick_spread(rng, PERSON_SPREAD)))
 
     by_type = {"company": companies, "person": persons}
     for source, types in SOURCE_TYPES.items():
