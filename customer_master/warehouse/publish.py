@@ -7,9 +7,11 @@ version (its open file), and the next reader to connect sees the new one."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,10 +49,28 @@ def read_run_history(warehouse: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+@contextmanager
+def publishing_lock(warehouse: Path):
+    """One publisher at a time per warehouse (a CLI run and a UI run may overlap):
+    the swap, the run ledger and the state files are written under this lock."""
+    lock_path = warehouse.with_name(f".{warehouse.name}.lock")
+    with lock_path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def publish_warehouse(warehouse: Path, content: WarehouseTables, run: dict,
                       state: MasterState | None = None) -> Path:
     warehouse = Path(warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with publishing_lock(warehouse):
+        return _publish(warehouse, content, run, state)
+
+
+def _publish(warehouse: Path, content: WarehouseTables, run: dict, state: MasterState | None) -> Path:
     building = warehouse.with_name(f".{warehouse.name}.building-{run['run_id']}")
     _remove(building)
     history = [*read_run_history(warehouse), run]
