@@ -110,9 +110,10 @@ def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.D
         FROM candidates w LEFT JOIN candidates r
           ON r.cluster = w.cluster AND r.field = w.field AND r.rank = 2
         WHERE w.rank = 1""")
-    golden = con.execute(f"""
+    con.execute(f"""
+        CREATE TEMP TABLE golden AS
         PIVOT golden_values ON field IN ({", ".join(repr(f) for f in GOLDEN_FIELDS)}) USING first(value)
-        GROUP BY cluster""").df()
+        GROUP BY cluster""")
     customers = con.execute("""
         SELECT m.master_id, any_value(r.customer_type)::VARCHAR AS customer_type,
                g.* REPLACE (g.birth_date::DATE AS birth_date),

@@ -4,7 +4,6 @@ quality.rejected with a clear reason, and the run succeeds for the rest."""
 import io
 
 import duckdb
-import msoffcrypto
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 

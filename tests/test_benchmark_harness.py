@@ -2,7 +2,6 @@
 the dataset goes in as a department file with a source mapping, and the
 pipeline beats plain Splink on it."""
 
-from pathlib import Path
 
 import pandas as pd
 

@@ -16,7 +16,7 @@ def _digest(folder):
 def test_same_seed_same_files_other_seed_other_files(tmp_path):
     a = generate(tmp_path / "a", tmp_path / "a.csv", seed=7, scale=0.1)
     b = generate(tmp_path / "b", tmp_path / "b.csv", seed=7, scale=0.1)
-    c = generate(tmp_path / "c", tmp_path / "c.csv", seed=8, scale=0.1)
+    generate(tmp_path / "c", tmp_path / "c.csv", seed=8, scale=0.1)
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
     assert (tmp_path / "a.csv").read_bytes() != (tmp_path / "c.csv").read_bytes()

@@ -10,7 +10,6 @@ first, refusing any union that would put conflicting rows together."""
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 
 # per customer type: column -> whether a missing value is a value of its own
@@ -88,9 +87,10 @@ def _constrained_union(members: pd.DataFrame, edges: pd.DataFrame, columns: list
             k = parent[k]
         return k
 
-    candidate_edges = edges[edges.row_key_l.isin(parent) & edges.row_key_r.isin(parent)]
-    ordered = duckdb.sql("SELECT row_key_l, row_key_r FROM candidate_edges "
-                         "ORDER BY match_probability DESC, row_key_l, row_key_r").fetchall()
+    inside_edges = edges[edges.row_key_l.isin(parent) & edges.row_key_r.isin(parent)]
+    ordered = inside_edges.sort_values(["match_probability", "row_key_l", "row_key_r"],
+                                       ascending=[False, True, True])[["row_key_l", "row_key_r"]]
+    ordered = list(ordered.itertuples(index=False, name=None))
     for left, right in ordered:
         a, b = root(left), root(right)
         if a == b or any(facts[a][c] and facts[b][c] and facts[a][c] != facts[b][c] for c in columns):

@@ -27,7 +27,7 @@ def _parse_dates(values: pd.Series) -> pd.Series:
     iso = pd.DataFrame({"text": s.where(s.str.contains("-", regex=False))})
     # DuckDB, not pandas: pandas' nanosecond timestamps stop at 1677, and a
     # historical figure's birthday (1630-08-01) is a date like any other
-    parsed = duckdb.sql("SELECT try_strptime(text, '%Y-%m-%d')::TIMESTAMP AS d FROM iso").df()["d"]
+    parsed = duckdb.query_df(iso, "iso", "SELECT try_strptime(text, '%Y-%m-%d')::TIMESTAMP AS d FROM iso").df()["d"]
     parsed = parsed.astype("datetime64[s]").set_axis(s.index)
     numeric = pd.to_numeric(s.where(~s.str.contains("-", regex=False)), errors="coerce")
     serial = numeric.where(numeric.between(*_SERIAL_RANGE))
