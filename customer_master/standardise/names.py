@@ -11,7 +11,7 @@ import re
 
 import pandas as pd
 
-from customer_master.standardise.places import PLACE_ALTERNATION, BRACKETED_PLACE, LEADING_PLACE, city_of
+from customer_master.standardise.places import PLACE_ALTERNATION, BRACKETED_PLACE, LEADING_PLACE
 from customer_master.standardise.text import romanised, simplified, squeeze_cjk_spaces
 from customer_master.standardise.values import on_distinct
 
@@ -67,7 +67,6 @@ def _split_company_names(names: pd.Series) -> pd.DataFrame:
     leading = work.where(cjk & bracketed.isna()).str.extract(LEADING_PLACE)["place"]
     work = _only_where(leading.notna(), work, lambda w: w.str.replace(LEADING_PLACE, "", n=1, regex=True))
     parts["reg_place"] = bracketed.fillna(leading).astype(object).where(lambda s: s.notna(), None)
-    parts["reg_city"] = parts["reg_place"].map(city_of, na_action="ignore")
 
     found = work.where(cjk & work.str.contains(_BRANCH_MARKERS).fillna(False)).str.extract(_CN_BRANCH)
     branch_cn = found["after_legal"].fillna(found["placed"]).fillna(found["bare"])
