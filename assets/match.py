@@ -7,9 +7,8 @@ from pydantic import Field
 
 from customer_master.match.engine import DEFAULT_MATCH_THRESHOLD, MatchResult, match_customers
 from customer_master.pipelines.resources import PipelinePaths
-from customer_master.review.decisions import load_decisions, resolve_decisions
+from customer_master.review.decisions import DEFAULT_BAND, load_decisions, resolve_decisions
 from customer_master.review.folder import import_pending
-from customer_master.review.workbook import DEFAULT_BAND
 
 
 class MatchConfig(dg.Config):

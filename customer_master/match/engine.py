@@ -15,7 +15,7 @@ import pandas as pd
 from splink import DuckDBAPI, Linker
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
-from customer_master.review.decisions import DECISION_COLUMNS
+from customer_master.review.decisions import DECISION_COLUMNS, DEFAULT_BAND
 from customer_master.match.constraints import pair_conflicts, split_conflicting_clusters
 from customer_master.match.features import email_user, person_name_parts
 from customer_master.match.models import TRAINING, UNIQUE_ID
@@ -42,7 +42,7 @@ class MatchResult:
     models: dict[str, dict] = field(default_factory=dict)  # customer_type -> Splink model JSON
     unresolved_decisions: pd.DataFrame = field(  # steward decisions whose rows left the inbox
         default_factory=lambda: pd.DataFrame(columns=DECISION_COLUMNS))
-    review_band: list[float] = field(default_factory=lambda: [0.5, 0.99])  # pairs in it go to the stewards
+    review_band: list[float] = field(default_factory=lambda: list(DEFAULT_BAND))  # pairs in it go to the stewards
 
 
 def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHOLD,

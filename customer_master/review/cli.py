@@ -11,8 +11,8 @@ import duckdb
 import pandas as pd
 
 from customer_master.config import DEFAULT_WAREHOUSE
-from customer_master.review.decisions import add_decisions
-from customer_master.review.workbook import DEFAULT_BAND, export_review, import_review
+from customer_master.review.decisions import DEFAULT_BAND, add_decisions
+from customer_master.review.workbook import export_review, import_review
 
 
 def main(argv: list[str]) -> int:

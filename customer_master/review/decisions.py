@@ -18,6 +18,8 @@ from customer_master.lifecycle.ids import ROW_IDENTITY_SQL
 from customer_master.lifecycle.state import state_dir
 
 DECISIONS = ("match", "no match", "detach")
+# Match probabilities whose pairs go to the stewards unless the run config says otherwise.
+DEFAULT_BAND = (0.5, 0.99)
 DECISION_COLUMNS = ["row_identity_l", "row_identity_r", "decision", "decided_by", "decided_at", "workbook"]
 
 

@@ -18,11 +18,10 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from customer_master.review.decisions import add_decisions
+from customer_master.review.decisions import DEFAULT_BAND, add_decisions
 
 SHEET = "review"
 FIELDS = ["name", "mobile", "phone", "email", "address", "uscc", "id_number", "birth_date", "city"]
-DEFAULT_BAND = (0.5, 0.99)
 FORMULA_START = ("=", "+", "-", "@")
 
 
