@@ -33,7 +33,31 @@ CANONICAL_FIELDS = (
     "gender",
     "created_at",
     "updated_at",
+    # a company's contact, and how the company hangs together
+    "contact_title",
+    "business_area",
+    "parent_name",
+    "group_name",
+    # activity sheets: interactions (calls, visits, complaints) and transactions
+    "activity_date",
+    "interaction_type",
+    "channel",
+    "staff",
+    "content",
+    "outcome",
+    "next_action",
+    "txn_type",
+    "doc_number",
+    "product",
+    "quantity",
+    "amount",
 )
+
+# Fields only an activity sheet uses; a customer sheet keeps such columns as
+# extra attributes (an order number on a delivery list is not lost).
+INTERACTION_FIELDS = ("activity_date", "interaction_type", "channel", "staff", "content", "outcome", "next_action")
+TRANSACTION_FIELDS = ("activity_date", "txn_type", "doc_number", "product", "quantity", "amount", "staff")
+ACTIVITY_FIELDS = tuple(dict.fromkeys(INTERACTION_FIELDS + TRANSACTION_FIELDS))
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "source_record_id": (
@@ -86,6 +110,33 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "更新日期", "更新时间", "最后更新", "最后更新日期", "修改日期", "updated",
         "updatedat", "lastupdated", "lastupdate", "lastmodified", "modifieddate",
     ),
+    "contact_title": ("职务", "职位", "头衔", "岗位", "联系人职务", "联系人职位", "title", "jobtitle", "position",
+                      "contacttitle"),
+    "business_area": ("负责业务", "业务范围", "分管业务", "分管", "部门", "所属部门", "businessarea",
+                      "responsibility", "department"),
+    "parent_name": ("上级单位", "上级公司", "总公司", "母公司", "总部", "parent", "parentcompany", "headoffice",
+                    "headquarters"),
+    "group_name": ("所属集团", "集团", "集团名称", "group", "groupname", "corporategroup"),
+    "activity_date": (
+        "日期", "跟进日期", "跟进时间", "拜访日期", "沟通日期", "沟通时间", "联系日期", "记录日期", "发生日期",
+        "交易日期", "单据日期", "订单日期", "下单日期", "下单时间", "date", "activitydate", "orderdate",
+        "transactiondate", "visitdate", "calldate",
+    ),
+    "interaction_type": ("事项类型", "记录类型", "互动类型", "跟进类型", "事项", "interactiontype", "activitytype"),
+    "channel": ("沟通方式", "跟进方式", "联系途径", "沟通渠道", "方式", "channel", "contactmethod"),
+    "staff": ("跟进人", "业务员", "销售", "销售员", "销售代表", "经办人", "拜访人", "客服", "负责人",
+              "staff", "salesrep", "salesperson", "owner", "agent", "handledby"),
+    "content": ("内容", "沟通内容", "跟进内容", "拜访内容", "事由", "问题描述", "详情", "content", "notes",
+                "summary", "description", "subject"),
+    "outcome": ("结果", "处理结果", "跟进结果", "outcome", "result", "resolution"),
+    "next_action": ("下一步", "下一步计划", "后续计划", "下次跟进", "nextaction", "nextstep", "followup"),
+    "txn_type": ("单据类型", "业务类型", "交易类型", "transactiontype", "documenttype", "doctype"),
+    "doc_number": ("单据编号", "单据号", "单号", "订单号", "订单编号", "合同号", "合同编号", "工单号",
+                   "orderno", "ordernumber", "documentno", "docno", "invoiceno"),
+    "product": ("产品", "产品名称", "商品", "商品名称", "品名", "型号", "product", "productname", "item", "sku"),
+    "quantity": ("数量", "qty", "quantity"),
+    "amount": ("金额", "含税金额", "总金额", "订单金额", "合同金额", "回款金额", "报价金额", "amount",
+               "totalamount", "orderamount"),
 }
 
 # Long-tail rules, tried in order after the exact table ("手机号码(必填)" is handled
@@ -104,6 +155,7 @@ _CONTAINS_RULES: tuple[tuple[str, str], ...] = (
     ("地址", "address"),
     ("address", "address"),
     ("出生", "birth_date"),
+    ("金额", "amount"),
     ("客户名称", "name"),
     ("公司名称", "name"),
     ("单位名称", "name"),

@@ -17,9 +17,8 @@ from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from customer_master.review.decisions import DECISION_COLUMNS, DEFAULT_BAND
 from customer_master.match.constraints import pair_conflicts, split_conflicting_clusters
-from customer_master.match.features import email_user, person_name_parts
+from customer_master.match.features import matching_frame
 from customer_master.match.models import TRAINING, UNIQUE_ID
-from customer_master.schemas.row_rules import RESIDENT_ID_SHAPE
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +53,7 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
     logging.getLogger("splink").setLevel(logging.WARNING)
     clusters, pairs, models = [], [], {}
     for customer_type, recipe in TRAINING.items():
-        subset = _matching_frame(rows[rows.customer_type == customer_type])
+        subset = matching_frame(rows[rows.customer_type == customer_type])
         if len(subset) < 2:
             clusters.append(_singletons(subset, customer_type))
             continue
@@ -107,25 +106,6 @@ def _clusters(rows: pd.DataFrame, scored: pd.DataFrame, threshold: float, custom
     clusters = pd.DataFrame({UNIQUE_ID: components[UNIQUE_ID].astype("int64"),
                              "cluster": customer_type[0] + components["cluster_id"].astype(str)})
     return split_conflicting_clusters(clusters, edges, rows, customer_type, forbidden)
-
-
-def _matching_frame(rows: pd.DataFrame) -> pd.DataFrame:
-    frame = rows[[UNIQUE_ID, "name", "name_core", "name_romanised", "branch", "reg_place", "uscc", "id_number",
-                  "phone", "mobile", "email", "email_domain", "free_mail", "contact_name", "city", "postcode",
-                  "address", "gender", "birth_date"]].copy()
-    # where the company is registered: the place in its name, else its address's city
-    frame["place"] = rows["reg_place"].fillna(rows["city"].str.removesuffix("市"))
-    frame["birth_date"] = frame["birth_date"].astype("string")
-    frame["email_user"] = email_user(rows["email"])
-    postcode = rows["postcode"].astype("string").str.lower().str.strip()
-    # the postal district: the outward code of a UK postcode (tq13 8df), else the first 4 characters
-    frame["postcode_area"] = postcode.str.split(" ").str[0].where(postcode.str.contains(" "), postcode.str[:4])
-    # a resident ID that passed its check character (validation blanked the others)
-    # is proof of identity; other schemes' numbers may carry typos
-    frame["resident_id"] = rows["id_number"].where(rows["id_number"].astype("string").str.match(RESIDENT_ID_SHAPE)
-                                                   .fillna(False).astype(bool))
-    frame = frame.join(person_name_parts(rows))
-    return frame.reset_index(drop=True)
 
 
 def _trained_linker(frame: pd.DataFrame, recipe: dict) -> Linker:

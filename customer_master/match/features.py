@@ -1,11 +1,14 @@
 """Columns the comparisons need that are views of the standardised fields:
 surname and given name (from their own columns, else split from the full name),
-their romanised forms, the e-mail user name."""
+their romanised forms, the e-mail user name; and the whole frame the models
+compare (`matching_frame`)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from customer_master.match.models import UNIQUE_ID
+from customer_master.schemas.row_rules import RESIDENT_ID_SHAPE
 from customer_master.standardise.text import romanised, simplified
 
 # Two-character surnames; any other Chinese name's surname is its first character.
@@ -44,3 +47,24 @@ def _own_column(rows: pd.DataFrame, column: str) -> pd.Series:
 def email_user(emails: pd.Series) -> pd.Series:
     user = emails.astype("string").str.split("@").str[0]
     return user.astype(object).where(user.notna(), None)
+
+
+def matching_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """The columns the Splink models compare, from standardised rows (the match
+    stage's input; the duplicate check builds the same for a new record)."""
+    frame = rows[[UNIQUE_ID, "name", "name_core", "name_romanised", "branch", "reg_place", "uscc", "id_number",
+                  "phone", "mobile", "email", "email_domain", "free_mail", "contact_name", "city", "postcode",
+                  "address", "gender", "birth_date"]].copy()
+    # where the company is registered: the place in its name, else its address's city
+    frame["place"] = rows["reg_place"].fillna(rows["city"].str.removesuffix("市"))
+    frame["birth_date"] = frame["birth_date"].astype("string")
+    frame["email_user"] = email_user(rows["email"])
+    postcode = rows["postcode"].astype("string").str.lower().str.strip()
+    # the postal district: the outward code of a UK postcode (tq13 8df), else the first 4 characters
+    frame["postcode_area"] = postcode.str.split(" ").str[0].where(postcode.str.contains(" "), postcode.str[:4])
+    # a resident ID that passed its check character (validation blanked the others)
+    # is proof of identity; other schemes' numbers may carry typos
+    frame["resident_id"] = rows["id_number"].where(rows["id_number"].astype("string").str.match(RESIDENT_ID_SHAPE)
+                                                   .fillna(False).astype(bool))
+    frame = frame.join(person_name_parts(rows))
+    return frame.reset_index(drop=True)

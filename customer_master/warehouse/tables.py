@@ -9,6 +9,8 @@ import pandas as pd
 
 from customer_master.ingest.inbox import IngestResult
 from customer_master.match.engine import MatchResult
+from customer_master.match.features import matching_frame
+from customer_master.match.models import UNIQUE_ID
 from customer_master.survive import GoldenResult, XREF_COLUMNS
 from customer_master.validate import ValidationResult
 from customer_master.warehouse.publish import WarehouseTables
@@ -44,6 +46,7 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
             match_pairs.match_probability.between(*match.review_band) & match_pairs.cannot_link.isna()],
         "master.id_history": golden.id_history,
         "master.source_rows": _source_rows(standardised, golden),
+        "master.match_input": _match_input(standardised, golden),
         "quality.unresolved_decisions": match.unresolved_decisions,
         "master.field_lineage": golden.field_lineage,
         "master.field_values": golden.field_values,
@@ -64,6 +67,15 @@ def _source_rows(standardised: pd.DataFrame, golden: GoldenResult) -> pd.DataFra
     rows = standardised[["row_key", *LINEAGE, *SOURCE_ROW_FIELDS]].copy()
     rows.insert(len(LINEAGE) + 1, "row_identity", identity.reindex(rows["row_key"]).to_numpy())
     return rows.drop(columns="row_key")
+
+
+def _match_input(standardised: pd.DataFrame, golden: GoldenResult) -> pd.DataFrame:
+    """What the models compared, per accepted row, with its master: the duplicate
+    check scores a new record against these rows with the saved models."""
+    frame = matching_frame(standardised)
+    frame.insert(0, "customer_type", standardised["customer_type"].to_numpy())
+    frame.insert(0, "master_id", golden.xref.set_index("row_key")["master_id"].reindex(frame[UNIQUE_ID]).to_numpy())
+    return frame
 
 
 def run_summary(ingest: IngestResult, validation: ValidationResult, golden: GoldenResult) -> dict:
