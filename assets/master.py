@@ -8,6 +8,8 @@ import duckdb
 import pandas as pd
 
 from customer_master.assets.metadata import counts_markdown, table_preview
+from customer_master.customer360.activities import ActivityResult
+from customer_master.customer360.contacts import ContactResult
 from customer_master.ingest.inbox import IngestResult
 from customer_master.match.engine import DEFAULT_MATCH_THRESHOLD, MatchResult
 from customer_master.pipelines.resources import PipelinePaths
@@ -16,7 +18,7 @@ from customer_master.validate import ValidationResult
 from customer_master.warehouse.checks import ALL_CHECKS
 from customer_master.lifecycle.state import MasterState, load_state
 from customer_master.warehouse.publish import publish_warehouse, read_run_history
-from customer_master.warehouse.tables import run_summary, warehouse_tables
+from customer_master.warehouse.tables import Customer360, run_summary, warehouse_tables
 
 
 @dg.asset(group_name="master", kinds={"duckdb"},
@@ -45,8 +47,13 @@ def golden_records(context: dg.AssetExecutionContext, paths: PipelinePaths, inge
           description="The published warehouse file (master, quality and meta schemas), swapped in atomically.")
 def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, ingested_rows: IngestResult,
                        validated_rows: ValidationResult, standardised_rows: pd.DataFrame,
-                       matched_clusters: MatchResult, golden_records: GoldenResult) -> dg.MaterializeResult:
-    summary = run_summary(ingested_rows, validated_rows, golden_records)
+                       matched_clusters: MatchResult, golden_records: GoldenResult,
+                       customer_activities: ActivityResult, customer_contacts: ContactResult,
+                       customer_roles: pd.DataFrame, customer_relationships: pd.DataFrame,
+                       customer_segments: pd.DataFrame, review_due: pd.DataFrame) -> dg.MaterializeResult:
+    around = Customer360(activities=customer_activities, contacts=customer_contacts, roles=customer_roles,
+                         relationships=customer_relationships, segments=customer_segments, review_due=review_due)
+    summary = run_summary(ingested_rows, validated_rows, golden_records, around)
     stats = context.instance.get_run_stats(context.run.run_id)
     started = dt.datetime.fromtimestamp(stats.start_time or dt.datetime.now().timestamp(), dt.timezone.utc)
     run = {"run_id": context.run.run_id, "started_at": started.replace(tzinfo=None),
@@ -54,10 +61,11 @@ def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, 
            "inbox": str(paths.inbox_path), "warehouse": str(paths.warehouse_path),
            "match_threshold": _threshold(context), **summary}
     tables = warehouse_tables(ingested_rows, validated_rows, standardised_rows, golden_records, matched_clusters,
-                              context.run.run_id)
+                              context.run.run_id, around)
     state = MasterState(xref=golden_records.xref[["master_id", "row_identity"]], masters=golden_records.masters,
                         id_history=golden_records.id_history, customers_history=golden_records.customers_history,
-                        change_log=golden_records.change_log)
+                        change_log=golden_records.change_log, contact_xref=customer_contacts.state_xref,
+                        contacts=customer_contacts.state_ids)
     path = publish_warehouse(paths.warehouse_path, tables, run, state)
     summary_view = {k: v for k, v in summary.items() if k not in ("files", "rejected_by_reason")}
     return dg.MaterializeResult(metadata={
@@ -88,9 +96,21 @@ def _warehouse_check(name: str, description: str):
     return check
 
 
+@dg.asset_check(asset=customer_warehouse, name="review_due_not_growing", blocking=False,
+                description="Warns when quality.review_due lists more masters than after the previous run.")
+def review_due_not_growing(paths: PipelinePaths) -> dg.AssetCheckResult:
+    counts = [r["review_due"] for r in read_run_history(paths.warehouse_path) if r.get("review_due") is not None]
+    now, before = (counts[-1] if counts else 0), (counts[-2] if len(counts) > 1 else None)
+    grew = before is not None and now > before
+    return dg.AssetCheckResult(passed=not grew, severity=dg.AssetCheckSeverity.WARN, metadata={
+        "masters_due": now, "previous_run": before if before is not None else "none",
+        "what_to_do": "SELECT * FROM quality.review_due: each row says what to check"})
+
+
 warehouse_checks = [
     _warehouse_check("row accounting", "Every data row of every readable sheet is in exactly one of "
                                        "master.xref and quality.rejected."),
     _warehouse_check("unique master_id", "master.customers has one row per master_id."),
     _warehouse_check("xref points at a master", "No master.xref row points at a missing master."),
+    review_due_not_growing,
 ]

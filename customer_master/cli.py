@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
                      help=f"match probability at which rows merge (default {DEFAULT_MATCH_THRESHOLD})")
     run.add_argument("--max-file-mb", type=float, default=DEFAULT_MAX_FILE_MB,
                      help=f"files larger than this are rejected (default {DEFAULT_MAX_FILE_MB:g})")
+    run.add_argument("--settings", type=Path, default=None,
+                     help="business rules of the Customer 360 tables (default data/settings.yaml, "
+                          "or CUSTOMER_MASTER_SETTINGS; a missing file means the defaults)")
     run.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
 
     evaluate = commands.add_parser("evaluate", help="pairwise precision/recall/F1 of a warehouse against a truth file")
@@ -45,6 +48,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="time the standardise stage on 1,000,000 realistic rows built in memory "
                              "(see `benchmark-standardise --help`)")
 
+    commands.add_parser("check", add_help=False,
+                        help="is a new customer already known? the most likely existing masters with the "
+                             "evidence (see `check --help`)")
+
+    commands.add_parser("benchmark-check", add_help=False,
+                        help="time the duplicate check on a warehouse of 1,000,000 masters "
+                             "(see `benchmark-check --help`)")
+
     commands.add_parser("review", add_help=False,
                         help="steward review: export doubtful pairs, import decisions, detach a row "
                              "(see `review --help`)")
@@ -54,6 +65,14 @@ def main(argv: list[str] | None = None) -> int:
         from customer_master.review.cli import main as review_main
 
         return review_main(argv[1:])
+    if argv[:1] == ["check"]:
+        from customer_master.check.cli import main as check_main
+
+        return check_main(argv[1:])
+    if argv[:1] == ["benchmark-check"]:
+        from customer_master.benchmarks.check_speed import main as check_speed_main
+
+        return check_speed_main(argv[1:])
     if argv[:1] == ["benchmark-standardise"]:
         from customer_master.benchmarks.standardise_speed import main as standardise_speed_main
 
@@ -82,9 +101,16 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     from customer_master.run_inprocess import run_consolidation
 
+    from customer_master.settings import SettingsError
+
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="customer-master-staging-") as staging:
-        outcome = run_consolidation(args.inbox, args.warehouse, Path(staging), args.threshold, args.max_file_mb)
+    try:
+        with tempfile.TemporaryDirectory(prefix="customer-master-staging-") as staging:
+            outcome = run_consolidation(args.inbox, args.warehouse, Path(staging), args.threshold, args.max_file_mb,
+                                        args.settings)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if not outcome.success:
         print(f"\nerror: the run failed in step '{outcome.failed_step}': {outcome.error}", file=sys.stderr)
         print("The previous warehouse (if any) is unchanged.", file=sys.stderr)

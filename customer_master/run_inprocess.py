@@ -18,10 +18,11 @@ class RunOutcome:
     error: str = ""
     run: dict = field(default_factory=dict)  # the meta.runs row of this run
     checks: dict[str, bool] = field(default_factory=dict)
+    warnings: set[str] = field(default_factory=set)  # checks of WARN severity: reported, never a failed run
 
     @property
     def checks_passed(self) -> bool:
-        return all(self.checks.values())
+        return all(ok or name in self.warnings for name, ok in self.checks.items())
 
     def format_summary(self, seconds: float) -> str:
         r = self.run
@@ -40,20 +41,27 @@ class RunOutcome:
             f"{r['person_masters']} persons); {r['duplicates_merged']} duplicate rows merged",
             f"  master ids     {r['master_ids_kept']:.0f} kept, {r['master_ids_created']:.0f} new, "
             f"{r['master_ids_retired']:.0f} retired (see master.id_history)",
-            "  checks         " + ", ".join(f"{name}: {'ok' if ok else 'FAILED'}" for name, ok in self.checks.items()),
+            "  checks         " + ", ".join(f"{name}: {self._check_word(name, ok)}" for name, ok in self.checks.items()),
             f"  warehouse      {self.warehouse}",
         ]
         return "\n".join(lines)
 
+    def _check_word(self, name: str, ok: bool) -> str:
+        return "ok" if ok else ("warning" if name in self.warnings else "FAILED")
+
 
 def run_consolidation(inbox: Path, warehouse: Path, staging: Path, threshold: float,
-                      max_file_mb: float) -> RunOutcome:
+                      max_file_mb: float, settings: Path | None = None) -> RunOutcome:
     import dagster as dg
 
     from customer_master.pipelines.definitions import build_definitions
     from customer_master.pipelines.triggers import CONSOLIDATE_JOB
 
-    defs = build_definitions(inbox=inbox, warehouse=warehouse, staging=staging, max_file_mb=max_file_mb)
+    from customer_master.settings import DEFAULT_SETTINGS, load_settings
+
+    load_settings(settings or DEFAULT_SETTINGS)  # a mistake in the file stops here, before any step runs
+    defs = build_definitions(inbox=inbox, warehouse=warehouse, staging=staging, max_file_mb=max_file_mb,
+                             settings=settings or DEFAULT_SETTINGS)
     job = defs.resolve_job_def(CONSOLIDATE_JOB)
     result = job.execute_in_process(
         run_config={"ops": {"matched_clusters": {"config": {"match_threshold": threshold}}},
@@ -66,10 +74,12 @@ def run_consolidation(inbox: Path, warehouse: Path, staging: Path, threshold: fl
         error = failure.step_failure_data.error if failure else None
         message = _root_message(error) if error else "unknown error"
         return RunOutcome(False, warehouse, failure.step_key if failure else "", message)
-    checks = {e.asset_check_key.name: e.passed for e in result.get_asset_check_evaluations()}
+    evaluations = result.get_asset_check_evaluations()
+    checks = {e.asset_check_key.name: e.passed for e in evaluations}
+    warnings = {e.asset_check_key.name for e in evaluations if e.severity == dg.AssetCheckSeverity.WARN}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         frame = con.execute("SELECT * FROM meta.runs WHERE run_id = ?", [result.run_id]).df()
-    return RunOutcome(True, warehouse, run=frame.iloc[0].to_dict(), checks=checks)
+    return RunOutcome(True, warehouse, run=frame.iloc[0].to_dict(), checks=checks, warnings=warnings)
 
 
 def _root_message(error) -> str:

@@ -1,6 +1,10 @@
 """Validation stage: quarantine rows that cannot identify a customer, record
 field-level problems and let those rows go on. The rules are the pandera schemas
-in `schemas/row_rules.py`; this module routes their failure cases."""
+in `schemas/row_rules.py`; this module routes their failure cases.
+
+Rows of activity sheets (interactions, transactions) are not customers: only a
+totals row is quarantined; a row that names no customer goes on, and is kept as
+unresolved when it is linked to the master."""
 
 from __future__ import annotations
 
@@ -12,8 +16,9 @@ import pandera.pandas as pa
 
 from customer_master.ingest.inbox import LINEAGE_COLUMNS
 from customer_master.schemas.ingested import IngestedRows
+from customer_master.ingest.sheet_kinds import CUSTOMERS
 from customer_master.schemas.row_rules import (
-    FIELD_RULES, NO_NAME, REASON_PRIORITY, FieldFormats, IdentifiableRow)
+    FIELD_RULES, NO_NAME, REASON_PRIORITY, TOTALS, TOTALS_ROW, FieldFormats, IdentifiableRow)
 
 log = logging.getLogger(__name__)
 
@@ -23,13 +28,21 @@ ISSUE_COLUMNS = ["row_key", *LINEAGE_COLUMNS, "field", "value", "issue"]
 
 @dataclass
 class ValidationResult:
-    accepted: pd.DataFrame  # ingested rows that go on, bad fields blanked
+    accepted: pd.DataFrame  # ingested customer rows that go on, bad fields blanked
     rejected: pd.DataFrame  # REJECTED_COLUMNS
     field_issues: pd.DataFrame  # ISSUE_COLUMNS
+    activities: pd.DataFrame  # rows of interaction and transaction sheets that go on (not customers)
 
 
 def validate_rows(rows: pd.DataFrame) -> ValidationResult:
     IngestedRows.validate(rows)  # the ingest contract: a failure here is a bug, not bad input
+    is_customer = rows["sheet_kind"].eq(CUSTOMERS)
+    activities, rows = rows[~is_customer], rows[is_customer]
+    label = activities["name"].fillna(activities["first_cell"]).fillna("")
+    totals = label.str.contains(TOTALS_ROW)
+    activity_rejects = activities.loc[totals, ["row_key", *LINEAGE_COLUMNS, "raw"]].assign(reason=TOTALS)
+    activities = activities[~totals]
+
     failures = _failure_cases(IdentifiableRow.to_schema(), rows)
     reason = failures["check"].replace({"not_nullable": NO_NAME})
     reasons = (failures.assign(reason=reason, priority=reason.map(REASON_PRIORITY.index))
@@ -38,18 +51,28 @@ def validate_rows(rows: pd.DataFrame) -> ValidationResult:
     rejected = rows.loc[reasons.index, ["row_key", *LINEAGE_COLUMNS, "raw"]].assign(reason=reasons)
     accepted = rows.drop(index=reasons.index)
 
-    issues = _field_issues(accepted)
-    accepted = accepted.copy()
-    for field, group in issues.groupby("field"):
-        # a value that failed its check is no evidence for matching
-        accepted.loc[accepted.row_key.isin(group.row_key), field] = None
-    log.info("validate: %d rows accepted, %d quarantined, %d field issues",
-             len(accepted), len(rejected), len(issues))
+    accepted, issues = _without_bad_values(accepted)
+    activities, activity_issues = _without_bad_values(activities)
+    rejected = pd.concat([rejected, activity_rejects]).sort_values("row_key")
+    issues = pd.concat([issues, activity_issues]).sort_values(["row_key", "field"])
+    log.info("validate: %d customer rows accepted, %d activity rows, %d quarantined, %d field issues",
+             len(accepted), len(activities), len(rejected), len(issues))
     return ValidationResult(
         accepted=accepted.reset_index(drop=True),
         rejected=rejected[REJECTED_COLUMNS].reset_index(drop=True),
         field_issues=issues[ISSUE_COLUMNS].reset_index(drop=True),
+        activities=activities.reset_index(drop=True),
     )
+
+
+def _without_bad_values(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows with every value that failed its check blanked (it is no evidence
+    for matching), and the field issues found."""
+    issues = _field_issues(rows)
+    rows = rows.copy()
+    for field, group in issues.groupby("field"):
+        rows.loc[rows.row_key.isin(group.row_key), field] = None
+    return rows, issues
 
 
 def _failure_cases(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:

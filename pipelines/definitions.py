@@ -7,6 +7,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from customer_master.assets.customer360 import (
+    customer_activities, customer_contacts, customer_relationships, customer_roles_asset, customer_segments_asset,
+    review_due_asset)
 from customer_master.assets.ingest import ingested_rows
 from customer_master.assets.master import customer_warehouse, golden_records, warehouse_checks
 from customer_master.assets.match import matched_clusters, steward_decisions
@@ -14,15 +17,17 @@ from customer_master.assets.validate import standardised_rows, validated_rows
 from customer_master.config import DEFAULT_INBOX, DEFAULT_REVIEW_DIR, DEFAULT_WAREHOUSE, staging_dir
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
 from customer_master.pipelines.resources import PipelinePaths, StageResultIOManager
+from customer_master.settings import DEFAULT_SETTINGS
 from customer_master.pipelines.triggers import CONSOLIDATE_JOB, build_triggers
 
 ASSETS = [ingested_rows, validated_rows, standardised_rows, steward_decisions, matched_clusters, golden_records,
-          customer_warehouse]
+          customer_activities, customer_contacts, customer_roles_asset, customer_relationships,
+          customer_segments_asset, review_due_asset, customer_warehouse]
 
 
 def build_definitions(inbox: Path = DEFAULT_INBOX, warehouse: Path = DEFAULT_WAREHOUSE,
                       staging: Path | None = None, max_file_mb: float = DEFAULT_MAX_FILE_MB,
-                      review_dir: Path = DEFAULT_REVIEW_DIR) -> dg.Definitions:
+                      review_dir: Path = DEFAULT_REVIEW_DIR, settings: Path = DEFAULT_SETTINGS) -> dg.Definitions:
     consolidate = dg.define_asset_job(
         CONSOLIDATE_JOB, selection=dg.AssetSelection.assets(*ASSETS),
         description="Ingest, validate, standardise, match, survive and publish the customer master.")
@@ -35,7 +40,7 @@ def build_definitions(inbox: Path = DEFAULT_INBOX, warehouse: Path = DEFAULT_WAR
         sensors=[inbox_changed, review_dropped],
         resources={
             "paths": PipelinePaths(inbox=str(inbox), warehouse=str(warehouse), max_file_mb=max_file_mb,
-                                   review_dir=str(review_dir)),
+                                   review_dir=str(review_dir), settings=str(settings)),
             "io_manager": StageResultIOManager(base_dir=str(staging or staging_dir(warehouse))),
         },
     )

@@ -14,6 +14,7 @@ import pandas as pd
 
 from customer_master.config import DEFAULT_INBOX, DEFAULT_REVIEW_DIR, DEFAULT_WAREHOUSE
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
+from customer_master.settings import DEFAULT_SETTINGS, Settings, load_settings
 
 
 class PipelinePaths(dg.ConfigurableResource):
@@ -24,6 +25,7 @@ class PipelinePaths(dg.ConfigurableResource):
     warehouse: str = str(DEFAULT_WAREHOUSE)
     max_file_mb: float = DEFAULT_MAX_FILE_MB
     review_dir: str = str(DEFAULT_REVIEW_DIR)
+    settings: str = str(DEFAULT_SETTINGS)  # business rules of the Customer 360 tables (optional file)
 
     @property
     def inbox_path(self) -> Path:
@@ -36,6 +38,9 @@ class PipelinePaths(dg.ConfigurableResource):
     @property
     def review_path(self) -> Path:
         return Path(self.review_dir)
+
+    def load_settings(self) -> Settings:
+        return load_settings(Path(self.settings))
 
 
 class StageResultIOManager(dg.ConfigurableIOManager):

@@ -13,6 +13,7 @@ class IngestedRows(pa.DataFrameModel):
     file: Series[str] = pa.Field(str_length={"min_value": 1})
     sheet: Series[str]
     row_number: Series[int] = pa.Field(ge=1)
+    sheet_kind: Series[str] = pa.Field(isin=["customers", "interactions", "transactions"])
     party_type: Series[str] = pa.Field(isin=["auto", "company", "person"])
     trust_rank: Series[int]
     name: Series[str] = pa.Field(nullable=True)

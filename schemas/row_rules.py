@@ -12,6 +12,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from customer_master.standardise.amounts import parse_amounts
 from customer_master.standardise.dates import parse_dates
 from customer_master.standardise.emails import standardise_emails
 from customer_master.standardise.identifiers import clean_code, id_number_issue, uscc_issue
@@ -76,10 +77,15 @@ def date_issues(values: pd.Series) -> pd.Series:
     return pd.Series(None, index=values.index, dtype=object).mask(bad, "not a date")
 
 
+def number_issues(values: pd.Series) -> pd.Series:
+    bad = values.notna() & parse_amounts(values).isna()
+    return pd.Series(None, index=values.index, dtype=object).mask(bad, "not a number")
+
+
 FIELD_RULES = {
     "mobile": phone_issues, "phone": phone_issues, "email": email_issues, "uscc": uscc_issues,
     "id_number": id_number_issues, "birth_date": date_issues, "created_at": date_issues,
-    "updated_at": date_issues,
+    "updated_at": date_issues, "activity_date": date_issues, "amount": number_issues, "quantity": number_issues,
 }
 
 

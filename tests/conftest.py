@@ -19,9 +19,9 @@ SAMPLE_TRUTH = PROJECT / "data" / "sample_truth.csv"
 
 
 def run_pipeline(inbox: Path, warehouse: Path, threshold: float = DEFAULT_MATCH_THRESHOLD,
-                 max_file_mb: float = 100.0) -> RunOutcome:
+                 max_file_mb: float = 100.0, settings: Path | None = None) -> RunOutcome:
     staging = warehouse.parent / f"staging-{warehouse.stem}"
-    return run_consolidation(inbox, warehouse, staging, threshold, max_file_mb)
+    return run_consolidation(inbox, warehouse, staging, threshold, max_file_mb, settings)
 
 
 def write_xlsx(path: Path, sheets: dict[str, list[list]], merge: dict[str, list[str]] | None = None) -> Path:

@@ -32,6 +32,12 @@ ASSET_GROUPS = {
     "steward_decisions": "match",
     "matched_clusters": "match",
     "golden_records": "master",
+    "customer_activities": "customer360",
+    "customer_contacts": "customer360",
+    "customer_roles": "customer360",
+    "customer_relationships": "customer360",
+    "customer_segments": "customer360",
+    "review_due": "customer360",
     "customer_warehouse": "master",
 }
 # Upstream assets of each asset, as the asset functions declare them.
@@ -42,10 +48,17 @@ ASSET_DEPS = {
     "steward_decisions": set(),
     "matched_clusters": {"standardised_rows", "steward_decisions"},
     "golden_records": {"ingested_rows", "standardised_rows", "matched_clusters"},
+    "customer_activities": {"validated_rows", "standardised_rows", "matched_clusters", "golden_records"},
+    "customer_contacts": {"standardised_rows", "golden_records"},
+    "customer_roles": {"ingested_rows", "golden_records"},
+    "customer_relationships": {"standardised_rows", "matched_clusters", "golden_records", "customer_contacts"},
+    "customer_segments": {"golden_records", "customer_activities"},
+    "review_due": {"ingested_rows", "validated_rows", "standardised_rows", "golden_records"},
     "customer_warehouse": {"ingested_rows", "validated_rows", "standardised_rows", "matched_clusters",
-                           "golden_records"},
+                           "golden_records", "customer_activities", "customer_contacts", "customer_roles",
+                           "customer_relationships", "customer_segments", "review_due"},
 }
-WAREHOUSE_CHECKS = {"row_accounting", "unique_master_id", "xref_points_at_a_master"}
+WAREHOUSE_CHECKS = {"row_accounting", "unique_master_id", "xref_points_at_a_master", "review_due_not_growing"}
 LAUNCH_THRESHOLD = 0.9
 
 @pytest.fixture(scope="module")

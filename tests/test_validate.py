@@ -8,7 +8,7 @@ from customer_master.validate import validate_rows
 def _rows(**columns) -> pd.DataFrame:
     n = len(next(iter(columns.values())))
     base = {"row_key": range(n), "source": "s", "file": "s/a.xlsx", "sheet": "S", "row_number": range(2, n + 2),
-            "party_type": "auto", "trust_rank": 5, "extra": "{}", "raw": "{}", "first_cell": None}
+            "sheet_kind": "customers", "party_type": "auto", "trust_rank": 5, "extra": "{}", "raw": "{}", "first_cell": None}
     frame = pd.DataFrame({**base, **columns})
     frame["first_cell"] = frame["first_cell"].where(frame["first_cell"].notna(), frame["name"])
     for field in ("mobile", "phone", "email", "uscc", "id_number", "birth_date", "created_at", "updated_at"):

@@ -67,7 +67,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "name": (
         "客户名称", "公司名称", "单位名称", "企业名称", "客户", "客户名", "姓名", "会员姓名",
-        "客户姓名", "名称", "购买方名称", "经销商客户", "customername", "companyname",
+        "客户姓名", "名称", "购买方名称", "经销商客户", "经销商名称", "供应商名称", "往来单位", "customername", "companyname",
         "company", "name", "fullname", "accountname", "customer", "clientname",
         "client", "organisation", "organization",
     ),

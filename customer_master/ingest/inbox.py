@@ -16,6 +16,7 @@ import pandas as pd
 
 from customer_master.ingest.cells import column_to_text
 from customer_master.ingest.headers import CANONICAL_FIELDS, find_header_row, map_headers
+from customer_master.ingest.sheet_kinds import fields_for_kind, sheet_kind
 from customer_master.ingest.readers import SUPPORTED_SUFFIXES, SheetGrid, UnreadableFile, read_file
 from customer_master.sources import SOURCES_FILE, SourceConfig, load_sources, source_config
 
@@ -23,10 +24,11 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_FILE_MB = 100.0
 LINEAGE_COLUMNS = ["source", "file", "sheet", "row_number"]
-ROW_COLUMNS = ["row_key", *LINEAGE_COLUMNS, "party_type", "trust_rank", *CANONICAL_FIELDS, "first_cell", "extra", "raw"]
+ROW_COLUMNS = ["row_key", *LINEAGE_COLUMNS, "sheet_kind", "roles", "party_type", "trust_rank", *CANONICAL_FIELDS,
+               "first_cell", "extra", "raw"]
 FILE_COLUMNS = ["source", "file", "size_bytes", "sha256", "modified_at", "encoding", "status", "reason"]
 SHEET_COLUMNS = [
-    "source", "file", "sheet", "status", "reason", "header_row", "data_rows",
+    "source", "file", "sheet", "kind", "status", "reason", "header_row", "data_rows",
     "blank_rows_skipped", "header_rows_skipped", "column_map",
 ]
 
@@ -70,7 +72,7 @@ def ingest_inbox(inbox: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> Inges
             log.warning("ingest [%d/%d] %s: rejected: %s", number, len(paths), relative, exc)
             continue
         file_row.update(status="read", encoding=grids[0].encoding if grids else "")
-        config = source_config(sources, source)
+        config = source_config(sources, source).for_file(relative)
         file_frames = []
         for grid in grids:
             frame, sheet_row = _sheet_rows(grid, config, relative)
@@ -127,7 +129,7 @@ def _refusal(path: Path, source: str, max_file_mb: float) -> str:
 
 
 def _sheet_rows(grid: SheetGrid, config: SourceConfig, relative: str) -> tuple[pd.DataFrame | None, dict]:
-    facts = {"source": config.name, "file": relative, "sheet": grid.sheet, "status": "read", "reason": "",
+    facts = {"source": config.name, "file": relative, "sheet": grid.sheet, "kind": "", "status": "read", "reason": "",
              "header_row": None, "data_rows": 0, "blank_rows_skipped": 0, "header_rows_skipped": 0,
              "column_map": "{}"}
     text_rows = [[str(c).strip() if c is not None else "" for c in row] for row in grid.rows[:40]]
@@ -140,6 +142,8 @@ def _sheet_rows(grid: SheetGrid, config: SourceConfig, relative: str) -> tuple[p
 
     headers = _unique_headers(grid.rows[header_index])
     fields = map_headers(grid.rows[header_index], config.columns)
+    kind = sheet_kind(fields, config.kind)
+    fields = fields_for_kind(fields, kind)
     width = max(len(headers), max((len(r) for r in grid.rows), default=0))
     headers += [f"column_{i + 1}" for i in range(len(headers), width)]
     fields += [None] * (width - len(fields))
@@ -156,13 +160,14 @@ def _sheet_rows(grid: SheetGrid, config: SourceConfig, relative: str) -> tuple[p
     named = header_text.ne("")
     repeated = data.loc[:, named].eq(header_text[named]).sum(axis=1) >= max(2, int(named.sum() * 0.6))
     keep = ~blank & ~repeated
-    facts.update(header_row=header_index + 1, data_rows=int(keep.sum()),
+    facts.update(kind=kind, header_row=header_index + 1, data_rows=int(keep.sum()),
                  blank_rows_skipped=int(blank.sum()), header_rows_skipped=int((repeated & ~blank).sum()),
                  column_map=pd.Series(dict(zip(headers, fields))).to_json(force_ascii=False))
     cells = cells.loc[keep]
 
     out = pd.DataFrame({"source": config.name, "file": relative, "sheet": grid.sheet,
-                        "row_number": cells["row_number"].to_numpy(),
+                        "row_number": cells["row_number"].to_numpy(), "sheet_kind": kind,
+                        "roles": ",".join(config.roles) if kind == "customers" else "",
                         "party_type": config.party_type, "trust_rank": config.trust_rank})
     for field in CANONICAL_FIELDS:
         column = headers[fields.index(field)] if field in fields else None

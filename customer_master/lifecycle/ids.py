@@ -42,10 +42,11 @@ ROW_IDENTITY_SQL = ("source || coalesce('|id:' || source_record_id, "
 
 
 def assign_master_ids(members: pd.DataFrame, previous: pd.DataFrame, masters: pd.DataFrame,
-                      used_ids: set[str], run_id: str) -> IdAssignment:
+                      used_ids: set[str], run_id: str, prefix: str = "M") -> IdAssignment:
     """members: cluster, row_identity, lineage_key (one per accepted row of this run).
     previous: master_id, row_identity (the last run's xref).
-    masters: master_id, created_run, created_seq (the last run's masters, with age)."""
+    masters: master_id, created_run, created_seq (the last run's masters, with age).
+    prefix: the new ids' first letter (contacts use the same rules with "C")."""
     con = duckdb.connect()
     con.register("members", members[["cluster", "row_identity", "lineage_key"]])
     con.register("previous", previous[["master_id", "row_identity"]])
@@ -72,7 +73,7 @@ def assign_master_ids(members: pd.DataFrame, previous: pd.DataFrame, masters: pd
         if cluster in taken:
             ids.append((cluster, taken[cluster], created_run.get(taken[cluster], run_id)))
             continue
-        new_id = _new_id(first_row, known)
+        new_id = _new_id(first_row, known, prefix)
         known.add(new_id)
         ids.append((cluster, new_id, run_id))
         created += 1
@@ -98,13 +99,14 @@ def assign_master_ids(members: pd.DataFrame, previous: pd.DataFrame, masters: pd
         kept=len(placed), created=created)
 
 
-def _new_id(first_row: str, known: set[str]) -> str:
+def _new_id(first_row: str, known: set[str], prefix: str = "M") -> str:
     """'M' + 16 hex of the first row's lineage; a clash with any id ever used
     (two runs, the same first row, another customer) salts the hash."""
     salt = 0
     while True:
         text = first_row if salt == 0 else f"{first_row}#{salt}"
-        candidate = "M" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        text = text if prefix == "M" else f"{prefix}:{text}"
+        candidate = prefix + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
         if candidate not in known:
             return candidate
         salt += 1

@@ -20,6 +20,8 @@ STATE_FILES = {
     "id_history": HISTORY_COLUMNS,
     "customers_history": VERSION_KEY,  # + the golden fields
     "change_log": CHANGE_COLUMNS,
+    "contact_xref": ["contact_id", "row_identity"],  # which source rows each contact held
+    "contacts": ["contact_id", "created_run", "created_seq"],
 }
 
 
@@ -30,6 +32,13 @@ class MasterState:
     id_history: pd.DataFrame
     customers_history: pd.DataFrame
     change_log: pd.DataFrame
+    contact_xref: pd.DataFrame = None
+    contacts: pd.DataFrame = None
+
+    def __post_init__(self):
+        for name in ("contact_xref", "contacts"):
+            if getattr(self, name) is None:
+                setattr(self, name, pd.DataFrame(columns=STATE_FILES[name]))
 
     @property
     def used_ids(self) -> set[str]:
@@ -46,7 +55,8 @@ def load_state(warehouse: Path) -> MasterState:
     for name, columns in STATE_FILES.items():
         path = folder / f"{name}.parquet"
         frames[name] = pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=columns)
-    frames["masters"] = frames["masters"].astype({"created_seq": "int64"})
+    for name in ("masters", "contacts"):
+        frames[name] = frames[name].astype({"created_seq": "int64"})
     return MasterState(**frames)
 
 

@@ -42,6 +42,7 @@ class MatchResult:
     unresolved_decisions: pd.DataFrame = field(  # steward decisions whose rows left the inbox
         default_factory=lambda: pd.DataFrame(columns=DECISION_COLUMNS))
     review_band: list[float] = field(default_factory=lambda: list(DEFAULT_BAND))  # pairs in it go to the stewards
+    threshold: float = DEFAULT_MATCH_THRESHOLD  # the match probability at which rows merged
 
 
 def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHOLD,
@@ -72,7 +73,8 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
         log.info("match %s: %d rows -> %d clusters", customer_type, len(subset), found["cluster"].nunique())
     all_pairs = pd.concat([p for p in pairs if len(p)], ignore_index=True) if any(len(p) for p in pairs) else \
         pd.DataFrame(columns=PAIR_COLUMNS)
-    return MatchResult(clusters=pd.concat(clusters, ignore_index=True), pairs=all_pairs, models=models)
+    return MatchResult(clusters=pd.concat(clusters, ignore_index=True), pairs=all_pairs, models=models,
+                       threshold=threshold)
 
 
 def _clusters(rows: pd.DataFrame, scored: pd.DataFrame, threshold: float, customer_type: str,

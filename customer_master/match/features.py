@@ -68,3 +68,14 @@ def matching_frame(rows: pd.DataFrame) -> pd.DataFrame:
                                                    .fillna(False).astype(bool))
     frame = frame.join(person_name_parts(rows))
     return frame.reset_index(drop=True)
+
+
+def match_input(standardised: pd.DataFrame, master_of: pd.Series) -> pd.DataFrame:
+    """The matching frame of every accepted row with its type and master
+    (master_of: row_key -> master_id): what the duplicate check scores against."""
+    frame = matching_frame(standardised)
+    frame.insert(0, "customer_type", standardised["customer_type"].to_numpy())
+    frame.insert(0, "master_id", master_of.reindex(frame[UNIQUE_ID]).to_numpy())
+    for column in frame.columns[frame.isna().all()]:  # all-empty columns stay text columns
+        frame[column] = frame[column].astype("string")
+    return frame

@@ -38,8 +38,11 @@ STANDARD_COLUMNS = [
     "name", "name_core", "name_romanised", "first_name", "last_name", "legal_form", "reg_place", "branch",
     "contact_name", "mobile", "phone", "phone_extension", "email", "email_domain", "free_mail",
     "address", "province", "city", "district", "address_rest", "postcode", "uscc", "id_number", "birth_date", "gender",
-    "created_at", "updated_at", "extra",
+    "created_at", "updated_at", "contact_title", "business_area", "parent_name", "group_name", "extra",
 ]
+# Free text kept as written (cleaned, simplified characters): who a contact is,
+# what a company belongs to.
+DESCRIPTIVE_FIELDS = ("contact_title", "business_area", "parent_name", "group_name")
 
 
 def standardise_rows(rows: pd.DataFrame) -> pd.DataFrame:
@@ -57,6 +60,8 @@ def standardise_rows(rows: pd.DataFrame) -> pd.DataFrame:
     for column in ("name", "name_core", "name_romanised", "legal_form", "reg_place", "branch"):
         out[column] = names[column].astype(object).where(names[column].notna(), None) if column in names else None
     out["contact_name"] = simplified(text["contact_name"])
+    for column in DESCRIPTIVE_FIELDS:
+        out[column] = simplified(clean_text(rows[column])) if column in rows else None
     for column in ("first_name", "last_name", "postcode"):  # persons' name parts, postal codes: as given
         out[column] = clean_text(rows[column]) if column in rows else None
 

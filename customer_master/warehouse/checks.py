@@ -8,34 +8,44 @@ from __future__ import annotations
 import duckdb
 
 
+# Where a data row can end: a customer row in the master or in quarantine, an
+# activity row linked (or unresolved) in its activity table.
+ROW_HOMES = ("master.xref", "quality.rejected", "master.interactions", "master.transactions")
+
+
+def _row_homes(con: duckdb.DuckDBPyConnection) -> str:
+    """UNION ALL of (file, sheet, row_number, home) over the homes this warehouse has."""
+    present = {f"{s}.{t}" for s, t in con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables()").fetchall()}
+    return " UNION ALL ".join(f"SELECT file, sheet, row_number, '{home}' AS home FROM {home}"
+                              for home in ROW_HOMES if home in present)
+
+
 def row_accounting_problems(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[str]:
-    """Every data row of every readable sheet is in exactly one of master.xref and
-    quality.rejected: per sheet, the counts add up, and no row appears twice."""
+    """Every data row of every readable sheet is in exactly one place: master.xref
+    or quality.rejected (customer sheets), master.interactions or
+    master.transactions (activity sheets): per sheet, the counts add up, and no
+    row appears twice."""
+    homes = _row_homes(con)
     problems = [
-        f"{file} sheet '{sheet}': {data_rows} data rows read, {placed} placed "
-        f"({in_xref} in master.xref, {in_rejected} in quality.rejected)"
-        for file, sheet, data_rows, in_xref, in_rejected, placed in con.execute(f"""
+        f"{file} sheet '{sheet}': {data_rows} data rows read, {placed} placed ({where})"
+        for file, sheet, data_rows, where, placed in con.execute(f"""
             WITH placed AS (
-                SELECT file, sheet, count(*) FILTER (WHERE kind = 'xref') AS in_xref,
-                       count(*) FILTER (WHERE kind = 'rejected') AS in_rejected
-                FROM (SELECT file, sheet, 'xref' AS kind FROM master.xref
-                      UNION ALL SELECT file, sheet, 'rejected' FROM quality.rejected)
+                SELECT file, sheet, string_agg(home || ': ' || n, ', ' ORDER BY home) AS where_, sum(n) AS placed
+                FROM (SELECT file, sheet, home, count(*) AS n FROM ({homes}) GROUP BY ALL)
                 GROUP BY file, sheet
             )
             SELECT coalesce(s.file, p.file), coalesce(s.sheet, p.sheet), coalesce(s.data_rows, 0),
-                   coalesce(p.in_xref, 0), coalesce(p.in_rejected, 0),
-                   coalesce(p.in_xref, 0) + coalesce(p.in_rejected, 0) AS placed
+                   coalesce(p.where_, 'nowhere'), coalesce(p.placed, 0) AS placed
             FROM (SELECT * FROM quality.sheets WHERE status = 'read') s
             FULL JOIN placed p ON s.file = p.file AND s.sheet = p.sheet
-            WHERE coalesce(s.data_rows, 0) <> coalesce(p.in_xref, 0) + coalesce(p.in_rejected, 0)
+            WHERE coalesce(s.data_rows, 0) <> coalesce(p.placed, 0)
             ORDER BY 1, 2 LIMIT {limit}""").fetchall()
     ]
     problems += [
         f"{file} sheet '{sheet}' row {row}: placed {times} times"
         for file, sheet, row, times in con.execute(f"""
-            SELECT file, sheet, row_number, count(*) FROM (
-                SELECT file, sheet, row_number FROM master.xref
-                UNION ALL SELECT file, sheet, row_number FROM quality.rejected)
+            SELECT file, sheet, row_number, count(*) FROM ({homes})
             GROUP BY ALL HAVING count(*) > 1 ORDER BY 1, 2, 3 LIMIT {limit}""").fetchall()
     ]
     return problems

@@ -4,13 +4,15 @@ outputs, and the run summary that goes into meta.runs."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pandas as pd
 
+from customer_master.customer360.activities import ActivityResult
+from customer_master.customer360.contacts import ContactResult
 from customer_master.ingest.inbox import IngestResult
 from customer_master.match.engine import MatchResult
-from customer_master.match.features import matching_frame
-from customer_master.match.models import UNIQUE_ID
+from customer_master.match.features import match_input
 from customer_master.survive import GoldenResult, XREF_COLUMNS
 from customer_master.validate import ValidationResult
 from customer_master.warehouse.publish import WarehouseTables
@@ -22,8 +24,20 @@ SOURCE_ROW_FIELDS = ["customer_type", "name", "mobile", "phone", "email", "addre
                      "address_rest", "uscc", "id_number", "birth_date"]
 
 
+@dataclass
+class Customer360:
+    """The tables around the golden records (customer_master/customer360/)."""
+    activities: ActivityResult
+    contacts: ContactResult
+    roles: pd.DataFrame
+    relationships: pd.DataFrame
+    segments: pd.DataFrame
+    review_due: pd.DataFrame
+
+
 def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standardised: pd.DataFrame,
-                     golden: GoldenResult, match: MatchResult, run_id: str) -> WarehouseTables:
+                     golden: GoldenResult, match: MatchResult, run_id: str,
+                     around: Customer360 | None = None) -> WarehouseTables:
     lineage = ingest.rows.set_index("row_key")[LINEAGE]
     pairs = match.pairs
     match_pairs = pd.concat([
@@ -38,7 +52,7 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
     models = pd.DataFrame([{"run_id": run_id, "customer_type": t, "model_json": json.dumps(m, ensure_ascii=False)}
                            for t, m in match.models.items()], columns=["run_id", "customer_type", "model_json"])
     rejected = validation.rejected.rename(columns={"raw": "cells"}).drop(columns="row_key")
-    return WarehouseTables(tables={
+    tables = {
         "master.customers": golden.customers,
         "master.xref": golden.xref[XREF_COLUMNS],
         "master.match_pairs": match_pairs,
@@ -46,7 +60,8 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
             match_pairs.match_probability.between(*match.review_band) & match_pairs.cannot_link.isna()],
         "master.id_history": golden.id_history,
         "master.source_rows": _source_rows(standardised, golden),
-        "master.match_input": _match_input(standardised, golden),
+        # what the models compared, per row, with its master: the duplicate check's candidates
+        "master.match_input": match_input(standardised, golden.xref.set_index("row_key")["master_id"]),
         "quality.unresolved_decisions": match.unresolved_decisions,
         "master.field_lineage": golden.field_lineage,
         "master.field_values": golden.field_values,
@@ -58,7 +73,19 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
         "quality.field_issues": validation.field_issues.drop(columns="row_key"),
         "quality.sheets": ingest.sheets,
         "meta.files": ingest.files,
-    })
+    }
+    if around is not None:
+        tables.update({
+            "master.contacts": around.contacts.contacts,
+            "master.contact_rows": around.contacts.rows,
+            "master.customer_roles": around.roles,
+            "master.relationships": around.relationships,
+            "master.interactions": around.activities.interactions,
+            "master.transactions": around.activities.transactions,
+            "master.customer_segments": around.segments,
+            "quality.review_due": around.review_due,
+        })
+    return WarehouseTables(tables=tables)
 
 
 def _source_rows(standardised: pd.DataFrame, golden: GoldenResult) -> pd.DataFrame:
@@ -69,16 +96,8 @@ def _source_rows(standardised: pd.DataFrame, golden: GoldenResult) -> pd.DataFra
     return rows.drop(columns="row_key")
 
 
-def _match_input(standardised: pd.DataFrame, golden: GoldenResult) -> pd.DataFrame:
-    """What the models compared, per accepted row, with its master: the duplicate
-    check scores a new record against these rows with the saved models."""
-    frame = matching_frame(standardised)
-    frame.insert(0, "customer_type", standardised["customer_type"].to_numpy())
-    frame.insert(0, "master_id", golden.xref.set_index("row_key")["master_id"].reindex(frame[UNIQUE_ID]).to_numpy())
-    return frame
-
-
-def run_summary(ingest: IngestResult, validation: ValidationResult, golden: GoldenResult) -> dict:
+def run_summary(ingest: IngestResult, validation: ValidationResult, golden: GoldenResult,
+                around: Customer360 | None = None) -> dict:
     """Counts a steward wants after a run (also the meta.runs row, less times and ids)."""
     files = ingest.files
     read_sheets = ingest.sheets[ingest.sheets.status == "read"]
@@ -102,5 +121,19 @@ def run_summary(ingest: IngestResult, validation: ValidationResult, golden: Gold
         "master_ids_kept": golden.ids_kept,
         "master_ids_created": golden.ids_created,
         "master_ids_retired": golden.ids_retired,
+        **(_customer360_counts(around) if around is not None else {}),
         "files": files[["file", "sha256", "size_bytes", "status"]].to_dict("records"),
+    }
+
+
+def _customer360_counts(around: Customer360) -> dict:
+    interactions, transactions = around.activities.interactions, around.activities.transactions
+    return {
+        "contacts": int(len(around.contacts.contacts)),
+        "interactions": int(len(interactions)),
+        "interactions_unresolved": int(interactions["resolution"].ne("resolved").sum()),
+        "transactions": int(len(transactions)),
+        "transactions_unresolved": int(transactions["resolution"].ne("resolved").sum()),
+        "relationships": int(len(around.relationships)),
+        "review_due": int(len(around.review_due)),
     }

@@ -1,0 +1,129 @@
+"""Customer 360 assets: contacts, roles, relationships, activities linked to
+master ids, segments and review reminders, around the golden records."""
+
+
+import dagster as dg
+import pandas as pd
+
+from customer_master.assets.metadata import counts_markdown, table_preview
+from customer_master.check import CandidateIndex
+from customer_master.customer360.activities import ActivityResult, activity_summary, link_activities
+from customer_master.customer360.contacts import ContactResult, build_contacts
+from customer_master.customer360.relationships import build_relationships
+from customer_master.customer360.review_due import review_due
+from customer_master.customer360.roles import customer_roles
+from customer_master.customer360.segments import customer_segments
+from customer_master.ingest.inbox import IngestResult
+from customer_master.lifecycle.state import load_state
+from customer_master.match.engine import MatchResult
+from customer_master.match.features import match_input
+from customer_master.pipelines.resources import PipelinePaths
+from customer_master.sources import load_sources
+from customer_master.survive import GoldenResult
+from customer_master.validate import ValidationResult
+from customer_master.warehouse.publish import read_run_history
+
+GROUP = "customer360"
+
+
+def _masters_index(standardised: pd.DataFrame, golden: GoldenResult, match: MatchResult) -> CandidateIndex:
+    """This run's masters and models, for records that name a customer."""
+    master_of = golden.xref.set_index("row_key")["master_id"]
+    return CandidateIndex.from_frames(match_input(standardised, master_of), match.models, match.threshold)
+
+
+@dg.asset(group_name=GROUP, kinds={"duckdb"},
+          description="Interaction and transaction rows, each linked to a master id with the run's models "
+                      "(or kept unresolved with the reason).")
+def customer_activities(context: dg.AssetExecutionContext, paths: PipelinePaths, validated_rows: ValidationResult,
+                        standardised_rows: pd.DataFrame, matched_clusters: MatchResult,
+                        golden_records: GoldenResult) -> ActivityResult:
+    index = _masters_index(standardised_rows, golden_records, matched_clusters) \
+        if len(validated_rows.activities) else None
+    result = link_activities(validated_rows.activities, index, matched_clusters.threshold,
+                             paths.load_settings().activities)
+    summary = activity_summary(result)
+    context.add_output_metadata({
+        "interactions": dg.MetadataValue.json(summary["interactions"]),
+        "transactions": dg.MetadataValue.json(summary["transactions"]),
+        "unresolved_sample": table_preview(pd.concat([result.interactions, result.transactions])
+                                           .query("resolution != 'resolved'")[
+            ["customer_name", "unresolved_reason", "file", "sheet", "row_number"]]),
+    })
+    return result
+
+
+@dg.asset(group_name=GROUP, kinds={"duckdb"},
+          description="The people at company customers, one per person within their master, with a role "
+                      "from the title and a stable contact_id.")
+def customer_contacts(context: dg.AssetExecutionContext, paths: PipelinePaths, standardised_rows: pd.DataFrame,
+                      golden_records: GoldenResult) -> ContactResult:
+    state = load_state(paths.warehouse_path)
+    overrides = {name: config.contact_roles for name, config in load_sources(paths.inbox_path).items()}
+    overrides[""] = paths.load_settings().contact_roles
+    result = build_contacts(standardised_rows, golden_records.xref, golden_records.customers, state.contact_xref,
+                            state.contacts, context.run.run_id, len(read_run_history(paths.warehouse_path)) + 1,
+                            overrides)
+    context.add_output_metadata({
+        "dagster/row_count": len(result.contacts),
+        "by_role": counts_markdown(result.contacts["role"].value_counts(), "role"),
+        "sample": table_preview(result.contacts[["contact_id", "master_id", "name", "title", "role", "mobile"]]),
+    })
+    return result
+
+
+@dg.asset(name="customer_roles", group_name=GROUP, kinds={"duckdb"},
+          description="What each master is: customer, debtor, distributor, supplier, with the source rows "
+                      "that say so.")
+def customer_roles_asset(context: dg.AssetExecutionContext, ingested_rows: IngestResult,
+                         golden_records: GoldenResult) -> pd.DataFrame:
+    roles = customer_roles(ingested_rows.rows, golden_records.xref)
+    context.add_output_metadata({"dagster/row_count": len(roles),
+                                 "by_role": counts_markdown(roles["role"].value_counts(), "role")})
+    return roles
+
+
+@dg.asset(group_name=GROUP, kinds={"duckdb"},
+          description="Parent / branch, group membership and contact employment between masters, with evidence.")
+def customer_relationships(context: dg.AssetExecutionContext, standardised_rows: pd.DataFrame,
+                           matched_clusters: MatchResult, golden_records: GoldenResult,
+                           customer_contacts: ContactResult) -> pd.DataFrame:
+    named = standardised_rows[["parent_name", "group_name"]].notna().any(axis=1).any()
+    index = _masters_index(standardised_rows, golden_records, matched_clusters) if named else None
+    relationships = build_relationships(golden_records.customers, standardised_rows, golden_records.xref,
+                                        customer_contacts.contacts, index, matched_clusters.threshold)
+    context.add_output_metadata({"dagster/row_count": len(relationships),
+                                 "by_type": counts_markdown(relationships["relationship"].value_counts(), "type")})
+    return relationships
+
+
+@dg.asset(name="customer_segments", group_name=GROUP, kinds={"duckdb"},
+          description="Value tier (RFM) and lifecycle stage per master; thresholds in settings.yaml.")
+def customer_segments_asset(context: dg.AssetExecutionContext, paths: PipelinePaths,
+                            golden_records: GoldenResult, customer_activities: ActivityResult) -> pd.DataFrame:
+    settings = paths.load_settings()
+    segments = customer_segments(golden_records.customers, customer_activities.interactions,
+                                 customer_activities.transactions, settings.segments, settings.reference_date())
+    context.add_output_metadata({
+        "dagster/row_count": len(segments),
+        "value_tier": counts_markdown(segments["value_tier"].value_counts(), "tier"),
+        "lifecycle": counts_markdown(segments["lifecycle"].value_counts(), "stage"),
+    })
+    return segments
+
+
+@dg.asset(name="review_due", group_name=GROUP, kinds={"duckdb"},
+          description="Masters whose key fields no source confirmed lately, or with open field issues, "
+                      "and what to check.")
+def review_due_asset(context: dg.AssetExecutionContext, paths: PipelinePaths, ingested_rows: IngestResult,
+                     validated_rows: ValidationResult, standardised_rows: pd.DataFrame,
+                     golden_records: GoldenResult) -> pd.DataFrame:
+    settings = paths.load_settings()
+    due = review_due(golden_records.customers, standardised_rows, golden_records.xref,
+                     validated_rows.field_issues, ingested_rows.files, settings.review_due,
+                     settings.reference_date())
+    context.add_output_metadata({
+        "dagster/row_count": len(due),
+        "sample": table_preview(due[["master_id", "name", "what_to_check"]]),
+    })
+    return due

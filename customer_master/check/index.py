@@ -1,0 +1,472 @@
+"""CandidateIndex: the known rows (master.match_input), their term frequencies,
+key lookups for every blocking rule of the saved models, and the models' scoring
+SQL, held in memory to score new records against.
+
+Candidates are the rows a model's own blocking rules would pair with the record
+(equality on the rule's columns, looked up through `keys.KeyIndex`); pairs are
+scored by the saved model's compiled SQL (`scoring.compile_model`) in an
+in-memory DuckDB connection, so a score is Splink's score of that pair."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from customer_master.check.keys import KeyIndex, ValueTable, key_hashes
+from customer_master.check.scoring import CompiledModel, PairScorer, compile_model, quoted
+
+log = logging.getLogger(__name__)
+
+DEFAULT_THRESHOLD = 0.95
+# At most this many known rows per query and blocking rule: a key thousands of
+# rows share (a common name among a million persons) is little evidence, and the
+# true master is also found through its other keys.
+DEFAULT_KEY_CAP = 500
+DISPLAY_COLUMNS = ["name", "mobile", "phone", "email", "address", "city"]
+RESULT_COLUMNS = ["row_key", "rank", "master_id", "match_probability", "match_weight", "evidence", "source_row_key"]
+
+
+class WarehouseNotFound(FileNotFoundError):
+    pass
+
+
+@dataclass
+class _TypeIndex:
+    """The known rows of one customer type and what scoring them needs."""
+    model: CompiledModel
+    rows: pa.Table  # master_id, <unique id>, model and key columns, tf_<column>
+    keys: list[KeyIndex]
+    tf: dict[str, ValueTable]
+    schema: dict[str, pa.DataType]  # type of each column a query must supply
+    scorer: PairScorer
+    pair_columns: list[str]  # the row columns a pair reads (compared columns, keys, tf_<column>)
+    master_ids: np.ndarray  # per row (object)
+    row_keys: np.ndarray  # per row, the unique id (int64)
+    master_rank: np.ndarray  # per row, the rank of its master_id in sorted order (ties broken as text)
+
+
+@dataclass
+class _Source:
+    path: Path
+    stamp: tuple  # (inode, mtime_ns, size) of the file the index was read from
+
+
+@dataclass
+class IndexStats:
+    rows: dict[str, int] = field(default_factory=dict)
+    masters: int = 0
+    load_seconds: float = 0.0
+    run_id: str | None = None
+
+
+class CandidateIndex:
+    def __init__(self, match_input: pa.Table, models: dict[str, dict], threshold: float = DEFAULT_THRESHOLD,
+                 customers: pa.Table | None = None, key_cap: int = DEFAULT_KEY_CAP):
+        started = time.monotonic()
+        self.threshold = float(threshold)
+        self.key_cap = key_cap
+        self.models = models
+        self._types: dict[str, _TypeIndex] = {}
+        self._con = duckdb.connect()
+        self._lock = threading.Lock()
+        self._source: _Source | None = None
+        self.stats = IndexStats()
+        customer_type = match_input.column("customer_type")
+        for name, model in models.items():
+            subset = match_input.filter(pc.equal(customer_type, name))
+            self._types[name] = _build_type(subset, compile_model(model), model)
+            self.stats.rows[name] = subset.num_rows
+        self._customers = None
+        if customers is not None and customers.num_rows:
+            customers = customers.combine_chunks()
+            self._customers = (customers, ValueTable(customers.column("master_id"),
+                                                     np.arange(customers.num_rows, dtype=np.int64)))
+            self.stats.masters = customers.num_rows
+        else:
+            self.stats.masters = len(pc.unique(match_input.column("master_id")))
+        self.stats.load_seconds = time.monotonic() - started
+
+    # --- constructors -------------------------------------------------------------
+
+    @classmethod
+    def from_frames(cls, match_input: pd.DataFrame, models: dict[str, dict | str],
+                    threshold: float = DEFAULT_THRESHOLD, customers: pd.DataFrame | None = None,
+                    key_cap: int = DEFAULT_KEY_CAP) -> "CandidateIndex":
+        """match_input: master_id, customer_type and the matching frame's columns
+        (`matching_frame` of standardised rows); models: customer_type -> Splink model
+        JSON (dict or text); customers (optional): master_id and the display columns."""
+        models = {t: json.loads(m) if isinstance(m, str) else m for t, m in models.items()}
+        table = pa.Table.from_pandas(match_input.reset_index(drop=True), preserve_index=False)
+        shown = None
+        if customers is not None:
+            keep = ["master_id", *[c for c in DISPLAY_COLUMNS if c in customers]]
+            shown = pa.Table.from_pandas(customers[keep].reset_index(drop=True), preserve_index=False)
+        return cls(table, models, threshold, shown, key_cap)
+
+    @classmethod
+    def from_warehouse(cls, path: Path | str, key_cap: int = DEFAULT_KEY_CAP) -> "CandidateIndex":
+        """Read what the check needs from a published warehouse into memory and close
+        it (the pipeline swaps in a new file with os.replace; see `refresh`)."""
+        path = Path(path)
+        started = time.monotonic()
+        match_input, models, threshold, customers, run_id, stamp = _read_warehouse(path)
+        index = cls(match_input, models, threshold, customers, key_cap)
+        index._source = _Source(path, stamp)
+        index.stats.run_id = run_id
+        index.stats.load_seconds = time.monotonic() - started
+        return index
+
+    # --- reloading ----------------------------------------------------------------
+
+    @property
+    def warehouse(self) -> Path | None:
+        return self._source.path if self._source else None
+
+    def is_stale(self) -> bool:
+        """Whether the warehouse file was replaced since the index read it."""
+        if self._source is None:
+            return False
+        try:
+            return _stamp(self._source.path) != self._source.stamp
+        except FileNotFoundError:
+            return False  # between an unlink and a rename, or gone: keep what we have
+
+    def refresh(self, force: bool = False) -> bool:
+        """Reload from the warehouse when it was republished; True when reloaded.
+        Scoring goes on against the old index until the new one is complete."""
+        if self._source is None or not (force or self.is_stale()):
+            return False
+        fresh = CandidateIndex.from_warehouse(self._source.path, self.key_cap)
+        with self._lock:
+            self.__dict__.update({k: v for k, v in fresh.__dict__.items() if k != "_lock"})
+        log.info("check: index reloaded from %s (run %s)", self._source.path, self.stats.run_id)
+        return True
+
+    # --- scoring ------------------------------------------------------------------
+
+    @property
+    def customer_types(self) -> list[str]:
+        return list(self._types)
+
+    def score(self, queries: pd.DataFrame, top: int = 5, engine: str = "numpy") -> pd.DataFrame:
+        """queries: standardised rows (`standardise_rows` output: row_key, customer_type
+        and the standardised fields). Per query row_key, the `top` most likely masters:
+        RESULT_COLUMNS, one row per (query, master) from the master's best-scoring row."""
+        from customer_master.match.features import matching_frame
+
+        frame = matching_frame(queries)
+        frame.insert(0, "customer_type", queries["customer_type"].to_numpy())
+        return self.score_matching(frame, top, engine)
+
+    def score_matching(self, frame: pd.DataFrame, top: int = 5, engine: str = "numpy") -> pd.DataFrame:
+        """Like `score`, from matching-frame rows (customer_type, row_key and the
+        compared columns) rather than standardised rows."""
+        records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+        rows = []
+        for query, found in enumerate(self.score_records(records, top, engine)):
+            for hit in found:
+                rows.append({"row_key": records[query].get(_ROW_KEY), **hit})
+        if not rows:
+            return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
+                RESULT_COLUMNS, ["int64", "int64", "object", "float64", "float64", "object", "int64"])})
+        out = pd.DataFrame(rows)
+        out["evidence"] = out["evidence"].map(lambda e: json.dumps(e, ensure_ascii=False))
+        return out[RESULT_COLUMNS]
+
+    def score_records(self, records: list[dict], top: int = 5, engine: str = "numpy") -> list[list[dict]]:
+        """Per record (customer_type and the matching-frame columns, as `query.query_values`
+        gives them), the `top` most likely masters, most likely first: dicts of rank,
+        master_id, match_probability, match_weight, evidence (match weight per
+        comparison, rounded to 3 places) and source_row_key (the master's row that scored best)."""
+        pairs = self.score_pairs_arrays(records, engine)
+        out = [[] for _ in records]
+        for name, scored in pairs.items():
+            index = self._types[name]
+            q, c = scored["query"], scored["row"]
+            if not len(q):
+                continue
+            mw = scored["match_weight"]
+            rank_of_master = index.master_rank[c]
+            source = index.row_keys[c]
+            order = np.lexsort((source, rank_of_master, -mw, q))
+            fields = scored["fields"]
+            seen: set[tuple[int, int]] = set()
+            for i in order.tolist():
+                query = int(q[i])
+                if len(out[query]) >= top:
+                    continue
+                key = (query, int(rank_of_master[i]))
+                if key in seen:
+                    continue
+                seen.add(key)
+                out[query].append({
+                    "rank": len(out[query]) + 1,
+                    "master_id": index.master_ids[c[i]],
+                    "match_probability": float(scored["match_probability"][i]),
+                    "match_weight": float(mw[i]),
+                    "evidence": {f: round(float(w[i]), 3) for f, w in fields.items()},
+                    "source_row_key": int(source[i]),
+                })
+        return out
+
+    def score_pairs_arrays(self, records: list[dict], engine: str = "numpy") -> dict[str, dict]:
+        """Every candidate pair of every record, scored, per customer type: query
+        (position in records), row (position in the type's rows), match_weight,
+        match_probability, fields (weight per comparison), as numpy arrays."""
+        if self._source is not None:
+            self.refresh()
+        out = {}
+        with self._lock:
+            for name, index in self._types.items():
+                mine = [i for i, r in enumerate(records) if r.get("customer_type") == name]
+                if mine:
+                    scored = self._score_type(index, [records[i] for i in mine], engine)
+                    scored["query"] = np.asarray(mine, dtype=np.int64)[scored["query"]]
+                    out[name] = scored
+        return out
+
+    def score_pairs(self, frame: pd.DataFrame, engine: str = "numpy") -> pd.DataFrame:
+        """Every candidate pair of every query, scored: query (position in frame),
+        row_key (the query's), source_row_key (the known row's), master_id,
+        match_weight, match_probability, evidence."""
+        records = frame.reset_index(drop=True).astype(object).where(frame.notna(), None).to_dict("records")
+        parts = []
+        for name, scored in self.score_pairs_arrays(records, engine).items():
+            index = self._types[name]
+            q, c = scored["query"], scored["row"]
+            parts.append(pd.DataFrame({
+                "query": q, "row_key": [records[i].get(_ROW_KEY) for i in q.tolist()],
+                "source_row_key": index.row_keys[c], "master_id": index.master_ids[c],
+                "match_weight": scored["match_weight"], "match_probability": scored["match_probability"],
+                "evidence": [json.dumps({f: round(float(w[i]), 3) for f, w in scored["fields"].items()})
+                             for i in range(len(q))]}))
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return pd.DataFrame(columns=["query", "row_key", "source_row_key", "master_id", "match_weight",
+                                         "match_probability", "evidence"])
+        return pd.concat(parts, ignore_index=True)
+
+    def candidates(self, index: "_TypeIndex", records: list[dict]) -> tuple[np.ndarray, np.ndarray, dict]:
+        """(query position, row position) of every pair a blocking rule's keys give
+        (at most key_cap rows per query and rule), and the query columns."""
+        query = _query_columns(records, index)
+        found_q, found_c = [], []
+        for key, lookup in zip(index.model.blocking, index.keys):
+            hashes, present = key_hashes([query[c][1] for c in key.columns])
+            q, c = lookup.join(hashes, present, self.key_cap)
+            found_q.append(q)
+            found_c.append(c)
+        q, c = np.concatenate(found_q), np.concatenate(found_c)
+        if len(q):
+            n = np.int64(index.rows.num_rows)
+            pair_id = np.unique(q * n + c)
+            q, c = pair_id // n, pair_id % n
+        return q, c, query
+
+    def _score_type(self, index: "_TypeIndex", records: list[dict], engine: str) -> dict:
+        q, c, query = self.candidates(index, records)
+        model = index.model
+        empty = {"query": np.empty(0, np.int64), "row": np.empty(0, np.int64), "match_weight": np.empty(0),
+                 "match_probability": np.empty(0), "fields": {f: np.empty(0) for f in model.comparisons}}
+        if not len(q):
+            return empty
+        known = index.rows.select(index.pair_columns).take(pa.array(c))
+        columns = {}
+        for column in index.pair_columns:
+            right = known.column(column)
+            if column.startswith("tf_"):
+                columns[f"{column}_l"] = query[column][0][q]
+                columns[f"{column}_r"] = right.to_numpy(zero_copy_only=False).astype(np.float64)
+            else:
+                columns[f"{column}_l"] = query[column][0][q]
+                columns[f"{column}_r"] = right.to_numpy(zero_copy_only=False)
+        if engine == "sql":
+            scored = self._score_sql(index, columns, q, c)
+        else:
+            scored = index.scorer.score(columns, len(q), self._con)
+        keep = scored["blocked"]
+        return {"query": q[keep], "row": c[keep], "match_weight": scored["match_weight"][keep],
+                "match_probability": scored["match_probability"][keep],
+                "fields": {f: w[keep] for f, w in scored["fields"].items()}}
+
+    def _score_sql(self, index: "_TypeIndex", columns: dict, q: np.ndarray, c: np.ndarray) -> dict:
+        """The same pairs scored by the model's compiled SQL in DuckDB (the reference)."""
+        model = index.model
+        table = {"pair": pa.array(np.arange(len(q)))}
+        for name, values in columns.items():
+            base = name[:-2]
+            if base.startswith("tf_"):
+                table[name] = pa.array(values, pa.float64(), from_pandas=True)
+            else:
+                table[name] = pa.array(values.tolist(), index.schema[base])
+        pairs = pa.table(table)
+        blocked = " OR ".join(f"({key.condition})" for key in model.blocking)
+        weights = ", ".join(f"({_field_weight_sql(model, f)})::DOUBLE AS {quoted('w_' + f)}"
+                            for f in model.comparisons)
+        sql = f"""
+            WITH parts AS (SELECT pair, ({blocked}) AS blocked, {model.select_sql} FROM pairs)
+            SELECT pair, coalesce(blocked, false) AS blocked,
+                   ({model.match_weight_sql})::DOUBLE AS match_weight,
+                   ({model.match_probability_sql})::DOUBLE AS match_probability, {weights}
+            FROM parts ORDER BY pair"""
+        self._con.register("pairs", pairs)
+        try:
+            result = self._con.sql(sql).fetchnumpy()
+        finally:
+            self._con.unregister("pairs")
+        return {"blocked": np.asarray(result["blocked"], bool),
+                "match_weight": np.asarray(result["match_weight"], np.float64),
+                "match_probability": np.asarray(result["match_probability"], np.float64),
+                "fields": {f: np.asarray(result["w_" + f], np.float64) for f in model.comparisons}}
+
+    # --- display ------------------------------------------------------------------
+
+    def masters(self, master_ids: list[str]) -> pd.DataFrame:
+        """The golden display fields of these masters (master_id only when the index
+        was built without customers)."""
+        return pd.DataFrame(self.master_records(master_ids), columns=["master_id", *self._display_columns()])
+
+    def master_records(self, master_ids: list[str]) -> list[dict]:
+        """The golden display fields of these masters, as dicts, in the order given."""
+        if self._customers is None or not master_ids:
+            return [{"master_id": m} for m in master_ids]
+        table, lookup = self._customers
+        at, found = lookup.get(pa.array(master_ids, pa.string()))
+        rows = table.take(pa.array(np.where(found, at, 0))).to_pylist()
+        return [row if ok and row["master_id"] == m else {"master_id": m}
+                for m, row, ok in zip(master_ids, rows, found.tolist())]
+
+    def _display_columns(self) -> list[str]:
+        return [c for c in self._customers[0].column_names if c != "master_id"] if self._customers else []
+
+
+_ROW_KEY = "row_key"
+
+
+def _field_weight_sql(model: CompiledModel, field_name: str) -> str:
+    return model.field_weights[field_name]
+
+
+# --- building -----------------------------------------------------------------------
+
+def _build_type(rows: pa.Table, model: CompiledModel, model_json: dict) -> _TypeIndex:
+    uid = model.unique_id
+    needed = list(dict.fromkeys([*model.columns, *model.key_columns]))
+    missing = [c for c in ["master_id", uid, *needed] if c not in rows.column_names]
+    if missing:
+        raise ValueError(f"match_input lacks columns the model uses: {missing}")
+    schema = {c: _column_type(rows.schema.field(c).type) for c in needed}
+    columns = {"master_id": pc.cast(rows.column("master_id"), pa.string()),
+               uid: rows.column(uid)}
+    for column in needed:
+        columns[column] = pc.cast(rows.column(column), schema[column])
+    tf = {}
+    for column in model.tf_columns:
+        values = columns[column]
+        # Splink's term frequency: rows with this value / rows with any value
+        counts = pc.value_counts(values.drop_null() if hasattr(values, "drop_null") else pc.drop_null(values))
+        distinct = counts.field("values")
+        total = len(values) - values.null_count
+        frequency = counts.field("counts").to_numpy().astype(np.float64) / float(total) if total else \
+            np.zeros(len(distinct))
+        table = ValueTable(distinct, frequency)
+        tf[column] = table
+        per_row, found = table.get(values)
+        columns[f"tf_{column}"] = pa.array(per_row, pa.float64(), mask=~found)
+    table = pa.table(columns).combine_chunks()
+    keys = []
+    for key in model.blocking:
+        hashes, present = key_hashes([table.column(c) for c in key.columns])
+        keys.append(KeyIndex(hashes, present))
+    scorer = PairScorer(model_json, {c: _duckdb_type(t) for c, t in schema.items()})
+    master_ids = table.column("master_id").to_numpy(zero_copy_only=False).astype(object)
+    _, master_rank = np.unique(master_ids.astype(str), return_inverse=True) if len(master_ids) else \
+        (None, np.empty(0, np.int64))
+    return _TypeIndex(model, table, keys, tf, schema, scorer,
+                      pair_columns=[*needed, *(f"tf_{c}" for c in model.tf_columns)],
+                      master_ids=master_ids, row_keys=table.column(uid).to_numpy().astype(np.int64),
+                      master_rank=np.asarray(master_rank, np.int64))
+
+
+def _duckdb_type(arrow_type: pa.DataType) -> str:
+    if pa.types.is_boolean(arrow_type):
+        return "BOOLEAN"
+    if pa.types.is_integer(arrow_type):
+        return "BIGINT"
+    if pa.types.is_floating(arrow_type):
+        return "DOUBLE"
+    if pa.types.is_date(arrow_type):
+        return "DATE"
+    return "VARCHAR"
+
+
+def _column_type(arrow_type: pa.DataType) -> pa.DataType:
+    if pa.types.is_null(arrow_type) or pa.types.is_large_string(arrow_type) or pa.types.is_dictionary(arrow_type):
+        return pa.string()
+    return arrow_type
+
+
+def _query_columns(records: list[dict], index: _TypeIndex) -> dict[str, tuple[np.ndarray, pa.Array | None]]:
+    """The queries' columns in the known rows' types: column -> (numpy values, arrow
+    values), and tf_<column> -> (term frequency per query, NaN when unknown, None)."""
+    columns = {}
+    n = len(records)
+    for column, arrow_type in index.schema.items():
+        values = [_missing_as_none(r.get(column)) for r in records]
+        if pa.types.is_string(arrow_type):
+            values = [v if v is None or isinstance(v, str) else str(v) for v in values]
+        arrow = pa.array(values, arrow_type, from_pandas=True)
+        array = np.empty(n, dtype=object)
+        array[:] = values
+        columns[column] = (array, arrow)
+    for column, lookup in index.tf.items():
+        numbers, found = lookup.get(columns[column][1])
+        columns[f"tf_{column}"] = (np.where(found, numbers, np.nan).astype(np.float64), None)
+    return columns
+
+
+def _missing_as_none(value):
+    if value is None:
+        return None
+    if isinstance(value, float) and value != value:
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+# --- the warehouse file -------------------------------------------------------------
+
+def _stamp(path: Path) -> tuple:
+    info = os.stat(path)
+    return info.st_ino, info.st_mtime_ns, info.st_size
+
+
+def _read_warehouse(path: Path):
+    if not path.is_file():
+        raise WarehouseNotFound(f"warehouse not found: {path} (run `customer-master run` first)")
+    for _ in range(3):  # a publish may swap the file in while we read: read again
+        stamp = _stamp(path)
+        with duckdb.connect(str(path), read_only=True) as con:
+            match_input = con.sql("SELECT * FROM master.match_input").to_arrow_table()
+            models = {t: json.loads(m) for t, m in
+                      con.execute("SELECT customer_type, model_json FROM master.models").fetchall()}
+            shown = ", ".join(["master_id", *map(quoted, DISPLAY_COLUMNS)])
+            customers = con.sql(f"SELECT {shown} FROM master.customers").to_arrow_table()
+            run = con.execute("SELECT run_id, match_threshold FROM meta.runs "
+                              "ORDER BY finished_at DESC NULLS LAST, started_at DESC LIMIT 1").fetchall()
+        if _stamp(path) == stamp:
+            break
+    threshold = float(run[0][1]) if run and run[0][1] is not None else DEFAULT_THRESHOLD
+    return match_input, models, threshold, customers, (run[0][0] if run else None), stamp

@@ -1,0 +1,161 @@
+"""A record to check, as the rows the index holds: standardised exactly as an
+ingested row is, then the columns the models compare.
+
+`query_rows` is the reference: the record as a validated-row frame through
+`standardise_rows` and `matching_frame`, the same code the pipeline runs (use
+it for many records at once; it costs ~60 ms of pandas overhead per call,
+whatever the number of rows). `query_record` gives the same result for one record
+of the check's fields (name, phone, mobile, email, uscc, address, type) in a
+fraction of that: it calls the same standardisation functions on the given
+fields only and skips the stages whose input is empty (dates, gender, province
+and city columns, contact). tests/test_check.py holds the two to equality."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from customer_master.ingest.inbox import ROW_COLUMNS
+from customer_master.match.features import matching_frame
+from customer_master.standardise import stage
+from customer_master.check import standard as std
+from customer_master.standardise.phones import parse_distinct_phones, parse_phone
+from customer_master.standardise.places import city_of, province_of
+
+QUERY_FIELDS = ("name", "phone", "mobile", "email", "uscc", "address")
+CUSTOMER_TYPES = ("company", "person")
+
+
+def validated_rows(records: list[dict], row_keys: list[int] | None = None) -> pd.DataFrame:
+    """Records (field -> text; customer_type company | person | None) as the
+    validated rows standardisation reads (`ingest.inbox.ROW_COLUMNS`)."""
+    rows = []
+    for number, record in enumerate(records):
+        row = {c: None for c in ROW_COLUMNS}
+        row.update(row_key=row_keys[number] if row_keys else number, source="check", file="", sheet="",
+                   row_number=number, party_type=record.get("customer_type") or "auto", trust_rank=0,
+                   extra="{}", raw="{}")
+        for name, value in record.items():
+            if name != "customer_type" and name in row:
+                row[name] = _text(value)
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=ROW_COLUMNS)
+    return frame.astype({"row_key": "int64", "row_number": "int64", "trust_rank": "int64"})
+
+
+def query_rows(records: list[dict], row_keys: list[int] | None = None) -> pd.DataFrame:
+    """Reference: customer_type and the matching frame of each record."""
+    standardised = standardised_rows(records, row_keys)
+    frame = matching_frame(standardised)
+    frame.insert(0, "customer_type", standardised["customer_type"].to_numpy())
+    return frame
+
+
+def standardised_rows(records: list[dict], row_keys: list[int] | None = None) -> pd.DataFrame:
+    logger = logging.getLogger("customer_master.standardise")
+    level = logger.level
+    logger.setLevel(logging.WARNING)  # no "standardise: 1 rows" line per check
+    try:
+        return stage.standardise_rows(validated_rows(records, row_keys))
+    finally:
+        logger.setLevel(level)
+
+
+def query_record(name: str | None, phone: str | None = None, email: str | None = None, uscc: str | None = None,
+                 address: str | None = None, customer_type: str | None = None, mobile: str | None = None,
+                 row_key: int = 0) -> pd.DataFrame:
+    """One record's customer_type and matching frame (one row), equal to
+    `query_rows([{...}])` for these fields."""
+    return pd.DataFrame([query_values(name, phone=phone, email=email, uscc=uscc, address=address,
+                                      customer_type=customer_type, mobile=mobile, row_key=row_key)])
+
+
+def query_values(name: str | None, phone: str | None = None, email: str | None = None, uscc: str | None = None,
+                 address: str | None = None, customer_type: str | None = None, mobile: str | None = None,
+                 row_key: int = 0) -> dict:
+    """`query_record` as a dict (column -> value, None when missing): the check's
+    fast path, plain Python on one value per field (see `check.standard`)."""
+    if customer_type not in (None, "auto", *CUSTOMER_TYPES):
+        raise ValueError(f"customer type must be company or person, not {customer_type!r}")
+    raw = {"name": _text(name), "phone": _text(phone), "mobile": _text(mobile), "email": _text(email),
+           "uscc": _text(uscc), "address": _text(address)}
+    text_name, text_address, text_uscc = (std.clean_text(raw[f]) for f in ("name", "address", "uscc"))
+    uscc_value = std.clean_code(text_uscc)
+
+    # stage._customer_type for a row without id number, birthday, gender or type column
+    party_type = customer_type or "auto"
+    if party_type == "auto":
+        guess = "company"
+        if stage._CJK_PERSON_NAME.search(text_name or ""):
+            guess = "person"
+        if stage._COMPANY_WORDS.search(text_name or "") or raw["uscc"] is not None:
+            guess = "company"
+        party_type = guess
+    names = (std.company_name if party_type == "company" else std.person_name)(text_name)
+    reg_place = names.get("reg_place")
+
+    # stage._add_phones: each number routed by what it is
+    mobile_cell = parse_phone(raw["mobile"]) if raw["mobile"] is not None else (None, None, None, None)
+    phone_cell = parse_phone(raw["phone"]) if raw["phone"] is not None else (None, None, None, None)
+    as_mobile = lambda p: p[0] if p[1] == "mobile" else None  # noqa: E731
+    as_landline = lambda p: p[0] if p[1] != "mobile" else None  # noqa: E731
+    mobile_value = _first(as_mobile(mobile_cell), as_mobile(phone_cell))
+    phone_value = _first(as_landline(phone_cell), as_landline(mobile_cell))
+
+    email_value, email_domain, free_mail = std.email(raw["email"])
+
+    # stage._add_places without province and city columns
+    address_value = std.simplified(text_address)
+    in_province, in_city, in_district, _ = std.places(address_value)
+    reg_province = province_of(reg_place) if reg_place is not None else None
+    reg_city = city_of(reg_place) if reg_place is not None else None
+    province = _first(in_province, reg_province)
+    city = None
+    for candidate_province, candidate_city in ((in_province, in_city), (reg_province, reg_city)):
+        if city is None and (province is None or candidate_province is None or candidate_province == province):
+            city = candidate_city
+
+    # features.matching_frame
+    record = {
+        "customer_type": party_type, "row_key": row_key,
+        "name": names["name"], "name_core": names["name_core"], "name_romanised": names["name_romanised"],
+        "branch": names.get("branch"), "reg_place": reg_place, "uscc": uscc_value, "id_number": None,
+        "phone": phone_value, "mobile": mobile_value, "email": email_value, "email_domain": email_domain,
+        "free_mail": free_mail, "contact_name": None, "city": city, "postcode": None, "address": address_value,
+        "gender": None, "birth_date": None,
+        "place": reg_place if reg_place is not None else (city.removesuffix("市") if city is not None else None),
+        "email_user": email_value.split("@")[0] if email_value is not None else None,
+        "postcode_area": None, "resident_id": None,
+    }
+    record.update(std.name_parts(names["name"]))
+    return record
+
+
+def _parse_phones(distinct: list[str]) -> pd.DataFrame:
+    try:
+        return parse_distinct_phones(pd.Series(distinct, dtype=object))
+    except IndexError:
+        # parse_distinct_phones fails when no value is plain digits and none is left
+        # after its clean-up (only 1.38E+10-style cells); it would parse_phone each
+        return pd.DataFrame([parse_phone(v) for v in distinct], columns=["e164", "kind", "extension", "issue"])
+
+
+def _text(value) -> str | None:
+    """A cell as ingest gives it: text, None when empty."""
+    if value is None:
+        return None
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _value(value):
+    """pandas' missing markers (NA, NaN, NaT) as None."""
+    try:
+        return None if pd.isna(value) else value
+    except (TypeError, ValueError):
+        return value
+
+
+def _first(*values):
+    return next((v for v in values if v is not None), None)

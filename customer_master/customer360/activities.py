@@ -1,0 +1,160 @@
+"""Interactions (calls, visits, emails, complaints) and transactions (quotes,
+contracts, orders, shipments, payments) linked to master ids.
+
+An activity row names its customer the way a department does (a name, maybe a
+phone, a credit code); it is standardised like a customer row and scored
+against the masters with the run's own models (customer_master/check), all rows
+in one set-based call. It is linked when the best master reaches the threshold
+and no other master comes close; otherwise it is kept, unresolved, with the
+reason. No row is dropped."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from customer_master.check import CandidateIndex
+from customer_master.ingest.sheet_kinds import INTERACTIONS, TRANSACTIONS
+from customer_master.settings import ActivityRules
+from customer_master.standardise.amounts import parse_amounts
+from customer_master.standardise.dates import parse_dates
+from customer_master.standardise.stage import standardise_rows
+from customer_master.standardise.text import clean_text, simplified
+
+LINK_COLUMNS = ["master_id", "match_probability", "resolution", "unresolved_reason", "customer_name",
+                "customer_type"]
+LINEAGE = ["source", "file", "sheet", "row_number"]
+INTERACTION_COLUMNS = [*LINK_COLUMNS, "activity_date", "channel", "interaction_type", "staff", "content",
+                       "outcome", "next_action", "contact_name", "phone", *LINEAGE, "attributes"]
+TRANSACTION_COLUMNS = [*LINK_COLUMNS, "activity_date", "txn_type", "txn_type_text", "doc_number", "product",
+                       "quantity", "amount", "staff", *LINEAGE, "attributes"]
+
+NO_NAME = "names no customer"
+
+# First matching keyword wins; anything else keeps its own text.
+TXN_TYPES = (("报价|询价|quot", "quote"), ("合同|协议|contract", "contract"), ("发货|出库|送货|ship|deliver", "shipment"),
+             ("回款|收款|付款|到账|payment|receipt", "payment"), ("订单|下单|order", "order"))
+CHANNELS = (("电话|致电|来电|call|phone", "call"), ("拜访|上门|面访|面谈|visit", "visit"), ("微信|wechat", "wechat"),
+            ("邮件|email|e-mail|mail", "email"), ("会议|视频|meeting", "meeting"), ("短信|sms", "sms"))
+INTERACTION_TYPES = (("投诉|complain", "complaint"), ("咨询|询问|inquir|enquir", "inquiry"),
+                     ("回访|follow", "follow_up"), ("反馈|建议|feedback", "feedback"),
+                     ("洽谈|商务|谈判|negotiat", "negotiation"), ("报修|维修|售后|repair|service", "service"))
+
+
+@dataclass
+class ActivityResult:
+    interactions: pd.DataFrame  # INTERACTION_COLUMNS
+    transactions: pd.DataFrame  # TRANSACTION_COLUMNS
+
+
+def link_activities(activities: pd.DataFrame, index: CandidateIndex | None, threshold: float,
+                    rules: ActivityRules = ActivityRules()) -> ActivityResult:
+    """activities: validated rows of activity sheets (ingest columns, sheet_kind)."""
+    links = _links(activities, index, rules.resolve_threshold or threshold, rules.min_weight_lead)
+    rows = activities.drop(columns=[c for c in LINK_COLUMNS if c in activities]).join(links)
+    text = lambda c: simplified(clean_text(rows[c]))  # noqa: E731
+    common = pd.DataFrame({
+        **{c: rows[c] for c in LINK_COLUMNS},
+        "activity_date": parse_dates(rows["activity_date"]).dt.date,
+        "staff": text("staff"),
+        **{c: rows[c] for c in LINEAGE},
+        "attributes": rows["extra"],
+    }, index=rows.index)
+    interactions = common.assign(
+        channel=_normalised(text("channel"), CHANNELS), interaction_type=_normalised(text("interaction_type"),
+                                                                                  INTERACTION_TYPES),
+        content=text("content"), outcome=text("outcome"), next_action=text("next_action"),
+        contact_name=text("contact_name"), phone=clean_text(rows["mobile"]).fillna(clean_text(rows["phone"])),
+    )[rows["sheet_kind"].eq(INTERACTIONS)]
+    txn_text = text("txn_type")
+    transactions = common.assign(
+        txn_type=_normalised(txn_text, TXN_TYPES), txn_type_text=txn_text, doc_number=clean_text(rows["doc_number"]),
+        product=text("product"), quantity=parse_amounts(rows["quantity"]), amount=parse_amounts(rows["amount"]),
+    )[rows["sheet_kind"].eq(TRANSACTIONS)]
+    return ActivityResult(interactions=_tidy(interactions[INTERACTION_COLUMNS]),
+                          transactions=_tidy(transactions[TRANSACTION_COLUMNS]))
+
+
+def _links(activities: pd.DataFrame, index: CandidateIndex | None, threshold: float,
+           lead: float) -> pd.DataFrame:
+    """master_id, match_probability, resolution, unresolved_reason per activity row."""
+    links = pd.DataFrame({"master_id": None, "match_probability": float("nan"), "resolution": "unresolved",
+                          "unresolved_reason": NO_NAME, "customer_name": activities["name"],
+                          "customer_type": None}, index=activities.index)
+    named = activities[activities["name"].notna()]
+    if named.empty:
+        return links
+    links.loc[named.index, "customer_type"] = standardise_rows(named)["customer_type"].to_numpy()
+    links.loc[named.index, "unresolved_reason"] = "no known customer matches"
+    if index is None:
+        return links
+    best, runner_up = _best_two(named, index)
+    p = best["match_probability"]
+    lead_over = best["match_weight"] - runner_up["match_weight"].reindex(best.index)
+    resolved = (p >= threshold) & ~(lead_over < lead)
+    ambiguous = (p >= threshold) & ~resolved
+    weak = ~resolved & ~ambiguous
+    links.loc[best.index, "match_probability"] = p
+    links.loc[best.index[resolved], "master_id"] = best.loc[resolved, "master_id"]
+    links.loc[best.index[resolved], "customer_type"] = best.loc[resolved, "customer_type"]
+    links.loc[best.index[resolved], "resolution"] = "resolved"
+    links.loc[best.index[resolved], "unresolved_reason"] = None
+    links.loc[best.index[weak], "unresolved_reason"] = (
+        "no known customer matches (best: " + best.loc[weak, "master_id"] + " at " + p[weak].map("{:.2f}".format)
+        + ")")
+    second = runner_up.reindex(best.index)
+    links.loc[best.index[ambiguous], "unresolved_reason"] = (
+        "ambiguous: " + best.loc[ambiguous, "master_id"] + " " + p[ambiguous].map("{:.3f}".format)
+        + " and " + second.loc[ambiguous, "master_id"] + " "
+        + second.loc[ambiguous, "match_probability"].map("{:.3f}".format))
+    return links
+
+
+def _best_two(named: pd.DataFrame, index: CandidateIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The best and the runner-up master per activity row (indexed like `named`).
+    A sheet that does not say whether its customers are companies or persons is
+    scored as both: a short company name (华信科技) looks like a person's."""
+    auto = named["party_type"].eq("auto")
+    queries = pd.concat([named.assign(party_type=named["party_type"].where(~auto, "company")),
+                         named[auto].assign(party_type="person")])
+    origin = queries.index.to_numpy()
+    queries = queries.reset_index(drop=True).assign(row_key=range(len(queries)))
+    standard = standardise_rows(queries)
+    scores = index.score(standard, top=2)
+    scores = scores.assign(origin=origin[scores["row_key"].to_numpy()],
+                           customer_type=standard["customer_type"].to_numpy()[scores["row_key"].to_numpy()])
+    scores = (scores.sort_values(["origin", "match_weight", "master_id"], ascending=[True, False, True])
+              .drop_duplicates(["origin", "master_id"]))
+    scores["place"] = scores.groupby("origin").cumcount()
+    best = scores[scores["place"] == 0].set_index("origin")
+    runner_up = scores[scores["place"] == 1].set_index("origin")
+    return best, runner_up
+
+
+def _normalised(values: pd.Series, table: tuple[tuple[str, str], ...]) -> pd.Series:
+    out = pd.Series(None, index=values.index, dtype=object)
+    lower = values.fillna("").str.lower()
+    for pattern, name in table:
+        out = out.where(out.notna() | ~lower.str.contains(pattern, flags=re.IGNORECASE), name)
+    return out.where(out.notna(), values.str.lower())
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.sort_values(["file", "sheet", "row_number"]).reset_index(drop=True)
+    for column in frame.columns[frame.dtypes.eq(object)]:
+        frame[column] = frame[column].where(frame[column].notna(), None)
+    return frame
+
+
+def activity_summary(result: ActivityResult) -> dict:
+    """Counts for the run summary and the asset metadata."""
+    out = {}
+    for name, frame in (("interactions", result.interactions), ("transactions", result.transactions)):
+        out[name] = {"rows": len(frame), "resolved": int(frame["resolution"].eq("resolved").sum()),
+                     "unresolved": json.loads(frame.loc[frame["resolution"].ne("resolved"), "unresolved_reason"]
+                                              .str.replace(r" \(best.*| M\w+ .*", "", regex=True)
+                                              .value_counts().to_json())}
+    return out

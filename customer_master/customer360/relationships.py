@@ -1,0 +1,112 @@
+"""Relationships between masters, typed, with the evidence:
+
+- `parent`: the from-master is a branch (分公司) or subsidiary of the to-master.
+  Found from the name (北京华信科技有限公司上海分公司 → 北京华信科技有限公司: same core
+  name and registration place, no branch) and from an explicit parent column
+  (上级单位, 总公司, Parent Company), whose text is matched to a master like any
+  new record; a parent that matches no master is kept with its name.
+- `group_member`: the master belongs to the group in its 所属集团 column. The
+  group is a master when its name matches one, else a group node `G…`.
+- `employment`: a contact (master.contacts) works for the customer."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pandas as pd
+
+from customer_master.check import CandidateIndex
+from customer_master.ingest.inbox import ROW_COLUMNS as _INGEST_SHAPE
+from customer_master.standardise.stage import standardise_rows
+
+RELATIONSHIP_COLUMNS = ["from_type", "from_id", "relationship", "to_type", "to_id", "to_name", "match_probability",
+                        "evidence"]
+
+
+def build_relationships(customers: pd.DataFrame, rows: pd.DataFrame, xref: pd.DataFrame,
+                        contacts: pd.DataFrame, index: CandidateIndex | None, threshold: float) -> pd.DataFrame:
+    """customers: golden records; rows: standardised customer rows (parent_name,
+    group_name); xref: row_key, master_id; contacts: master.contacts."""
+    rows = rows.merge(xref[["row_key", "master_id"]], on="row_key")
+    parts = [_parents_by_name(customers), _named_links(rows, "parent_name", "parent", index, threshold),
+             _named_links(rows, "group_name", "group_member", index, threshold), _employment(contacts)]
+    found = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else \
+        pd.DataFrame(columns=RELATIONSHIP_COLUMNS)
+    found = found[found["from_id"] != found["to_id"]]  # a name that resolves to itself says nothing
+    # one row per relationship; the evidence of every way it was found
+    grouped = found.groupby(["from_type", "from_id", "relationship", "to_type", "to_id"], dropna=False, sort=True)
+    return grouped.agg(to_name=("to_name", "first"), match_probability=("match_probability", "max"),
+                       evidence=("evidence", lambda e: json.dumps([json.loads(x) for x in e], ensure_ascii=False))
+                       ).reset_index()[RELATIONSHIP_COLUMNS]
+
+
+def _parents_by_name(customers: pd.DataFrame) -> pd.DataFrame:
+    companies = customers[customers["customer_type"].eq("company")]
+    branches = companies[companies["branch"].notna()]
+    heads = companies[companies["branch"].isna()][["master_id", "name", "name_core", "reg_place", "legal_form"]]
+    key = ["name_core", "reg_place"]
+    pairs = branches[["master_id", "name", "branch", *key, "legal_form"]].merge(
+        heads, on=key, suffixes=("", "_head"), how="inner")
+    # a head office with the branch's own legal form first, then the oldest id
+    pairs = pairs.assign(same_form=pairs["legal_form"].eq(pairs["legal_form_head"]))
+    pairs = pairs.sort_values(["master_id", "same_form", "master_id_head"], ascending=[True, False, True])
+    pairs = pairs.drop_duplicates("master_id")
+    return pd.DataFrame({
+        "from_type": "customer", "from_id": pairs["master_id"], "relationship": "parent", "to_type": "customer",
+        "to_id": pairs["master_id_head"], "to_name": pairs["name_head"], "match_probability": float("nan"),
+        "evidence": [json.dumps({"found_by": "name", "branch": b, "name": n}, ensure_ascii=False)
+                     for b, n in zip(pairs["branch"], pairs["name"])],
+    })
+
+
+def _named_links(rows: pd.DataFrame, column: str, relationship: str, index: CandidateIndex | None,
+                 threshold: float) -> pd.DataFrame:
+    """A column that names another organisation (parent, group): each distinct
+    name matched once against the company masters."""
+    named = rows[rows[column].notna()][["master_id", column, "source", "file", "sheet", "row_number"]]
+    if named.empty:
+        return pd.DataFrame(columns=RELATIONSHIP_COLUMNS)
+    names = pd.Series(named[column].unique())
+    resolved = _resolve_names(names, index, threshold)
+    named = named.merge(resolved, left_on=column, right_on="text")
+    group_node = "G" + named[column].map(lambda t: hashlib.sha256(t.encode("utf-8")).hexdigest()[:16])
+    is_master = named["master"].notna()
+    missing_type = "group" if relationship == "group_member" else "unknown"
+    evidence = [json.dumps({"found_by": "column", "column": column, "value": v, "source": s, "file": f,
+                            "sheet": sh, "row_number": int(r)}, ensure_ascii=False)
+                for v, s, f, sh, r in named[[column, "source", "file", "sheet", "row_number"]].itertuples(index=False)]
+    return pd.DataFrame({
+        "from_type": "customer", "from_id": named["master_id"], "relationship": relationship,
+        "to_type": is_master.map({True: "customer", False: missing_type}),
+        "to_id": named["master"].where(is_master, group_node if relationship == "group_member" else None),
+        "to_name": named[column], "match_probability": named["probability"], "evidence": evidence,
+    })
+
+
+def _resolve_names(names: pd.Series, index: CandidateIndex | None, threshold: float) -> pd.DataFrame:
+    """text, master (or None), probability for each organisation name."""
+    out = pd.DataFrame({"text": names, "master": None, "probability": float("nan")})
+    if index is None or names.empty:
+        return out
+    query = pd.DataFrame({c: None for c in _INGEST_SHAPE}, index=names.index)
+    query = query.assign(row_key=range(len(names)), source="", file="", sheet="", row_number=1,
+                         party_type="company", trust_rank=99, name=names.to_numpy(), extra="{}")
+    scores = index.score(standardise_rows(query), top=1)
+    best = scores[scores["rank"] == 1].set_index("row_key")
+    hit = best[best["match_probability"] >= threshold]
+    out["master"] = hit["master_id"].reindex(range(len(names))).to_numpy()
+    out["probability"] = best["match_probability"].reindex(range(len(names))).to_numpy()
+    out["master"] = out["master"].where(out["master"].notna(), None)
+    return out
+
+
+def _employment(contacts: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({
+        "from_type": "contact", "from_id": contacts["contact_id"], "relationship": "employment",
+        "to_type": "customer", "to_id": contacts["master_id"], "to_name": None, "match_probability": float("nan"),
+        "evidence": [json.dumps({"found_by": "contact columns", "title": t, "role": r, "rows": int(n)},
+                                ensure_ascii=False)
+                     for t, r, n in contacts[["title", "role", "row_count"]].itertuples(index=False)],
+    })
+

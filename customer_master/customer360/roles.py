@@ -1,0 +1,32 @@
+"""Customer roles: what a master is to the company. A source row says what its
+sheet implies (`roles` in sources.yaml, per source or per file: finance's
+receivables list makes debtors, the distributor list distributors); a master
+holds every role one of its rows gives it, with those rows as the evidence."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+ROLE_COLUMNS = ["master_id", "role", "row_count", "sources", "first_seen_in", "evidence"]
+EVIDENCE_ROWS = 20  # source rows listed per role in `evidence` (row_count counts them all)
+
+
+def customer_roles(rows: pd.DataFrame, xref: pd.DataFrame) -> pd.DataFrame:
+    """rows: ingested customer rows (row_key, lineage, roles as comma-separated text);
+    xref: row_key, master_id. One row per master and role."""
+    con = duckdb.connect()
+    con.register("source_rows", rows[["row_key", "source", "file", "sheet", "row_number", "roles"]])
+    con.register("xref", xref[["row_key", "master_id"]])
+    return con.execute(f"""
+        WITH role_rows AS (
+            SELECT x.master_id, unnest(string_split(r.roles, ',')) AS role, r.*
+            FROM source_rows r JOIN xref x USING (row_key) WHERE coalesce(r.roles, '') <> ''
+        )
+        SELECT master_id, role, count(*) AS row_count,
+               string_agg(DISTINCT source, ',' ORDER BY source) AS sources,
+               arg_min(file || CASE WHEN sheet <> '' THEN ' / ' || sheet ELSE '' END
+                       || ' row ' || row_number, row_key) AS first_seen_in,
+               to_json(list({{'source': source, 'file': file, 'sheet': sheet, 'row_number': row_number}}
+                            ORDER BY row_key)[1:{EVIDENCE_ROWS}])::VARCHAR AS evidence
+        FROM role_rows GROUP BY master_id, role ORDER BY master_id, role""").df()[ROLE_COLUMNS]
