@@ -33,7 +33,8 @@ class RunOutcome:
             f"  files          {r['files_read']} read, {r['files_rejected']} rejected"
             f" ({r['sheets_rejected']} sheet{'' if r['sheets_rejected'] == 1 else 's'} without a customer header)",
             f"  rows           {r['rows_ingested']} ingested: {r['rows_accepted']} accepted, "
-            f"{r['rows_rejected']} quarantined ({r['blank_rows_skipped']} blank and "
+            + (f"{int(r['activity_rows'])} activity rows, " if r.get("activity_rows") else "")
+            + f"{r['rows_rejected']} quarantined ({r['blank_rows_skipped']} blank and "
             f"{r['header_rows_skipped']} repeated header rows skipped)",
             *[f"                   {n:>6}  {reason}" for reason, n in reasons.items()],
             f"  field issues   {r['field_issues']}",
@@ -41,10 +42,23 @@ class RunOutcome:
             f"{r['person_masters']} persons); {r['duplicates_merged']} duplicate rows merged",
             f"  master ids     {r['master_ids_kept']:.0f} kept, {r['master_ids_created']:.0f} new, "
             f"{r['master_ids_retired']:.0f} retired (see master.id_history)",
+            *self._customer360_lines(),
             "  checks         " + ", ".join(f"{name}: {self._check_word(name, ok)}" for name, ok in self.checks.items()),
             f"  warehouse      {self.warehouse}",
         ]
         return "\n".join(lines)
+
+    def _customer360_lines(self) -> list[str]:
+        r = self.run
+        if r.get("contacts") is None:
+            return []
+        def linked(kind: str) -> str:
+            total, unresolved = int(r[kind]), int(r[f"{kind}_unresolved"])
+            return f"{total} {kind} ({total - unresolved} linked to a master, {unresolved} unresolved)"
+        return [f"  customer 360   {int(r['contacts'])} contacts, {int(r['relationships'])} relationships",
+                f"                 {linked('interactions')}",
+                f"                 {linked('transactions')}",
+                f"  review due     {int(r['review_due'])} masters (see quality.review_due)"]
 
     def _check_word(self, name: str, ok: bool) -> str:
         return "ok" if ok else ("warning" if name in self.warnings else "FAILED")

@@ -46,8 +46,10 @@ class ReviewDueRules:
 @dataclass(frozen=True)
 class ActivityRules:
     # an activity row is linked to a master when the best match reaches this
-    # probability (null: the run's match threshold) ...
-    resolve_threshold: float | None = None
+    # probability (null: the run's match threshold). Lower than the merge
+    # threshold: the question is which known customer the row names, not whether
+    # two records are one, so a name without its city that fits one master will do ...
+    resolve_threshold: float | None = 0.5
     # ... and its match weight leads the runner-up master's by at least this
     # (2: the best is four times as likely); else the row is ambiguous
     min_weight_lead: float = 2.0

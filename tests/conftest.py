@@ -45,11 +45,26 @@ def write_csv(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
     return path
 
 
+SAMPLE_SETTINGS = PROJECT / "data" / "settings.yaml"
+SAMPLE_AS_OF = "2026-11-15"  # the generator's reference date: its activity sheets end there
+
+
+def sample_settings(folder: Path) -> Path:
+    """The committed settings with as_of at the sample's reference date, so segments
+    and review reminders do not depend on the day the tests run."""
+    text = SAMPLE_SETTINGS.read_text(encoding="utf-8").replace("as_of: null", f"as_of: {SAMPLE_AS_OF}")
+    assert f"as_of: {SAMPLE_AS_OF}" in text
+    path = folder / "settings.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory) -> RunOutcome:
     """The sample inbox consolidated once for the whole session."""
-    warehouse = tmp_path_factory.mktemp("sample") / "customer_master.duckdb"
-    outcome = run_pipeline(SAMPLE_INBOX, warehouse)
+    folder = tmp_path_factory.mktemp("sample")
+    warehouse = folder / "customer_master.duckdb"
+    outcome = run_pipeline(SAMPLE_INBOX, warehouse, settings=sample_settings(folder))
     assert outcome.success, f"sample run failed in {outcome.failed_step}: {outcome.error}"
     return outcome
 

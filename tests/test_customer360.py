@@ -291,3 +291,32 @@ def test_contact_ids_survive_a_rerun_and_review_due_growth_warns(c360, tmp_path)
     # the growth is a warning: reported, and the run still counts as passed
     assert outcome.checks["review_due_not_growing"] is False and "review_due_not_growing" in outcome.warnings
     assert outcome.checks_passed
+
+
+@pytest.mark.parametrize("text, message", [
+    ("segments: {recency_days: [365, 90]}", "segments.recency_days"),
+    ("segments: {window: 30}", "segments.window is not a setting"),
+    ("as_of: yesterday", "as_of must be a date"),
+    ("contact_roles: {主管: boss}", "contact_roles['主管'] must be one of"),
+])
+def test_a_bad_settings_file_stops_the_run_naming_the_key(tmp_path, text, message):
+    import subprocess
+    import sys
+
+    settings = tmp_path / "settings.yaml"
+    settings.write_text(text + "\n", encoding="utf-8")
+    inbox = _inbox(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "customer_master.cli", "run", "--inbox", str(inbox), "--warehouse",
+                           str(tmp_path / "wh.duckdb"), "--settings", str(settings), "--quiet"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and str(settings) in done.stderr
+    assert not (tmp_path / "wh.duckdb").exists()
+
+
+def test_the_run_summary_counts_the_customer_360_tables(c360):
+    _, _, outcome = c360
+    text = outcome.format_summary(1.0)
+    assert "12 activity rows" in text
+    assert "8 contacts" in text and "4 interactions (2 linked to a master, 2 unresolved)" in text
+    assert "8 transactions (7 linked to a master, 1 unresolved)" in text

@@ -39,11 +39,13 @@ def test_the_warehouse_has_the_contract_tables(sample_run):
     assert '"sha256"' in files and "key_accounts/" in files
 
 
-def test_every_sample_row_is_in_exactly_one_of_xref_and_rejected(sample_run):
+def test_every_sample_row_is_in_exactly_one_place(sample_run):
     with duckdb.connect(str(sample_run.warehouse), read_only=True) as con:
         for name, check in ALL_CHECKS.items():
             assert check(con) == [], name
-        placed, rows = con.execute("""SELECT (SELECT count(*) FROM master.xref) + (SELECT count(*) FROM quality.rejected),
+        placed, rows = con.execute("""SELECT (SELECT count(*) FROM master.xref) + (SELECT count(*) FROM quality.rejected)
+                                             + (SELECT count(*) FROM master.interactions)
+                                             + (SELECT count(*) FROM master.transactions),
                                              (SELECT rows_ingested FROM meta.runs)""").fetchone()
     assert placed == rows > 3000
 

@@ -15,11 +15,13 @@ DEFAULT_ROLE = "user"
 # role -> keywords, tried in this order (case-insensitive; Latin words whole)
 BUILT_IN_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("user", ("助理", "秘书", "assistant", "secretary")),
-    ("finance", ("财务", "会计", "出纳", "结算", "cfo", "finance", "financial", "accountant", "accounting")),
+    ("finance", ("财务", "会计", "出纳", "结算", "cfo", "finance", "financial", "accountant", "accounting",
+                 "cashier", "treasurer", "controller", "bookkeeper")),
     ("purchaser", ("采购", "采买", "供应链", "purchas\\w*", "procurement", "buyer", "sourcing")),
     ("technical", ("技术", "工程师", "研发", "信息", "it", "cto", "cio", "engineer\\w*", "technical", "developer")),
     ("decision_maker", ("董事长", "董事", "总经理", "总裁", "副总", "老板", "法人", "合伙人", "ceo", "president",
-                        "owner", "founder", "general manager", "managing director", "gm", "vp")),
+                        "chairman", "chairwoman", "chairperson", "owner", "founder", "general manager",
+                        "managing director", "gm", "vp")),
 )
 
 

@@ -18,7 +18,9 @@ import pandas as pd
 
 from customer_master.check import CandidateIndex
 from customer_master.ingest.inbox import ROW_COLUMNS as _INGEST_SHAPE
+from customer_master.standardise.names import split_company_names
 from customer_master.standardise.stage import standardise_rows
+from customer_master.standardise.text import simplified
 
 RELATIONSHIP_COLUMNS = ["from_type", "from_id", "relationship", "to_type", "to_id", "to_name", "match_probability",
                         "evidence"]
@@ -70,7 +72,7 @@ def _named_links(rows: pd.DataFrame, column: str, relationship: str, index: Cand
     names = pd.Series(named[column].unique())
     resolved = _resolve_names(names, index, threshold)
     named = named.merge(resolved, left_on=column, right_on="text")
-    group_node = "G" + named[column].map(lambda t: hashlib.sha256(t.encode("utf-8")).hexdigest()[:16])
+    group_node = "G" + _group_keys(named[column]).map(lambda t: hashlib.sha256(t.encode("utf-8")).hexdigest()[:16])
     is_master = named["master"].notna()
     missing_type = "group" if relationship == "group_member" else "unknown"
     evidence = [json.dumps({"found_by": "column", "column": column, "value": v, "source": s, "file": f,
@@ -82,6 +84,13 @@ def _named_links(rows: pd.DataFrame, column: str, relationship: str, index: Cand
         "to_id": named["master"].where(is_master, group_node if relationship == "group_member" else None),
         "to_name": named[column], "match_probability": named["probability"], "evidence": evidence,
     })
+
+
+def _group_keys(names: pd.Series) -> pd.Series:
+    """One key per group however it is typed: 天成集团, 天成集团有限公司 and 天成集團 alike."""
+    split = split_company_names(simplified(names))
+    core = split["name_core"].fillna(names).str.replace(r"集团$", "", regex=True)  # 集团 may go with the legal form
+    return (split["reg_place"].fillna("") + "|" + core).set_axis(names.index)
 
 
 def _resolve_names(names: pd.Series, index: CandidateIndex | None, threshold: float) -> pd.DataFrame:

@@ -44,6 +44,8 @@ class Company:
     entity_id: str = ""
     lookalike_group: str = ""
     group_key: str = ""              # temporary, before group ids are assigned
+    group_name: str = ""             # the 集团 this company belongs to (see partners.py)
+    contacts: list = field(default_factory=list)   # contacts.Contact; [0] is contact_name/contact_mobile
     customer_type: str = field(default="company", init=False)
 
     @property
@@ -101,6 +103,21 @@ class _Factory:
         self.rng = rng
         self.brands: set[str] = set()
         self.taken: set[str] = set()   # mobiles, landlines, e-mails, USCCs, ID numbers
+
+    @classmethod
+    def continuing(cls, rng: random.Random, companies: list[Company], persons: list[Person]) -> "_Factory":
+        """A factory (own random stream) that avoids everything the given entities already use."""
+        f = cls(rng)
+        for c in companies:
+            f.brands.add(c.brand)
+            f.taken.update({c.uscc, c.local_number, c.contact_mobile})
+            f.taken.update(k.mobile for k in c.contacts)
+            for mail in [c.email] + [k.email for k in c.contacts]:
+                if mail:
+                    f.taken.update({mail, "@" + mail.split("@")[1]})
+        for p in persons:
+            f.taken.update({p.mobile, p.id_number} | ({p.email} if p.email else set()))
+        return f
 
     def unique(self, make):
         while True:
@@ -213,6 +230,9 @@ class _Factory:
             mobile=self.unique(lambda: ids.make_mobile(rng)), email=email, city=city, district=district,
             street=self.street(office=False), joined=random_date(rng, dt.date(2018, 1, 1), dt.date(2026, 10, 31)),
         )
+
+
+Factory = _Factory
 
 
 def _company_group(f: _Factory, kind: str) -> list[Company]:

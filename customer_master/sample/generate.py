@@ -14,15 +14,23 @@ from collections import Counter
 from pathlib import Path
 
 from . import departments
+from .activity import plan_buyers
 from .entities import build_entities
 from .layouts_company import build_east_region, build_finance, build_key_accounts
+from .layouts_crm import build_sales, build_suppliers, plan_interactions
 from .layouts_mixed import build_after_sales, build_channel
 from .layouts_person import build_ecommerce, build_retail_stores
 from .rowkit import Context
+from .truth360 import write_truth_360
+from .world import build_world
 from .writers import write_table
 
 DEFAULT_SEED = 20261122
-TRUTH_COLUMNS = ["source", "file", "sheet", "row_number", "entity_id", "customer_type", "row_kind", "lookalike_group"]
+# row_kind: record | totals | no_name on customer sheets (sheet_kind customers);
+#           interaction | transaction | unknown_customer | no_customer | totals on activity sheets.
+# contact_id: the company contact a customer row names (truth_contacts.csv).
+TRUTH_COLUMNS = ["source", "file", "sheet", "row_number", "entity_id", "customer_type", "row_kind", "lookalike_group",
+                 "sheet_kind", "contact_id"]
 
 BUILDERS = {
     "key_accounts": build_key_accounts,
@@ -32,6 +40,8 @@ BUILDERS = {
     "retail_stores": build_retail_stores,
     "finance": build_finance,
     "after_sales": build_after_sales,
+    "purchasing": build_suppliers,
+    "sales": build_sales,
 }
 
 SOURCES_YAML = """\
@@ -39,6 +49,9 @@ SOURCES_YAML = """\
 #   party_type:  company | person | auto   (default auto: decided per row)
 #   trust_rank:  1 = most trusted; decides which source wins when values conflict
 #   description: free text
+#   kind:        customers | interactions | transactions | auto   (default auto: told from the headers)
+#   roles:       what every customer row says the customer is: customer, debtor, distributor, supplier
+#   files:       {"<glob>": {kind: ..., roles: [...]}} overrides kind and roles for matching files
 # A header that the alias table does not know can be mapped per source, e.g.
 #   columns: {原表头: canonical_field}
 # This file was written by customer_master.sample.generate (the sample inbox).
@@ -50,7 +63,9 @@ sources:
   finance:
     party_type: company
     trust_rank: 2
-    description: 财务部 (account opening list with 小计/Total rows)
+    description: 财务部 (account opening list with 小计/Total rows; receivables list of debtors)
+    files:
+      "应收账款*": {kind: customers, roles: [debtor]}
   east_region:
     party_type: company
     trust_rank: 3
@@ -66,11 +81,29 @@ sources:
   channel:
     party_type: auto
     trust_rank: 6
-    description: 渠道部 (distributor files, Chinese and English templates)
+    description: 渠道部 (distributors' customer files, Chinese and English templates; the distributor list)
+    columns:
+      经销商名称: name
+    files:
+      "经销商名录*": {kind: customers, roles: [distributor]}
   after_sales:
     party_type: auto
     trust_rank: 7
     description: 售后 (service tickets, companies and persons mixed)
+  purchasing:
+    party_type: company
+    trust_rank: 6
+    description: 采购部 (approved supplier list)
+    roles: [supplier]
+    columns:
+      供应商名称: name
+  sales:
+    party_type: auto
+    trust_rank: 8
+    description: 销售部 (follow-up log and sales document lines, not customer lists)
+    files:
+      "客户跟进记录*": {kind: interactions}
+      "销售单据明细*": {kind: transactions}
 """
 
 
@@ -84,11 +117,14 @@ def generate(out_dir, truth_path, seed: int = DEFAULT_SEED, scale: float = 1.0) 
     out_dir, truth_path = Path(out_dir), Path(truth_path)
     companies, persons = build_entities(seed, scale)
     plan = departments.plan(seed, companies, persons, scale)
-    ctx = Context(seed=seed, brands={c.brand for c in companies}, scale=scale)
+    world = build_world(seed, scale, companies, persons, plan)
+    world.buyers = plan_buyers(seed, world, scale)
+    world.interactions = plan_interactions(seed, world)
+    ctx = Context(seed=seed, brands=world.brands, scale=scale, world=world)
 
     truth: list[dict] = []
     for source, build in BUILDERS.items():
-        for table in build(ctx, plan[source]):
+        for table in build(ctx, plan.get(source, [])):
             truth.extend(write_table(out_dir, table))
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "sources.yaml").write_text(SOURCES_YAML, encoding="utf-8")
@@ -98,11 +134,15 @@ def generate(out_dir, truth_path, seed: int = DEFAULT_SEED, scale: float = 1.0) 
         writer = csv.DictWriter(fh, fieldnames=TRUTH_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(truth)
-    return summarize(truth, companies, persons, seed, scale)
+    extra = write_truth_360(truth_path, world, truth, out_dir)
+    summary = summarize(truth, companies, persons, seed, scale)
+    summary.update(world=world, truth_files=extra)
+    return summary
 
 
 def summarize(truth: list[dict], companies: list, persons: list, seed: int, scale: float) -> dict:
     records = [t for t in truth if t["row_kind"] == "record"]
+    activity = [t for t in truth if t["sheet_kind"] != "customers"]
     per_entity = Counter(t["entity_id"] for t in records)
     groups = {e.lookalike_group for e in companies + persons if e.lookalike_group}
     return {
@@ -110,6 +150,7 @@ def summarize(truth: list[dict], companies: list, persons: list, seed: int, scal
         "scale": scale,
         "rows_per_file": dict(Counter(t["file"] for t in truth)),
         "rows_per_kind": dict(Counter(t["row_kind"] for t in truth)),
+        "activity_rows_per_kind": dict(Counter(f"{t['sheet_kind']}:{t['row_kind']}" for t in activity)),
         "rows": len(truth),
         "companies": len(companies),
         "persons": len(persons),

@@ -6,16 +6,19 @@ import datetime as dt
 from . import formats, variants
 from .departments import Entry
 from .entities import random_date
-from .rowkit import (Context, blank_line, data_line, ensure_one, header_line, maybe, sprinkle_blanks,
-                     totals_line)
+from .contacts import shown_email
+from .rowkit import (CUSTOMER_SHEET_PRIMARY, Context, blank_line, contact_cells, data_line, ensure_one, filled,
+                     header_line, keep_company_ids, maybe, sprinkle_blanks, totals_line)
+from .world import group_text
 from .vocab import ACCOUNT_MANAGERS
 from .writers import Cell, Line, Sheet, Table
 
-KEY_ACCOUNTS_HEADERS = ["客户编号", "客户名称", "统一社会信用代码", "联系人", "手机", "电话", "邮箱",
-                        "地址", "省份", "城市", "更新日期", "客户经理"]
-EAST_REGION_HEADERS = ["客户名称", "纳税人识别号", "联系人", "手机", "座机", "邮箱", "所在省份", "所在城市",
-                       "地址", "登记日期"]
-FINANCE_HEADERS = ["序号", "单位名称", "纳税人识别号", "开户日期", "Contact", "Phone", "Email", "开票地址", "开户银行"]
+KEY_ACCOUNTS_HEADERS = ["客户编号", "客户名称", "统一社会信用代码", "联系人", "职务", "负责业务", "手机", "电话",
+                        "邮箱", "地址", "省份", "城市", "所属集团", "上级单位", "更新日期", "客户经理"]
+EAST_REGION_HEADERS = ["客户名称", "纳税人识别号", "联系人", "职务", "手机", "座机", "邮箱", "所在省份", "所在城市",
+                       "地址", "总公司", "登记日期"]
+FINANCE_HEADERS = ["序号", "单位名称", "纳税人识别号", "开户日期", "Contact", "Title", "Phone", "Email", "开票地址",
+                   "开户银行"]
 BANKS = ("中国工商银行", "中国建设银行", "中国银行", "中国农业银行", "招商银行", "交通银行", "浦发银行", "兴业银行")
 
 
@@ -27,18 +30,21 @@ def _uscc_after_others(rng, row: dict, col: str, code: str, others: tuple[str, .
 
 def build_key_accounts(ctx: Context, entries: list[Entry]) -> list[Table]:
     rng = ctx.rng("key_accounts")
+    side = ctx.rng("key_accounts:contacts")     # contacts, groups, parents: their own stream
     h = KEY_ACCOUNTS_HEADERS
     lines: list[Line] = []
     for n, entry in enumerate(entries, 1):
         c = entry.entity
+        k, contact, title = contact_cells(side, c, 0.08, primary_share=CUSTOMER_SHEET_PRIMARY)
+        mail = shown_email(c, k)
         row = {
             "客户编号": f"KA{n:04d}",
             "客户名称": variants.company_name(rng, c, ctx.brands),
-            "联系人": maybe(rng, variants.contact_name(rng, c.contact_name), 0.05),
+            "联系人": maybe(rng, variants.contact_name(rng, contact), 0.05),
             # Typed into a General-format column, so Excel keeps the mobile as a number.
-            "手机": maybe(rng, formats.mobile_cell(rng, c.contact_mobile), 0.10),
+            "手机": maybe(rng, formats.mobile_cell(rng, k.mobile), 0.10),
             "电话": maybe(rng, formats.landline(rng, c.city.area_code, c.local_number), 0.20),
-            "邮箱": maybe(rng, c.email and formats.email(rng, c.email), 0.20),
+            "邮箱": maybe(rng, mail and formats.email(rng, mail), 0.20),
             "地址": maybe(rng, variants.address(rng, c), 0.08),
             "省份": maybe(rng, variants.province(rng, c), 0.05),
             "城市": maybe(rng, variants.city(rng, c), 0.05),
@@ -46,9 +52,16 @@ def build_key_accounts(ctx: Context, entries: list[Entry]) -> list[Table]:
             "客户经理": rng.choice(ACCOUNT_MANAGERS),
         }
         _uscc_after_others(rng, row, "统一社会信用代码", c.uscc, ("手机", "电话", "邮箱"), 0.10)
-        ensure_one(rng, row, {"统一社会信用代码": lambda: c.uscc, "手机": lambda: int(c.contact_mobile),
-                              "电话": lambda: f"{c.city.area_code}-{c.local_number}", "邮箱": lambda: c.email})
-        lines.append(data_line(h, row, entry, ("客户名称",)))
+        ensure_one(rng, row, {"统一社会信用代码": lambda: c.uscc, "手机": lambda: int(k.mobile),
+                              "电话": lambda: f"{c.city.area_code}-{c.local_number}", "邮箱": lambda: mail})
+        keep_company_ids(row, c, k, {"统一社会信用代码": lambda: c.uscc,
+                                     "电话": lambda: f"{c.city.area_code}-{c.local_number}"})
+        named = filled(row["联系人"])
+        row["职务"] = title if named else ""
+        row["负责业务"] = maybe(side, k.business_area, 0.6) if named else ""
+        row["所属集团"] = maybe(side, c.group_name and group_text(side, c.group_name), 0.1)
+        row["上级单位"] = maybe(side, c.head and variants.company_name(side, c.head, ctx.brands), 0.15)
+        lines.append(data_line(h, row, entry, ("客户名称",), contact_id=k.contact_id if named else ""))
     lines = sprinkle_blanks(rng, lines, 2)
     data_rows = sum(1 for line in lines if line.kind == "data")
     title = [
@@ -64,17 +77,20 @@ def build_key_accounts(ctx: Context, entries: list[Entry]) -> list[Table]:
 
 def build_east_region(ctx: Context, entries: list[Entry]) -> list[Table]:
     rng = ctx.rng("east_region")
+    side = ctx.rng("east_region:contacts")
     h = EAST_REGION_HEADERS
     lines = [header_line(h)]
     for entry in entries:
         c = entry.entity
+        k, contact, title = contact_cells(side, c, 0.3, primary_share=CUSTOMER_SHEET_PRIMARY)
+        mail = shown_email(c, k)
         row = {
             "客户名称": variants.company_name(rng, c, ctx.brands),
-            "联系人": maybe(rng, variants.contact_name(rng, c.contact_name), 0.08),
+            "联系人": maybe(rng, variants.contact_name(rng, contact), 0.08),
             # Saved from a numeric Excel column: "13800138000.0" or "1.3800138E+10".
-            "手机": maybe(rng, formats.mobile_exported(rng, c.contact_mobile), 0.12),
+            "手机": maybe(rng, formats.mobile_exported(rng, k.mobile), 0.12),
             "座机": maybe(rng, formats.landline(rng, c.city.area_code, c.local_number), 0.25),
-            "邮箱": maybe(rng, c.email and formats.email(rng, c.email), 0.30),
+            "邮箱": maybe(rng, mail and formats.email(rng, mail), 0.30),
             "所在省份": maybe(rng, variants.province(rng, c), 0.03),
             "所在城市": maybe(rng, variants.city(rng, c), 0.03),
             "地址": maybe(rng, variants.address(rng, c), 0.10),
@@ -82,36 +98,48 @@ def build_east_region(ctx: Context, entries: list[Entry]) -> list[Table]:
                                                     ("slash", "slash", "cn", "iso")), 0.05),
         }
         _uscc_after_others(rng, row, "纳税人识别号", c.uscc, ("手机", "座机", "邮箱"), 0.12)
-        ensure_one(rng, row, {"纳税人识别号": lambda: c.uscc, "手机": lambda: c.contact_mobile,
-                              "座机": lambda: f"{c.city.area_code}-{c.local_number}", "邮箱": lambda: c.email})
-        lines.append(data_line(h, row, entry, ("客户名称",)))
+        ensure_one(rng, row, {"纳税人识别号": lambda: c.uscc, "手机": lambda: k.mobile,
+                              "座机": lambda: f"{c.city.area_code}-{c.local_number}", "邮箱": lambda: mail})
+        keep_company_ids(row, c, k, {"纳税人识别号": lambda: c.uscc,
+                                     "座机": lambda: f"{c.city.area_code}-{c.local_number}"})
+        named = filled(row["联系人"])
+        row["职务"] = title if named else ""
+        row["总公司"] = maybe(side, c.head and variants.company_name(side, c.head, ctx.brands), 0.3)
+        lines.append(data_line(h, row, entry, ("客户名称",), contact_id=k.contact_id if named else ""))
     sheet = Sheet("", lines)
     return [Table("east_region", "east_region/华东大区客户登记表.csv", [sheet], encoding="gbk", newline="\r\n")]
 
 
-def _finance_row(rng, ctx: Context, entry: Entry, n: int, opened: dt.date) -> dict:
+def _finance_row(rng, side, ctx: Context, entry: Entry, n: int, opened: dt.date) -> tuple[dict, str]:
+    """The row and the contact id it names ("" when the contact cell is empty)."""
     c = entry.entity
+    k, contact, title = contact_cells(side, c, 0.2, english=True, primary_share=CUSTOMER_SHEET_PRIMARY)
+    mail = shown_email(c, k)
     use_mobile = rng.random() < 0.4
-    phone = formats.mobile(rng, c.contact_mobile) if use_mobile else \
+    phone = formats.mobile(rng, k.mobile) if use_mobile else \
         formats.landline(rng, c.city.area_code, c.local_number)
     row = {
         "序号": n,
         "单位名称": variants.company_name(rng, c, ctx.brands),
         # Mostly real date cells; some typed as text by hand.
         "开户日期": opened if rng.random() < 0.85 else formats.date_text(rng, opened, ("dot", "slash", "iso")),
-        "Contact": maybe(rng, variants.contact_name(rng, c.contact_name), 0.15),
+        "Contact": maybe(rng, variants.contact_name(rng, contact), 0.15),
         "Phone": maybe(rng, phone, 0.10),
-        "Email": maybe(rng, c.email and formats.email(rng, c.email), 0.25),
+        "Email": maybe(rng, mail and formats.email(rng, mail), 0.25),
         "开票地址": maybe(rng, variants.address(rng, c), 0.05),
         "开户银行": f"{rng.choice(BANKS)}{c.city.name}{c.district.replace('新区', '').rstrip('区')}支行",
     }
     _uscc_after_others(rng, row, "纳税人识别号", c.uscc, ("Phone", "Email"), 0.03)
-    ensure_one(rng, row, {"纳税人识别号": lambda: c.uscc, "Phone": lambda: c.contact_mobile, "Email": lambda: c.email})
-    return row
+    ensure_one(rng, row, {"纳税人识别号": lambda: c.uscc, "Phone": lambda: k.mobile, "Email": lambda: mail})
+    keep_company_ids(row, c, k, {"纳税人识别号": lambda: c.uscc})
+    named = filled(row["Contact"])
+    row["Title"] = title if named else ""
+    return row, k.contact_id if named else ""
 
 
 def build_finance(ctx: Context, entries: list[Entry]) -> list[Table]:
     rng = ctx.rng("finance")
+    side = ctx.rng("finance:contacts")
     h = FINANCE_HEADERS
     dated = sorted(((random_date(rng, dt.date(2024, 1, 1), dt.date(2026, 10, 31)), i, e) for i, e in enumerate(entries)),
                    key=lambda t: (t[0], t[1]))
@@ -122,11 +150,16 @@ def build_finance(ctx: Context, entries: list[Entry]) -> list[Table]:
         block = [(d, e) for d, _, e in dated if d.year == year]
         for d, entry in block:
             n += 1
-            lines.append(data_line(h, _finance_row(rng, ctx, entry, n, d), entry, ("单位名称",)))
+            row, contact_id = _finance_row(rng, side, ctx, entry, n, d)
+            lines.append(data_line(h, row, entry, ("单位名称",), contact_id=contact_id))
         lines.append(totals_line(h, {"单位名称": "小计", "开户日期": f"{year}年", "序号": len(block)}))
     lines.append(totals_line(h, {"单位名称": "Total", "序号": n}))
     # Date cells shown the way the finance team formats them.
     for line in lines:
         if line.kind == "data" and isinstance(line.cells[3], dt.date):
             line.cells[3] = Cell(line.cells[3], "yyyy/m/d")
-    return [Table("finance", "finance/客户开户信息.xlsx", [Sheet("开户清单", lines)])]
+    tables = [Table("finance", "finance/客户开户信息.xlsx", [Sheet("开户清单", lines)])]
+    if ctx.world is not None:
+        from .layouts_crm import build_receivables
+        tables += build_receivables(ctx)
+    return tables

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from .departments import Entry
@@ -14,10 +14,40 @@ class Context:
     seed: int
     brands: set[str]           # every real brand, so a name slip never spells another customer
     scale: float = 1.0
+    world: object = None       # world.World: contacts, groups, partners, buyers (the Customer 360 parts)
 
     def rng(self, name: str) -> random.Random:
         # One stream per layout: changing one department leaves the others unchanged.
         return random.Random(f"{self.seed}:layout:{name}")
+
+
+# How often a row of the older customer sheets names the primary contact (the
+# contact those sheets showed before contacts had titles): a row naming another
+# contact carries another mobile, which is evidence against a match.
+CUSTOMER_SHEET_PRIMARY = 0.92
+
+
+def contact_cells(side: random.Random, c, blank_rate: float, english: bool = False,
+                  prefer: tuple[str, ...] = (), primary_share: float | None = None) -> tuple:
+    """The contact a row names (drawn from the layout's own contact stream `side`,
+    so the layout's other draws stay as they were): (contact, name text for the
+    layout to pass through variants.contact_name, title text or "")."""
+    from .contacts import PRIMARY_SHARE, name_text, pick, title_text
+    k = pick(side, c, prefer, PRIMARY_SHARE if primary_share is None else primary_share)
+    name = name_text(side, k.name)
+    title = maybe(side, title_text(side, k, english), blank_rate)
+    return k, name, title
+
+
+def keep_company_ids(row: dict, c, k, ids: dict[str, Callable[[], object]]) -> None:
+    """A row naming another contact than the primary one keeps the company's own
+    identifiers (credit code, landline): the person on file changed, the company
+    did not, and the row must still be recognisable as that company."""
+    if k is c.contacts[0]:
+        return
+    for col, value in ids.items():
+        if not filled(row.get(col)):
+            row[col] = value()
 
 
 def maybe(rng: random.Random, value, blank_rate: float):
@@ -47,11 +77,15 @@ def ensure_one(rng: random.Random, row: dict, fillers: dict[str, Callable[[], ob
             return
 
 
-def data_line(headers: list[str], row: dict, entry: Entry, name_cols: tuple[str, ...]) -> Line:
+def data_line(headers: list[str], row: dict, entry: Entry, name_cols: tuple[str, ...], contact_id: str = "") -> Line:
+    """contact_id: the company contact the row shows (kept in the truth of record rows only)."""
     if entry.kind == "no_name":
         for col in name_cols:
             row[col] = ""
-    return Line([row.get(h, "") for h in headers], "data", entry.truth)
+    truth = entry.truth
+    if contact_id and truth.row_kind == "record":
+        truth = replace(truth, contact_id=contact_id)
+    return Line([row.get(h, "") for h in headers], "data", truth)
 
 
 def header_line(headers: list[str]) -> Line:

@@ -25,8 +25,9 @@ FIXED_TIMESTAMP = dt.datetime(2026, 11, 1, 9, 0, 0)
 class Truth:
     entity_id: str
     customer_type: str
-    row_kind: str          # record | totals | no_name
+    row_kind: str          # record | totals | no_name | interaction | transaction | unknown_customer | no_customer
     lookalike_group: str = ""
+    contact_id: str = ""   # the company contact whose name the row shows
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Table:
     sheets: list[Sheet]
     encoding: str = "utf-8"   # csv only: utf-8 | utf-8-sig | gbk
     newline: str = "\r\n"     # csv only
+    kind: str = "customers"   # customers | interactions | transactions (truth sheet_kind)
 
     @property
     def is_csv(self) -> bool:
@@ -82,7 +84,8 @@ def _truth_rows(table: Table) -> list[dict]:
                     "source": table.source, "file": table.path, "sheet": "" if table.is_csv else sheet.name,
                     "row_number": number, "entity_id": line.truth.entity_id,
                     "customer_type": line.truth.customer_type, "row_kind": line.truth.row_kind,
-                    "lookalike_group": line.truth.lookalike_group,
+                    "lookalike_group": line.truth.lookalike_group, "sheet_kind": table.kind,
+                    "contact_id": line.truth.contact_id,
                 })
     return rows
 

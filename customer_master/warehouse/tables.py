@@ -110,6 +110,7 @@ def run_summary(ingest: IngestResult, validation: ValidationResult, golden: Gold
         "rows_ingested": int(len(ingest.rows)),
         "rows_accepted": int(len(validation.accepted)),
         "rows_rejected": int(len(validation.rejected)),
+        "activity_rows": int(len(validation.activities)),  # rows of interaction and transaction sheets
         "rejected_by_reason": rejects,
         "blank_rows_skipped": int(read_sheets.blank_rows_skipped.sum()),
         "header_rows_skipped": int(read_sheets.header_rows_skipped.sum()),
