@@ -85,13 +85,15 @@ def customer_roles_asset(context: dg.AssetExecutionContext, ingested_rows: Inges
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"},
           description="Parent / branch, group membership and contact employment between masters, with evidence.")
-def customer_relationships(context: dg.AssetExecutionContext, standardised_rows: pd.DataFrame,
+def customer_relationships(context: dg.AssetExecutionContext, paths: PipelinePaths, standardised_rows: pd.DataFrame,
                            matched_clusters: MatchResult, golden_records: GoldenResult,
                            customer_contacts: ContactResult) -> pd.DataFrame:
     named = standardised_rows[["parent_name", "group_name"]].notna().any(axis=1).any()
     index = _masters_index(standardised_rows, golden_records, matched_clusters) if named else None
+    rules = paths.load_settings().activities  # a named organisation resolves like an activity row's customer
     relationships = build_relationships(golden_records.customers, standardised_rows, golden_records.xref,
-                                        customer_contacts.contacts, index, matched_clusters.threshold)
+                                        customer_contacts.contacts, index,
+                                        rules.resolve_threshold or matched_clusters.threshold, rules.min_weight_lead)
     context.add_output_metadata({"dagster/row_count": len(relationships),
                                  "by_type": counts_markdown(relationships["relationship"].value_counts(), "type")})
     return relationships

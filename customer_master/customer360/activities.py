@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from customer_master.check import CandidateIndex
+from customer_master.customer360.resolve import AMBIGUOUS, RESOLVED, WEAK, resolve_rows
 from customer_master.ingest.sheet_kinds import INTERACTIONS, TRANSACTIONS
 from customer_master.settings import ActivityRules
 from customer_master.standardise.amounts import parse_amounts
@@ -91,47 +92,20 @@ def _links(activities: pd.DataFrame, index: CandidateIndex | None, threshold: fl
     links.loc[named.index, "unresolved_reason"] = "no known customer matches"
     if index is None:
         return links
-    best, runner_up = _best_two(named, index)
-    p = best["match_probability"]
-    lead_over = best["match_weight"] - runner_up["match_weight"].reindex(best.index)
-    resolved = (p >= threshold) & ~(lead_over < lead)
-    ambiguous = (p >= threshold) & ~resolved
-    weak = ~resolved & ~ambiguous
-    links.loc[best.index, "match_probability"] = p
-    links.loc[best.index[resolved], "master_id"] = best.loc[resolved, "master_id"]
-    links.loc[best.index[resolved], "customer_type"] = best.loc[resolved, "customer_type"]
-    links.loc[best.index[resolved], "resolution"] = "resolved"
-    links.loc[best.index[resolved], "unresolved_reason"] = None
-    links.loc[best.index[weak], "unresolved_reason"] = (
-        "no known customer matches (best: " + best.loc[weak, "master_id"] + " at " + p[weak].map("{:.2f}".format)
+    found = resolve_rows(named, index, threshold, lead)
+    p = found["match_probability"]
+    resolved, weak, ambiguous = (found.index[found["status"].eq(s)] for s in (RESOLVED, WEAK, AMBIGUOUS))
+    links.loc[found.index, "match_probability"] = p
+    links.loc[resolved, ["master_id", "customer_type"]] = found.loc[resolved, ["master_id", "customer_type"]]
+    links.loc[resolved, "resolution"] = "resolved"
+    links.loc[resolved, "unresolved_reason"] = None
+    links.loc[weak, "unresolved_reason"] = (
+        "no known customer matches (best: " + found.loc[weak, "master_id"] + " at " + p[weak].map("{:.2f}".format)
         + ")")
-    second = runner_up.reindex(best.index)
-    links.loc[best.index[ambiguous], "unresolved_reason"] = (
-        "ambiguous: " + best.loc[ambiguous, "master_id"] + " " + p[ambiguous].map("{:.3f}".format)
-        + " and " + second.loc[ambiguous, "master_id"] + " "
-        + second.loc[ambiguous, "match_probability"].map("{:.3f}".format))
+    links.loc[ambiguous, "unresolved_reason"] = (
+        "ambiguous: " + found.loc[ambiguous, "master_id"] + " " + p[ambiguous].map("{:.3f}".format) + " and "
+        + found.loc[ambiguous, "runner_up_id"] + " " + found.loc[ambiguous, "runner_up_probability"].map("{:.3f}".format))
     return links
-
-
-def _best_two(named: pd.DataFrame, index: CandidateIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The best and the runner-up master per activity row (indexed like `named`).
-    A sheet that does not say whether its customers are companies or persons is
-    scored as both: a short company name (华信科技) looks like a person's."""
-    auto = named["party_type"].eq("auto")
-    queries = pd.concat([named.assign(party_type=named["party_type"].where(~auto, "company")),
-                         named[auto].assign(party_type="person")])
-    origin = queries.index.to_numpy()
-    queries = queries.reset_index(drop=True).assign(row_key=range(len(queries)))
-    standard = standardise_rows(queries)
-    scores = index.score(standard, top=2)
-    scores = scores.assign(origin=origin[scores["row_key"].to_numpy()],
-                           customer_type=standard["customer_type"].to_numpy()[scores["row_key"].to_numpy()])
-    scores = (scores.sort_values(["origin", "match_weight", "master_id"], ascending=[True, False, True])
-              .drop_duplicates(["origin", "master_id"]))
-    scores["place"] = scores.groupby("origin").cumcount()
-    best = scores[scores["place"] == 0].set_index("origin")
-    runner_up = scores[scores["place"] == 1].set_index("origin")
-    return best, runner_up
 
 
 def _normalised(values: pd.Series, table: tuple[tuple[str, str], ...]) -> pd.Series:

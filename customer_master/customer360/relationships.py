@@ -17,9 +17,9 @@ import json
 import pandas as pd
 
 from customer_master.check import CandidateIndex
+from customer_master.customer360.resolve import RESOLVED, resolve_rows
 from customer_master.ingest.inbox import ROW_COLUMNS as _INGEST_SHAPE
 from customer_master.standardise.names import split_company_names
-from customer_master.standardise.stage import standardise_rows
 from customer_master.standardise.text import simplified
 
 RELATIONSHIP_COLUMNS = ["from_type", "from_id", "relationship", "to_type", "to_id", "to_name", "match_probability",
@@ -27,20 +27,37 @@ RELATIONSHIP_COLUMNS = ["from_type", "from_id", "relationship", "to_type", "to_i
 
 
 def build_relationships(customers: pd.DataFrame, rows: pd.DataFrame, xref: pd.DataFrame,
-                        contacts: pd.DataFrame, index: CandidateIndex | None, threshold: float) -> pd.DataFrame:
+                        contacts: pd.DataFrame, index: CandidateIndex | None, threshold: float,
+                        lead: float = 2.0) -> pd.DataFrame:
     """customers: golden records; rows: standardised customer rows (parent_name,
-    group_name); xref: row_key, master_id; contacts: master.contacts."""
+    group_name); xref: row_key, master_id; contacts: master.contacts; threshold
+    and lead: when a named organisation is a master (customer360/resolve.py)."""
     rows = rows.merge(xref[["row_key", "master_id"]], on="row_key")
-    parts = [_parents_by_name(customers), _named_links(rows, "parent_name", "parent", index, threshold),
-             _named_links(rows, "group_name", "group_member", index, threshold), _employment(contacts)]
+    named = [_named_links(rows, column, kind, index, threshold, lead)
+             for column, kind in (("parent_name", "parent"), ("group_name", "group_member"))]
+    parts = [_parents_by_name(customers), *named, _employment(contacts)]
     found = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else \
         pd.DataFrame(columns=RELATIONSHIP_COLUMNS)
     found = found[found["from_id"] != found["to_id"]]  # a name that resolves to itself says nothing
+    found = _unknown_parent_into_known(found)
     # one row per relationship; the evidence of every way it was found
     grouped = found.groupby(["from_type", "from_id", "relationship", "to_type", "to_id"], dropna=False, sort=True)
     return grouped.agg(to_name=("to_name", "first"), match_probability=("match_probability", "max"),
                        evidence=("evidence", lambda e: json.dumps([json.loads(x) for x in e], ensure_ascii=False))
                        ).reset_index()[RELATIONSHIP_COLUMNS]
+
+
+def _unknown_parent_into_known(found: pd.DataFrame) -> pd.DataFrame:
+    """A parent column that matched no master, of a branch whose one head office
+    is known from its name, names that head office: one relationship, both evidences."""
+    parents = found[(found["relationship"] == "parent") & (found["to_type"] == "customer")]
+    single = parents.groupby("from_id")["to_id"].agg(lambda s: s.iat[0] if s.nunique() == 1 else None).dropna()
+    unknown = (found["relationship"] == "parent") & (found["to_type"] == "unknown") & found["from_id"].isin(single.index)
+    found = found.copy()
+    found.loc[unknown, "to_id"] = found.loc[unknown, "from_id"].map(single)
+    found.loc[unknown, "to_type"] = "customer"
+    found.loc[unknown, "to_name"] = None  # the head office's own name comes first in the group
+    return found.sort_values("to_name", na_position="last", kind="stable")
 
 
 def _parents_by_name(customers: pd.DataFrame) -> pd.DataFrame:
@@ -63,14 +80,14 @@ def _parents_by_name(customers: pd.DataFrame) -> pd.DataFrame:
 
 
 def _named_links(rows: pd.DataFrame, column: str, relationship: str, index: CandidateIndex | None,
-                 threshold: float) -> pd.DataFrame:
+                 threshold: float, lead: float) -> pd.DataFrame:
     """A column that names another organisation (parent, group): each distinct
     name matched once against the company masters."""
     named = rows[rows[column].notna()][["master_id", column, "source", "file", "sheet", "row_number"]]
     if named.empty:
         return pd.DataFrame(columns=RELATIONSHIP_COLUMNS)
     names = pd.Series(named[column].unique())
-    resolved = _resolve_names(names, index, threshold)
+    resolved = _resolve_names(names, index, threshold, lead)
     named = named.merge(resolved, left_on=column, right_on="text")
     group_node = "G" + _group_keys(named[column]).map(lambda t: hashlib.sha256(t.encode("utf-8")).hexdigest()[:16])
     is_master = named["master"].notna()
@@ -93,7 +110,7 @@ def _group_keys(names: pd.Series) -> pd.Series:
     return (split["reg_place"].fillna("") + "|" + core).set_axis(names.index)
 
 
-def _resolve_names(names: pd.Series, index: CandidateIndex | None, threshold: float) -> pd.DataFrame:
+def _resolve_names(names: pd.Series, index: CandidateIndex | None, threshold: float, lead: float) -> pd.DataFrame:
     """text, master (or None), probability for each organisation name."""
     out = pd.DataFrame({"text": names, "master": None, "probability": float("nan")})
     if index is None or names.empty:
@@ -101,12 +118,9 @@ def _resolve_names(names: pd.Series, index: CandidateIndex | None, threshold: fl
     query = pd.DataFrame({c: None for c in _INGEST_SHAPE}, index=names.index)
     query = query.assign(row_key=range(len(names)), source="", file="", sheet="", row_number=1,
                          party_type="company", trust_rank=99, name=names.to_numpy(), extra="{}")
-    scores = index.score(standardise_rows(query), top=1)
-    best = scores[scores["rank"] == 1].set_index("row_key")
-    hit = best[best["match_probability"] >= threshold]
-    out["master"] = hit["master_id"].reindex(range(len(names))).to_numpy()
-    out["probability"] = best["match_probability"].reindex(range(len(names))).to_numpy()
-    out["master"] = out["master"].where(out["master"].notna(), None)
+    found = resolve_rows(query, index, threshold, lead)
+    out["master"] = found["master_id"].where(found["status"].eq(RESOLVED), None)
+    out["probability"] = found["match_probability"]
     return out
 
 
