@@ -252,6 +252,9 @@ def test_segments_follow_the_configured_thresholds(c360):
     yuanhang = seg.loc["深圳远航电子有限公司"]  # last order 2024-06-01, nothing since
     assert (yuanhang.rfm_score, yuanhang.lifecycle, yuanhang.days_since_activity) == (1, "lost", 897)
     assert len(seg) == 7
+    types = _query(warehouse, """SELECT DISTINCT typeof(last_activity) AS a, typeof(as_of) AS b
+                                 FROM master.customer_segments""").values.tolist()
+    assert types == [["DATE", "DATE"]]
 
 
 def test_review_due_lists_stale_fields_and_open_issues(c360):

@@ -13,6 +13,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from customer_master.customer360.dates import as_dates
 from customer_master.settings import ReviewDueRules
 
 REVIEW_DUE_COLUMNS = ["master_id", "customer_type", "name", "reasons", "stale_fields", "oldest_confirmation",
@@ -32,7 +33,7 @@ def review_due(customers: pd.DataFrame, rows: pd.DataFrame, xref: pd.DataFrame, 
     con.register("file_dates", file_dates[["file", "modified_at"]])
     casts = ", ".join(f"{f}::VARCHAR AS {f}" for f in fields)
     on = ", ".join(fields)
-    return con.execute(f"""
+    due = con.execute(f"""
         WITH golden AS (
             UNPIVOT (SELECT master_id, {casts} FROM customers) ON {on} INTO NAME field VALUE value
         ), held AS (
@@ -69,3 +70,4 @@ def review_due(customers: pd.DataFrame, rows: pd.DataFrame, xref: pd.DataFrame, 
         FROM customers c LEFT JOIN stale s USING (master_id) LEFT JOIN open_issues o USING (master_id)
         WHERE s.master_id IS NOT NULL OR o.master_id IS NOT NULL
         ORDER BY c.master_id""", {"as_of": as_of}).df()[REVIEW_DUE_COLUMNS]
+    return as_dates(due, ["oldest_confirmation", "as_of"])

@@ -16,6 +16,7 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from customer_master.customer360.dates import as_dates
 from customer_master.settings import SegmentRules
 
 SEGMENT_COLUMNS = ["master_id", "customer_type", "value_tier", "lifecycle", "rfm_score", "recency_score",
@@ -42,7 +43,7 @@ def customer_segments(customers: pd.DataFrame, interactions: pd.DataFrame, trans
                        amount::DOUBLE AS amount FROM transactions_in""")
     r, f, m = rules.recency_days, rules.frequency, rules.amount
     revenue = ", ".join(f"'{t}'" for t in rules.revenue_types) or "NULL"
-    return con.execute(f"""
+    segments = con.execute(f"""
         WITH orders AS (
             SELECT master_id, max(activity_date) AS last_order_date,
                    count(*) FILTER (WHERE activity_date > $as_of - INTERVAL {rules.window_days} DAY
@@ -83,3 +84,4 @@ def customer_segments(customers: pd.DataFrame, interactions: pd.DataFrame, trans
                $as_of AS as_of
         FROM (SELECT *, recency_score + frequency_score + amount_score AS rfm_score FROM scored)
         ORDER BY master_id""", {"as_of": as_of}).df()[SEGMENT_COLUMNS]
+    return as_dates(segments, ["last_order_date", "first_seen", "last_activity", "as_of"])
