@@ -1,9 +1,11 @@
 """`customer-master` command line: run the consolidation in-process, evaluate it
-against a truth file, write the sample inbox."""
+against a truth file, check a new customer against the master, review doubtful
+matches, write the sample inbox, run the benchmarks."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
@@ -14,6 +16,22 @@ from pathlib import Path
 from customer_master.config import DEFAULT_INBOX, DEFAULT_WAREHOUSE
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
 from customer_master.match.engine import DEFAULT_MATCH_THRESHOLD
+
+
+# Subcommands with their own argument parser: name -> (module with main(argv), help).
+SUBCOMMANDS = {
+    "sample": ("customer_master.sample.generate", "write the synthetic sample inbox and its truth files"),
+    "check": ("customer_master.check.cli",
+              "is a new customer already known? the most likely existing masters with the evidence"),
+    "review": ("customer_master.review.cli",
+               "steward review: export doubtful pairs, import decisions, detach a row"),
+    "benchmark-quality": ("customer_master.benchmarks.match_quality",
+                          "match quality on every benchmark dataset, ours vs plain Splink"),
+    "benchmark-standardise": ("customer_master.benchmarks.standardise_speed",
+                              "time the standardise stage on 1,000,000 realistic rows built in memory"),
+    "benchmark-check": ("customer_master.benchmarks.check_speed",
+                        "time the duplicate check on a warehouse of 1,000,000 masters"),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,54 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
     evaluate.add_argument("--truth", type=Path, default=Path("data/sample_truth.csv"))
 
-    commands.add_parser("sample", add_help=False,
-                        help="write the synthetic sample inbox and its truth file (see `sample --help`)")
-
-    commands.add_parser("benchmark-quality", add_help=False,
-                        help="match quality on every benchmark dataset, ours vs plain Splink "
-                             "(see `benchmark-quality --help`)")
-
-    commands.add_parser("benchmark-standardise", add_help=False,
-                        help="time the standardise stage on 1,000,000 realistic rows built in memory "
-                             "(see `benchmark-standardise --help`)")
-
-    commands.add_parser("check", add_help=False,
-                        help="is a new customer already known? the most likely existing masters with the "
-                             "evidence (see `check --help`)")
-
-    commands.add_parser("benchmark-check", add_help=False,
-                        help="time the duplicate check on a warehouse of 1,000,000 masters "
-                             "(see `benchmark-check --help`)")
-
-    commands.add_parser("review", add_help=False,
-                        help="steward review: export doubtful pairs, import decisions, detach a row "
-                             "(see `review --help`)")
+    for name, (_, help_text) in SUBCOMMANDS.items():
+        commands.add_parser(name, add_help=False, help=f"{help_text} (see `{name} --help`)")
 
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["review"]:
-        from customer_master.review.cli import main as review_main
-
-        return review_main(argv[1:])
-    if argv[:1] == ["check"]:
-        from customer_master.check.cli import main as check_main
-
-        return check_main(argv[1:])
-    if argv[:1] == ["benchmark-check"]:
-        from customer_master.benchmarks.check_speed import main as check_speed_main
-
-        return check_speed_main(argv[1:])
-    if argv[:1] == ["benchmark-standardise"]:
-        from customer_master.benchmarks.standardise_speed import main as standardise_speed_main
-
-        return standardise_speed_main(argv[1:])
-    if argv[:1] == ["benchmark-quality"]:
-        from customer_master.benchmarks.match_quality import main as quality_main
-
-        return quality_main(argv[1:])
-    if argv[:1] == ["sample"]:
-        from customer_master.sample.generate import main as generate_main
-
-        return generate_main(argv[1:])
+    if argv[:1] and argv[0] in SUBCOMMANDS:  # each has its own parser, loaded only when asked for
+        module = importlib.import_module(SUBCOMMANDS[argv[0]][0])
+        return module.main(argv[1:])
     args = parser.parse_args(argv)
     if args.command == "run":
         return _run(args)
