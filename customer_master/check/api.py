@@ -3,7 +3,11 @@
     from customer_master.check import DuplicateChecker
     checker = DuplicateChecker("data/warehouse/customer_master.duckdb")   # loads once
     for hit in checker.check(name="上海华信科技", phone="13800138000"):
-        print(hit.master_id, hit.probability, hit.above_threshold, hit.evidence)
+        print(hit.master_id, hit.customer_type, hit.probability, hit.above_threshold, hit.evidence)
+
+Without a customer_type the record is scored as a company and as a person (a
+short company name such as 鹏天食品 looks like a person's name), and the answers
+of both models are ranked together by match weight.
 
 or `check_customer(warehouse_or_index, name=..., ...)`, which keeps one loaded
 index per warehouse file. The index reloads by itself when the pipeline
@@ -11,13 +15,12 @@ publishes a new warehouse."""
 
 from __future__ import annotations
 
-import json
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from customer_master.check.index import CandidateIndex
-from customer_master.check.query import query_values
+from customer_master.check.query import CUSTOMER_TYPES, query_values
 
 
 @dataclass
@@ -28,6 +31,7 @@ class CheckResult:
     match_weight: float
     above_threshold: bool
     evidence: dict[str, float]  # match weight per compared field, strongest first
+    customer_type: str = ""  # the model that scored it: company or person (the master's type)
     name: str | None = None
     mobile: str | None = None
     phone: str | None = None
@@ -40,11 +44,7 @@ class CheckResult:
         return asdict(self)
 
 
-@dataclass
 class DuplicateChecker:
-    index: CandidateIndex
-    _query_number: int = field(default=0, repr=False)
-
     def __init__(self, index_or_warehouse: CandidateIndex | Path | str):
         self.index = index_or_warehouse if isinstance(index_or_warehouse, CandidateIndex) else \
             CandidateIndex.from_warehouse(index_or_warehouse)
@@ -57,28 +57,42 @@ class DuplicateChecker:
               address: str | None = None, customer_type: str | None = None, top: int = 5,
               mobile: str | None = None) -> list[CheckResult]:
         """The `top` most likely existing masters of this record, most likely first.
-        phone may be a mobile or a landline (standardisation routes it);
-        customer_type company | person, else guessed as for an ingested row."""
+        phone may be a mobile or a landline (standardisation routes it).
+        customer_type company | person scores the record with that type's model
+        only; None (or "auto") scores it as both and ranks all answers together
+        by match weight (each result says which model scored it)."""
         if not name or not str(name).strip():
             raise ValueError("a name is needed to check a customer")
-        record = query_values(name, phone=phone, email=email, uscc=uscc, address=address,
-                              customer_type=customer_type, mobile=mobile)
-        found = self.index.score_records([record], top=top)[0]
-        golden = self.index.master_records([hit["master_id"] for hit in found])
+        types = self.checked_as(customer_type)
+        records = [query_values(name, phone=phone, email=email, uscc=uscc, address=address,
+                                customer_type=t, mobile=mobile) for t in types]
+        found = self.index.score_records(records, top=top)
+        hits, seen = [], set()
+        for hit, t in sorted(((hit, t) for t, typed in zip(types, found) for hit in typed),
+                             key=lambda ht: (-ht[0]["match_weight"], ht[0]["master_id"])):
+            if hit["master_id"] not in seen and len(hits) < top:
+                seen.add(hit["master_id"])
+                hits.append((hit, t))
+        golden = self.index.master_records([hit["master_id"] for hit, _ in hits])
         threshold = self.index.threshold
         results = []
-        for hit, shown in zip(found, golden):
+        for rank, ((hit, t), shown) in enumerate(zip(hits, golden), start=1):
             evidence = dict(sorted(hit["evidence"].items(), key=lambda kv: -abs(kv[1])))
             results.append(CheckResult(
-                rank=hit["rank"], master_id=hit["master_id"], probability=hit["match_probability"],
+                rank=rank, master_id=hit["master_id"], probability=hit["match_probability"],
                 match_weight=hit["match_weight"], above_threshold=hit["match_probability"] >= threshold,
-                evidence=evidence, source_row_key=hit["source_row_key"],
+                evidence=evidence, customer_type=t, source_row_key=hit["source_row_key"],
                 **{c: _plain(shown.get(c)) for c in ("name", "mobile", "phone", "email", "address", "city")}))
         return results
 
-    def customer_type_of(self, name: str, uscc: str | None = None) -> str:
-        """The type a record would be checked as (company or person)."""
-        return query_values(name, uscc=uscc)["customer_type"]
+    @staticmethod
+    def checked_as(customer_type: str | None = None) -> tuple[str, ...]:
+        """The types a record is scored as: the one given, else company and person."""
+        if customer_type in (None, "auto"):
+            return CUSTOMER_TYPES
+        if customer_type not in CUSTOMER_TYPES:
+            raise ValueError(f"customer type must be company or person, not {customer_type!r}")
+        return (customer_type,)
 
 
 _CHECKERS: dict[Path, DuplicateChecker] = {}

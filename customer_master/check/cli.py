@@ -4,7 +4,9 @@
                           [--address A] [--mobile M] [--type company|person] [--top N]
                           [--json] [--warehouse FILE]
 
-Prints the most likely existing masters, most likely first, with the match
+Prints the most likely existing masters, most likely first, with the type of
+the model that scored each (without --type the record is checked as a company
+and as a person, and the answers are ranked together by match weight), the match
 probability, whether it reaches the run's match threshold, the golden name and
 contacts, and the evidence (match weight per compared field, strongest first).
 Exit 0 (also when nothing looks like the record), 2 for bad arguments or a
@@ -37,7 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--uscc", help="unified social credit code")
     parser.add_argument("--address")
     parser.add_argument("--type", dest="customer_type", choices=("company", "person"),
-                        help="customer type (default: guessed from the name, as for an ingested row)")
+                        help="customer type (default: checked as company and as person, answers ranked "
+                             "together by match weight)")
     parser.add_argument("--top", type=int, default=5, help="how many masters to show (default 5)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--warehouse", type=Path, default=None,
@@ -66,11 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     results = checker.check(args.name, phone=args.phone, mobile=args.mobile, email=args.email, uscc=args.uscc,
                             address=args.address, customer_type=args.customer_type, top=args.top)
     elapsed_ms = (time.perf_counter() - started) * 1000
-    checked_as = args.customer_type or checker.customer_type_of(args.name, args.uscc)
+    checked_as = list(checker.checked_as(args.customer_type))
     if args.json:
         print(json.dumps({"warehouse": str(warehouse), "run_id": checker.index.stats.run_id,
-                          "threshold": checker.threshold, "customer_type": checked_as,
-                          "results": [r.as_dict() for r in results]}, ensure_ascii=False, indent=2))
+                          "threshold": checker.threshold, "customer_type": args.customer_type,
+                          "checked_as": checked_as, "results": [r.as_dict() for r in results]},
+                         ensure_ascii=False, indent=2))
         return 0
     print(render_table(results, checker.threshold, checked_as, elapsed_ms))
     return 0
@@ -83,19 +87,21 @@ def _default_warehouse() -> Path:
     return Path(configured) if configured else DEFAULT_WAREHOUSE
 
 
-def render_table(results: list[CheckResult], threshold: float, customer_type: str, elapsed_ms: float) -> str:
+def render_table(results: list[CheckResult], threshold: float, checked_as: list[str], elapsed_ms: float) -> str:
     above = [r for r in results if r.above_threshold]
-    lines = [f"checked as {customer_type}; match threshold {threshold:g}; {elapsed_ms:.1f} ms"]
+    lines = [f"checked as {' and '.join(checked_as)}; match threshold {threshold:g}; "
+             f"answered in {elapsed_ms:.1f} ms (first check of this process)"]
     if not results:
         lines.append("no existing master looks like this (no candidate shares a name, identifier or contact)")
         return "\n".join(lines)
     if not above:
         lines.append(f"no existing master looks like this (none reaches {threshold:g}); closest:")
-    header = ["#", "master_id", "probability", "match", "name", "phone", "email", "city"]
+    header = ["#", "master_id", "type", "probability", "match", "name", "phone", "email", "city"]
     rows = []
     for r in results:
-        rows.append([str(r.rank), r.master_id, _probability(r.probability), "yes" if r.above_threshold else "no",
-                     r.name or "", r.mobile or r.phone or "", r.email or "", r.city or ""])
+        rows.append([str(r.rank), r.master_id, r.customer_type, _probability(r.probability),
+                     "yes" if r.above_threshold else "no", r.name or "", r.mobile or r.phone or "", r.email or "",
+                     r.city or ""])
     widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
     lines.append("  ".join(_pad(h, w) for h, w in zip(header, widths)).rstrip())
     for r, row in zip(results, rows):

@@ -20,10 +20,9 @@ from customer_master.ingest.inbox import ROW_COLUMNS
 from customer_master.match.features import matching_frame
 from customer_master.standardise import stage
 from customer_master.check import standard as std
-from customer_master.standardise.phones import parse_distinct_phones, parse_phone
+from customer_master.standardise.phones import parse_phone
 from customer_master.standardise.places import city_of, province_of
 
-QUERY_FIELDS = ("name", "phone", "mobile", "email", "uscc", "address")
 CUSTOMER_TYPES = ("company", "person")
 
 
@@ -132,29 +131,12 @@ def query_values(name: str | None, phone: str | None = None, email: str | None =
     return record
 
 
-def _parse_phones(distinct: list[str]) -> pd.DataFrame:
-    try:
-        return parse_distinct_phones(pd.Series(distinct, dtype=object))
-    except IndexError:
-        # parse_distinct_phones fails when no value is plain digits and none is left
-        # after its clean-up (only 1.38E+10-style cells); it would parse_phone each
-        return pd.DataFrame([parse_phone(v) for v in distinct], columns=["e164", "kind", "extension", "issue"])
-
-
 def _text(value) -> str | None:
     """A cell as ingest gives it: text, None when empty."""
     if value is None:
         return None
     text = str(value)
     return text if text.strip() else None
-
-
-def _value(value):
-    """pandas' missing markers (NA, NaN, NaT) as None."""
-    try:
-        return None if pd.isna(value) else value
-    except (TypeError, ValueError):
-        return value
 
 
 def _first(*values):
