@@ -24,7 +24,7 @@ import pytest
 from customer_master.check import CandidateIndex, DuplicateChecker, check_customer
 from customer_master.check.query import query_record, query_rows, query_values
 from customer_master.sample import variants
-from customer_master.sample.entities import Company, _Factory, build_entities
+from customer_master.sample.entities import _Factory, build_entities
 from customer_master.sample.generate import DEFAULT_SEED
 
 PROJECT = Path(__file__).resolve().parents[1]

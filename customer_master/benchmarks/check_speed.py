@@ -177,7 +177,7 @@ def queries(masters: int, seed: int, n: int, path: Path) -> tuple[list[tuple[dic
     """(record, its master_id) for noisy variants of masters in the warehouse, and
     records of customers that are not there. A variant's second field is one its
     master's row holds (the department may have left the e-mail blank)."""
-    from customer_master.sample.entities import Company, build_entities
+    from customer_master.sample.entities import Company
 
     entities = _entities(masters, seed)
     rng = random.Random(f"{seed}:check-queries")

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from customer_master.check.api import CheckResult, DuplicateChecker
-from customer_master.check.index import WarehouseNotFound
+from customer_master.check.warehouse_file import WarehouseNotFound
 
 DEFAULT_WAREHOUSE = Path("data/warehouse/customer_master.duckdb")
 

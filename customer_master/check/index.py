@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,7 +23,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from customer_master.check.keys import KeyIndex, ValueTable, key_hashes
-from customer_master.check.scoring import CompiledModel, PairScorer, compile_model, quoted
+from customer_master.check.warehouse_file import file_stamp, read_warehouse
+from customer_master.check.pair_scorer import PairScorer
+from customer_master.check.scoring import CompiledModel, compile_model, quoted
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +36,6 @@ DEFAULT_THRESHOLD = 0.95
 DEFAULT_KEY_CAP = 500
 DISPLAY_COLUMNS = ["name", "mobile", "phone", "email", "address", "city"]
 RESULT_COLUMNS = ["row_key", "rank", "master_id", "match_probability", "match_weight", "evidence", "source_row_key"]
-
-
-class WarehouseNotFound(FileNotFoundError):
-    pass
 
 
 @dataclass
@@ -120,7 +117,8 @@ class CandidateIndex:
         it (the pipeline swaps in a new file with os.replace; see `refresh`)."""
         path = Path(path)
         started = time.monotonic()
-        match_input, models, threshold, customers, run_id, stamp = _read_warehouse(path)
+        match_input, models, threshold, customers, run_id, stamp = read_warehouse(path, DISPLAY_COLUMNS)
+        threshold = DEFAULT_THRESHOLD if threshold is None else threshold
         index = cls(match_input, models, threshold, customers, key_cap)
         index._source = _Source(path, stamp)
         index.stats.run_id = run_id
@@ -138,7 +136,7 @@ class CandidateIndex:
         if self._source is None:
             return False
         try:
-            return _stamp(self._source.path) != self._source.stamp
+            return file_stamp(self._source.path) != self._source.stamp
         except FileNotFoundError:
             return False  # between an unlink and a rename, or gone: keep what we have
 
@@ -444,29 +442,3 @@ def _missing_as_none(value):
     if value is pd.NA or value is pd.NaT:
         return None
     return value
-
-
-# --- the warehouse file -------------------------------------------------------------
-
-def _stamp(path: Path) -> tuple:
-    info = os.stat(path)
-    return info.st_ino, info.st_mtime_ns, info.st_size
-
-
-def _read_warehouse(path: Path):
-    if not path.is_file():
-        raise WarehouseNotFound(f"warehouse not found: {path} (run `customer-master run` first)")
-    for _ in range(3):  # a publish may swap the file in while we read: read again
-        stamp = _stamp(path)
-        with duckdb.connect(str(path), read_only=True) as con:
-            match_input = con.sql("SELECT * FROM master.match_input").to_arrow_table()
-            models = {t: json.loads(m) for t, m in
-                      con.execute("SELECT customer_type, model_json FROM master.models").fetchall()}
-            shown = ", ".join(["master_id", *map(quoted, DISPLAY_COLUMNS)])
-            customers = con.sql(f"SELECT {shown} FROM master.customers").to_arrow_table()
-            run = con.execute("SELECT run_id, match_threshold FROM meta.runs "
-                              "ORDER BY finished_at DESC NULLS LAST, started_at DESC LIMIT 1").fetchall()
-        if _stamp(path) == stamp:
-            break
-    threshold = float(run[0][1]) if run and run[0][1] is not None else DEFAULT_THRESHOLD
-    return match_input, models, threshold, customers, (run[0][0] if run else None), stamp

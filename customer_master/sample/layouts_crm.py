@@ -18,7 +18,7 @@ from .contacts import Contact, shown_email
 from .entities import Company, Person, random_date
 from .rowkit import Context, blank_line, contact_cells, ensure_one, filled, header_line, maybe, sprinkle_blanks
 from .vocab_crm import CHANNELS, CONTENT, INTERACTION_TYPES, NEXT_ACTIONS, OUTCOMES, PRODUCTS, STAFF
-from .world import ACTIVITY_START, REFERENCE_DATE, World
+from .world import ACTIVITY_START, World
 from .writers import Cell, Line, Sheet, Table, Truth
 
 RECEIVABLES_PATH = "finance/应收账款明细_2026-11.xlsx"
