@@ -116,8 +116,7 @@ def _store_models(con, trained: dict[str, tuple[str, int]]) -> None:
 def build_warehouse(path: Path, masters: int, seed: int, models: dict[str, tuple[str, int]],
                     threshold: float = 0.95) -> None:
     """A warehouse of `masters` masters, one row each, with the tables the check reads."""
-    from customer_master.benchmarks.inputs import FILES, PARTY_TYPE, TRUST_RANK, _FIELDS, _row
-    from customer_master.ingest.inbox import ROW_COLUMNS
+    from customer_master.benchmarks.inputs import _row, ingest_shaped
     from customer_master.match.features import match_input
     from customer_master.sample.entities import Company
     from customer_master.standardise.stage import standardise_rows
@@ -132,21 +131,7 @@ def build_warehouse(path: Path, masters: int, seed: int, models: dict[str, tuple
                             else ["ecommerce", "retail_stores"])
         records.append(_row(rng, source, e, brands))
         sources.append(source)
-    frame = pd.DataFrame.from_records(records, columns=_FIELDS)
-    source = pd.Series(sources, dtype=object)
-    frame.insert(0, "row_key", pd.RangeIndex(len(frame), dtype="int64"))
-    frame.insert(1, "source", source)
-    frame.insert(2, "file", source.map(FILES))
-    frame.insert(3, "sheet", "")
-    frame.insert(4, "row_number", source.groupby(source).cumcount().astype("int64") + 2)
-    frame.insert(5, "party_type", source.map(PARTY_TYPE))
-    frame.insert(6, "trust_rank", source.map(TRUST_RANK).astype("int64"))
-    frame["first_cell"] = frame["name"]
-    frame["extra"] = "{}"
-    frame["raw"] = "{}"
-    frame = frame[ROW_COLUMNS].astype({c: object for c in _FIELDS})
-    for column in _FIELDS:
-        frame[column] = frame[column].where(frame[column].notna(), None)
+    frame = ingest_shaped(records, sources)
     print(f"  {len(frame):,} rows built in {time.monotonic() - started:.0f} s; standardising ...", file=sys.stderr)
     logging.getLogger("customer_master.standardise").setLevel(logging.WARNING)
     standardised = standardise_rows(frame)

@@ -98,9 +98,16 @@ def build_rows(rows: int = 1_000_000, seed: int = 1) -> pd.DataFrame:
     for i in rng.sample(range(rows), round(rows * TOTALS_RATE)):
         records[i] = (records[i][0], {"name": rng.choice(("合计", "小计", "Total"))})
 
-    frame = pd.DataFrame.from_records([r for _, r in records], columns=_FIELDS)
-    source = pd.Series([s for s, _ in records], dtype=object)
-    frame.insert(0, "row_key", pd.RangeIndex(rows, dtype="int64"))
+    # raw only travels to quarantine; one JSON object per row, as ingest writes it
+    raw = [json.dumps({"name": r.get("name")}, ensure_ascii=False) for _, r in records]
+    return ingest_shaped([r for _, r in records], [s for s, _ in records], raw)
+
+
+def ingest_shaped(records: list[dict], sources: list[str], raw: list[str] | None = None) -> pd.DataFrame:
+    """Rows (field -> text) of the given sources as ingest hands them on (ROW_COLUMNS)."""
+    frame = pd.DataFrame.from_records(records, columns=_FIELDS)
+    source = pd.Series(sources, dtype=object)
+    frame.insert(0, "row_key", pd.RangeIndex(len(frame), dtype="int64"))
     frame.insert(1, "source", source)
     frame.insert(2, "file", source.map(FILES))
     frame.insert(3, "sheet", "")
@@ -109,8 +116,7 @@ def build_rows(rows: int = 1_000_000, seed: int = 1) -> pd.DataFrame:
     frame.insert(6, "trust_rank", source.map(TRUST_RANK).astype("int64"))
     frame["first_cell"] = frame["name"]
     frame["extra"] = "{}"
-    # raw only travels to quarantine; one JSON object per row, as ingest writes it
-    frame["raw"] = [json.dumps({"name": n}, ensure_ascii=False) for n in frame["name"]]
+    frame["raw"] = raw if raw is not None else "{}"
     frame = frame[ROW_COLUMNS].astype({c: object for c in _FIELDS})
     for column in _FIELDS:  # ingest leaves an empty cell as None
         frame[column] = frame[column].where(frame[column].notna(), None)
