@@ -73,6 +73,9 @@ def _run(args: argparse.Namespace) -> int:
     if not args.inbox.is_dir():
         print(f"error: inbox folder not found: {args.inbox}", file=sys.stderr)
         return 2
+    if args.settings is not None and not args.settings.is_file():
+        print(f"error: settings file not found: {args.settings}", file=sys.stderr)
+        return 2
     if not 0 < args.threshold < 1:
         print(f"error: --threshold must be between 0 and 1, not {args.threshold}", file=sys.stderr)
         return 2

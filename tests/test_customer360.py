@@ -317,6 +317,16 @@ def test_a_bad_settings_file_stops_the_run_naming_the_key(tmp_path, text, messag
     assert not (tmp_path / "wh.duckdb").exists()
 
 
+def test_a_settings_file_that_is_not_there_is_an_error_not_the_defaults(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "customer_master.cli", "run", "--inbox", str(_inbox(tmp_path)),
+                           "--warehouse", str(tmp_path / "wh.duckdb"), "--settings", str(tmp_path / "typo.yaml")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "settings file not found" in done.stderr
+
+
 def test_the_run_summary_counts_the_customer_360_tables(c360):
     _, _, outcome = c360
     text = outcome.format_summary(1.0)
