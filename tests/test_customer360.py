@@ -32,6 +32,9 @@ sources:
     contact_roles: {区域经理: purchaser}
   crm:
     trust_rank: 4
+  shop:
+    party_type: person
+    trust_rank: 5
 """
 
 CUSTOMERS = [
@@ -58,6 +61,11 @@ DISTRIBUTORS = [
     ["深圳远航电子有限公司", "陈静", "总经理助理", "13500135005", None, "2021-07-01"],
     ["成都天府商贸有限公司", "周杰", "区域经理", "13400134007", None, "2020-01-01"],
     ["重庆山城商贸有限公司", "吴敏", "总经理", "13300133008", "成都天府商贸有限公司", "2020-03-01"],
+]
+# 周杰 buys for himself too: the person master with his mobile
+MEMBERS = [
+    ["会员姓名", "手机号", "性别", "生日"],
+    ["周杰", "13400134007", "男", "1985-04-12"],
 ]
 INTERACTIONS = [
     ["日期", "客户名称", "联系人", "联系电话", "沟通方式", "事项类型", "跟进人", "沟通内容", "结果", "下一步"],
@@ -87,6 +95,7 @@ def _inbox(root: Path, customers=CUSTOMERS) -> Path:
     write_xlsx(inbox / "channel" / "经销商名录.xlsx", {"经销商": DISTRIBUTORS})
     write_xlsx(inbox / "crm" / "跟进记录.xlsx", {"跟进": INTERACTIONS})
     write_xlsx(inbox / "crm" / "订单明细.xlsx", {"订单": TRANSACTIONS})
+    write_xlsx(inbox / "shop" / "会员.xlsx", {"会员": MEMBERS})
     (inbox / "sources.yaml").write_text(SOURCES, encoding="utf-8")
     return inbox
 
@@ -127,13 +136,13 @@ def test_every_row_is_placed_and_the_checks_pass(c360):
         SELECT (SELECT count(*) FROM master.xref) AS xref, (SELECT count(*) FROM quality.rejected) AS rejected,
                (SELECT count(*) FROM master.interactions) AS interactions,
                (SELECT count(*) FROM master.transactions) AS transactions""").iloc[0]
-    assert (placed.xref, placed.rejected, placed.interactions, placed.transactions) == (11, 1, 4, 8)
+    assert (placed.xref, placed.rejected, placed.interactions, placed.transactions) == (12, 1, 4, 8)
     totals = _query(warehouse, "SELECT file, row_number, reason FROM quality.rejected")
     assert totals.values.tolist() == [["crm/跟进记录.xlsx", 6, "totals row (合计/Total), not a customer"]]
     kinds = dict(_query(warehouse, "SELECT file, kind FROM quality.sheets").values.tolist())
     assert kinds == {"sales/客户名录.xlsx": "customers", "finance/应收账款明细.xlsx": "customers",
                      "channel/经销商名录.xlsx": "customers", "crm/跟进记录.xlsx": "interactions",
-                     "crm/订单明细.xlsx": "transactions"}
+                     "crm/订单明细.xlsx": "transactions", "shop/会员.xlsx": "customers"}
     # 应收金额 on a customer sheet is no transaction amount: it stays with the row as an attribute
     extra = _query(warehouse, "SELECT attributes FROM master.xref WHERE file = 'finance/应收账款明细.xlsx' "
                               "ORDER BY row_number").attributes.iat[0]
@@ -160,6 +169,10 @@ def test_contacts_are_one_per_person_within_their_master_with_roles(c360):
     assert contacts.contact_id.str.match(r"^C[0-9a-f]{16}$").all() and contacts.contact_id.is_unique
     # a shared or invalid mailbox is not a person's: 赵强's bad email was set aside at validation
     assert contacts.set_index("name").loc["赵强", "email"] is None
+    # the contact who is also a person customer points at that person's master
+    person = _query(warehouse, "SELECT master_id FROM master.customers WHERE customer_type = 'person'").master_id
+    linked = contacts.set_index("name")["person_master_id"]
+    assert linked["周杰"] == person.iat[0] and linked.drop("周杰").isna().all()
     rows = _query(warehouse, "SELECT contact_id, file FROM master.contact_rows")
     zhang = contacts.set_index("name").loc["张伟", "contact_id"]
     assert sorted(rows[rows.contact_id == zhang].file) == ["finance/应收账款明细.xlsx", "sales/客户名录.xlsx"]
@@ -178,6 +191,7 @@ def test_customer_roles_come_from_the_source_mapping_with_evidence(c360):
         "深圳远航电子有限公司": {"customer", "distributor"},
         "成都天府商贸有限公司": {"distributor"},
         "重庆山城商贸有限公司": {"distributor"},
+        "周杰": {"customer"},
     }
     debtor = roles[(roles.name == "杭州鼎盛物流有限公司") & (roles.role == "debtor")].iloc[0]
     evidence = json.loads(debtor.evidence)
@@ -251,7 +265,7 @@ def test_segments_follow_the_configured_thresholds(c360):
     assert (seg.loc["广州明达贸易有限公司", "value_tier"], seg.loc["广州明达贸易有限公司", "rfm_score"]) == ("low", 0)
     yuanhang = seg.loc["深圳远航电子有限公司"]  # last order 2024-06-01, nothing since
     assert (yuanhang.rfm_score, yuanhang.lifecycle, yuanhang.days_since_activity) == (1, "lost", 897)
-    assert len(seg) == 7
+    assert len(seg) == 8
     types = _query(warehouse, """SELECT DISTINCT typeof(last_activity) AS a, typeof(as_of) AS b
                                  FROM master.customer_segments""").values.tolist()
     assert types == [["DATE", "DATE"]]
