@@ -10,6 +10,8 @@ DEFAULT_INBOX = Path(os.environ.get("CUSTOMER_MASTER_INBOX", "data/inbox"))
 DEFAULT_WAREHOUSE = Path(os.environ.get("CUSTOMER_MASTER_WAREHOUSE", "data/warehouse/customer_master.duckdb"))
 # filled-in review workbooks go into <review dir>/inbox/
 DEFAULT_REVIEW_DIR = Path(os.environ.get("CUSTOMER_MASTER_REVIEW", "data/review"))
+# the business rules of the customer 360 tables (settings.py); a missing file means the defaults
+DEFAULT_SETTINGS = Path(os.environ.get("CUSTOMER_MASTER_SETTINGS", "data/settings.yaml"))
 
 
 def staging_dir(warehouse: Path) -> Path:

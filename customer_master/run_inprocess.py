@@ -71,7 +71,8 @@ def run_consolidation(inbox: Path, warehouse: Path, staging: Path, threshold: fl
     from customer_master.pipelines.definitions import build_definitions
     from customer_master.pipelines.triggers import CONSOLIDATE_JOB
 
-    from customer_master.settings import DEFAULT_SETTINGS, load_settings
+    from customer_master.config import DEFAULT_SETTINGS
+    from customer_master.settings import load_settings
 
     load_settings(settings or DEFAULT_SETTINGS)  # a mistake in the file stops here, before any step runs
     defs = build_definitions(inbox=inbox, warehouse=warehouse, staging=staging, max_file_mb=max_file_mb,

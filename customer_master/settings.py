@@ -6,15 +6,14 @@ committed data/settings.yaml spells out with comments."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import yaml
 
+from customer_master.config import DEFAULT_SETTINGS
 from customer_master.sources import CONTACT_ROLES
 
-DEFAULT_SETTINGS = Path(os.environ.get("CUSTOMER_MASTER_SETTINGS", "data/settings.yaml"))
 
 
 class SettingsError(ValueError):

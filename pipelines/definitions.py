@@ -14,10 +14,9 @@ from customer_master.assets.ingest import ingested_rows
 from customer_master.assets.master import customer_warehouse, golden_records, warehouse_checks
 from customer_master.assets.match import matched_clusters, steward_decisions
 from customer_master.assets.validate import standardised_rows, validated_rows
-from customer_master.config import DEFAULT_INBOX, DEFAULT_REVIEW_DIR, DEFAULT_WAREHOUSE, staging_dir
+from customer_master.config import DEFAULT_INBOX, DEFAULT_REVIEW_DIR, DEFAULT_SETTINGS, DEFAULT_WAREHOUSE, staging_dir
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
 from customer_master.pipelines.resources import PipelinePaths, StageResultIOManager
-from customer_master.settings import DEFAULT_SETTINGS
 from customer_master.pipelines.triggers import CONSOLIDATE_JOB, build_triggers
 
 ASSETS = [ingested_rows, validated_rows, standardised_rows, steward_decisions, matched_clusters, golden_records,

@@ -12,9 +12,9 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from customer_master.config import DEFAULT_INBOX, DEFAULT_REVIEW_DIR, DEFAULT_WAREHOUSE
+from customer_master.config import DEFAULT_INBOX, DEFAULT_REVIEW_DIR, DEFAULT_SETTINGS, DEFAULT_WAREHOUSE
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
-from customer_master.settings import DEFAULT_SETTINGS, Settings, load_settings
+from customer_master.settings import Settings, load_settings
 
 
 class PipelinePaths(dg.ConfigurableResource):

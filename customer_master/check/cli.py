@@ -23,8 +23,7 @@ from pathlib import Path
 
 from customer_master.check.api import CheckResult, DuplicateChecker
 from customer_master.check.warehouse_file import WarehouseNotFound
-
-DEFAULT_WAREHOUSE = Path("data/warehouse/customer_master.duckdb")
+from customer_master.config import DEFAULT_WAREHOUSE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.top < 1:
         print("customer-master check: error: --top must be at least 1", file=sys.stderr)
         return 2
-    warehouse = args.warehouse or _default_warehouse()
+    warehouse = args.warehouse or DEFAULT_WAREHOUSE
     try:
         checker = DuplicateChecker(warehouse)
     except WarehouseNotFound:
@@ -78,13 +77,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(render_table(results, checker.threshold, checked_as, elapsed_ms))
     return 0
-
-
-def _default_warehouse() -> Path:
-    import os
-
-    configured = os.environ.get("CUSTOMER_MASTER_WAREHOUSE")
-    return Path(configured) if configured else DEFAULT_WAREHOUSE
 
 
 def render_table(results: list[CheckResult], threshold: float, checked_as: list[str], elapsed_ms: float) -> str:

@@ -4,8 +4,9 @@ SQL, held in memory to score new records against.
 
 Candidates are the rows a model's own blocking rules would pair with the record
 (equality on the rule's columns, looked up through `keys.KeyIndex`); pairs are
-scored by the saved model's compiled SQL (`scoring.compile_model`) in an
-in-memory DuckDB connection, so a score is Splink's score of that pair."""
+scored from the saved model's match-weight tables in numpy (`pair_scorer`;
+`engine="sql"` runs the compiled SQL of `scoring.compile_model` instead, the
+reference the tests hold it to), so a score is Splink's score of that pair."""
 
 from __future__ import annotations
 
@@ -22,9 +23,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from customer_master.check.keys import KeyIndex, ValueTable, key_hashes
+from customer_master.check.keys import ValueTable, key_hashes
+from customer_master.check.type_index import TypeIndex, build_type_index, query_columns
 from customer_master.check.warehouse_file import file_stamp, read_warehouse
-from customer_master.check.pair_scorer import PairScorer
 from customer_master.check.scoring import CompiledModel, compile_model, quoted
 
 log = logging.getLogger(__name__)
@@ -36,21 +37,6 @@ DEFAULT_THRESHOLD = 0.95
 DEFAULT_KEY_CAP = 500
 DISPLAY_COLUMNS = ["name", "mobile", "phone", "email", "address", "city"]
 RESULT_COLUMNS = ["row_key", "rank", "master_id", "match_probability", "match_weight", "evidence", "source_row_key"]
-
-
-@dataclass
-class _TypeIndex:
-    """The known rows of one customer type and what scoring them needs."""
-    model: CompiledModel
-    rows: pa.Table  # master_id, <unique id>, model and key columns, tf_<column>
-    keys: list[KeyIndex]
-    tf: dict[str, ValueTable]
-    schema: dict[str, pa.DataType]  # type of each column a query must supply
-    scorer: PairScorer
-    pair_columns: list[str]  # the row columns a pair reads (compared columns, keys, tf_<column>)
-    master_ids: np.ndarray  # per row (object)
-    row_keys: np.ndarray  # per row, the unique id (int64)
-    master_rank: np.ndarray  # per row, the rank of its master_id in sorted order (ties broken as text)
 
 
 @dataclass
@@ -74,7 +60,7 @@ class CandidateIndex:
         self.threshold = float(threshold)
         self.key_cap = key_cap
         self.models = models
-        self._types: dict[str, _TypeIndex] = {}
+        self._types: dict[str, TypeIndex] = {}
         self._con = duckdb.connect()
         self._lock = threading.Lock()
         self._source: _Source | None = None
@@ -82,7 +68,7 @@ class CandidateIndex:
         customer_type = match_input.column("customer_type")
         for name, model in models.items():
             subset = match_input.filter(pc.equal(customer_type, name))
-            self._types[name] = _build_type(subset, compile_model(model), model)
+            self._types[name] = build_type_index(subset, compile_model(model), model)
             self.stats.rows[name] = subset.num_rows
         self._customers = None
         if customers is not None and customers.num_rows:
@@ -255,10 +241,10 @@ class CandidateIndex:
                                          "match_probability", "evidence"])
         return pd.concat(parts, ignore_index=True)
 
-    def candidates(self, index: "_TypeIndex", records: list[dict]) -> tuple[np.ndarray, np.ndarray, dict]:
+    def candidates(self, index: "TypeIndex", records: list[dict]) -> tuple[np.ndarray, np.ndarray, dict]:
         """(query position, row position) of every pair a blocking rule's keys give
         (at most key_cap rows per query and rule), and the query columns."""
-        query = _query_columns(records, index)
+        query = query_columns(records, index)
         found_q, found_c = [], []
         for key, lookup in zip(index.model.blocking, index.keys):
             hashes, present = key_hashes([query[c][1] for c in key.columns])
@@ -272,7 +258,7 @@ class CandidateIndex:
             q, c = pair_id // n, pair_id % n
         return q, c, query
 
-    def _score_type(self, index: "_TypeIndex", records: list[dict], engine: str) -> dict:
+    def _score_type(self, index: "TypeIndex", records: list[dict], engine: str) -> dict:
         q, c, query = self.candidates(index, records)
         model = index.model
         empty = {"query": np.empty(0, np.int64), "row": np.empty(0, np.int64), "match_weight": np.empty(0),
@@ -282,13 +268,9 @@ class CandidateIndex:
         known = index.rows.select(index.pair_columns).take(pa.array(c))
         columns = {}
         for column in index.pair_columns:
-            right = known.column(column)
-            if column.startswith("tf_"):
-                columns[f"{column}_l"] = query[column][0][q]
-                columns[f"{column}_r"] = right.to_numpy(zero_copy_only=False).astype(np.float64)
-            else:
-                columns[f"{column}_l"] = query[column][0][q]
-                columns[f"{column}_r"] = right.to_numpy(zero_copy_only=False)
+            right = known.column(column).to_numpy(zero_copy_only=False)
+            columns[f"{column}_l"] = query[column][0][q]
+            columns[f"{column}_r"] = right.astype(np.float64) if column.startswith("tf_") else right
         if engine == "sql":
             scored = self._score_sql(index, columns, q, c)
         else:
@@ -298,7 +280,7 @@ class CandidateIndex:
                 "match_probability": scored["match_probability"][keep],
                 "fields": {f: w[keep] for f, w in scored["fields"].items()}}
 
-    def _score_sql(self, index: "_TypeIndex", columns: dict, q: np.ndarray, c: np.ndarray) -> dict:
+    def _score_sql(self, index: "TypeIndex", columns: dict, q: np.ndarray, c: np.ndarray) -> dict:
         """The same pairs scored by the model's compiled SQL in DuckDB (the reference)."""
         model = index.model
         table = {"pair": pa.array(np.arange(len(q)))}
@@ -310,7 +292,7 @@ class CandidateIndex:
                 table[name] = pa.array(values.tolist(), index.schema[base])
         pairs = pa.table(table)
         blocked = " OR ".join(f"({key.condition})" for key in model.blocking)
-        weights = ", ".join(f"({_field_weight_sql(model, f)})::DOUBLE AS {quoted('w_' + f)}"
+        weights = ", ".join(f"({model.field_weights[f]})::DOUBLE AS {quoted('w_' + f)}"
                             for f in model.comparisons)
         sql = f"""
             WITH parts AS (SELECT pair, ({blocked}) AS blocked, {model.select_sql} FROM pairs)
@@ -354,91 +336,3 @@ _ROW_KEY = "row_key"
 
 def _field_weight_sql(model: CompiledModel, field_name: str) -> str:
     return model.field_weights[field_name]
-
-
-# --- building -----------------------------------------------------------------------
-
-def _build_type(rows: pa.Table, model: CompiledModel, model_json: dict) -> _TypeIndex:
-    uid = model.unique_id
-    needed = list(dict.fromkeys([*model.columns, *model.key_columns]))
-    missing = [c for c in ["master_id", uid, *needed] if c not in rows.column_names]
-    if missing:
-        raise ValueError(f"match_input lacks columns the model uses: {missing}")
-    schema = {c: _column_type(rows.schema.field(c).type) for c in needed}
-    columns = {"master_id": pc.cast(rows.column("master_id"), pa.string()),
-               uid: rows.column(uid)}
-    for column in needed:
-        columns[column] = pc.cast(rows.column(column), schema[column])
-    tf = {}
-    for column in model.tf_columns:
-        values = columns[column]
-        # Splink's term frequency: rows with this value / rows with any value
-        counts = pc.value_counts(values.drop_null() if hasattr(values, "drop_null") else pc.drop_null(values))
-        distinct = counts.field("values")
-        total = len(values) - values.null_count
-        frequency = counts.field("counts").to_numpy().astype(np.float64) / float(total) if total else \
-            np.zeros(len(distinct))
-        table = ValueTable(distinct, frequency)
-        tf[column] = table
-        per_row, found = table.get(values)
-        columns[f"tf_{column}"] = pa.array(per_row, pa.float64(), mask=~found)
-    table = pa.table(columns).combine_chunks()
-    keys = []
-    for key in model.blocking:
-        hashes, present = key_hashes([table.column(c) for c in key.columns])
-        keys.append(KeyIndex(hashes, present))
-    scorer = PairScorer(model_json, {c: _duckdb_type(t) for c, t in schema.items()})
-    master_ids = table.column("master_id").to_numpy(zero_copy_only=False).astype(object)
-    _, master_rank = np.unique(master_ids.astype(str), return_inverse=True) if len(master_ids) else \
-        (None, np.empty(0, np.int64))
-    return _TypeIndex(model, table, keys, tf, schema, scorer,
-                      pair_columns=[*needed, *(f"tf_{c}" for c in model.tf_columns)],
-                      master_ids=master_ids, row_keys=table.column(uid).to_numpy().astype(np.int64),
-                      master_rank=np.asarray(master_rank, np.int64))
-
-
-def _duckdb_type(arrow_type: pa.DataType) -> str:
-    if pa.types.is_boolean(arrow_type):
-        return "BOOLEAN"
-    if pa.types.is_integer(arrow_type):
-        return "BIGINT"
-    if pa.types.is_floating(arrow_type):
-        return "DOUBLE"
-    if pa.types.is_date(arrow_type):
-        return "DATE"
-    return "VARCHAR"
-
-
-def _column_type(arrow_type: pa.DataType) -> pa.DataType:
-    if pa.types.is_null(arrow_type) or pa.types.is_large_string(arrow_type) or pa.types.is_dictionary(arrow_type):
-        return pa.string()
-    return arrow_type
-
-
-def _query_columns(records: list[dict], index: _TypeIndex) -> dict[str, tuple[np.ndarray, pa.Array | None]]:
-    """The queries' columns in the known rows' types: column -> (numpy values, arrow
-    values), and tf_<column> -> (term frequency per query, NaN when unknown, None)."""
-    columns = {}
-    n = len(records)
-    for column, arrow_type in index.schema.items():
-        values = [_missing_as_none(r.get(column)) for r in records]
-        if pa.types.is_string(arrow_type):
-            values = [v if v is None or isinstance(v, str) else str(v) for v in values]
-        arrow = pa.array(values, arrow_type, from_pandas=True)
-        array = np.empty(n, dtype=object)
-        array[:] = values
-        columns[column] = (array, arrow)
-    for column, lookup in index.tf.items():
-        numbers, found = lookup.get(columns[column][1])
-        columns[f"tf_{column}"] = (np.where(found, numbers, np.nan).astype(np.float64), None)
-    return columns
-
-
-def _missing_as_none(value):
-    if value is None:
-        return None
-    if isinstance(value, float) and value != value:
-        return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value

@@ -22,7 +22,6 @@ from customer_master.ingest.sheet_kinds import INTERACTIONS, TRANSACTIONS
 from customer_master.settings import ActivityRules
 from customer_master.standardise.amounts import parse_amounts
 from customer_master.standardise.dates import parse_dates
-from customer_master.standardise.stage import standardise_rows
 from customer_master.standardise.text import clean_text, simplified
 
 LINK_COLUMNS = ["master_id", "match_probability", "resolution", "unresolved_reason", "customer_name",
@@ -88,11 +87,9 @@ def _links(activities: pd.DataFrame, index: CandidateIndex | None, threshold: fl
     named = activities[activities["name"].notna()]
     if named.empty:
         return links
-    links.loc[named.index, "customer_type"] = standardise_rows(named)["customer_type"].to_numpy()
-    links.loc[named.index, "unresolved_reason"] = "no known customer matches"
-    if index is None:
-        return links
     found = resolve_rows(named, index, threshold, lead)
+    links.loc[named.index, "customer_type"] = found["guessed_type"]
+    links.loc[named.index, "unresolved_reason"] = "no known customer matches"
     p = found["match_probability"]
     resolved, weak, ambiguous = (found.index[found["status"].eq(s)] for s in (RESOLVED, WEAK, AMBIGUOUS))
     links.loc[found.index, "match_probability"] = p

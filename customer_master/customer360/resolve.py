@@ -17,19 +17,25 @@ from customer_master.check import CandidateIndex
 from customer_master.standardise.stage import standardise_rows
 
 RESOLVED, AMBIGUOUS, WEAK, NO_CANDIDATE = "resolved", "ambiguous", "weak", "no candidate"
-RESOLVE_COLUMNS = ["status", "master_id", "match_probability", "customer_type", "runner_up_id",
+RESOLVE_COLUMNS = ["status", "master_id", "match_probability", "customer_type", "guessed_type", "runner_up_id",
                    "runner_up_probability"]
 
 
-def resolve_rows(rows: pd.DataFrame, index: CandidateIndex, threshold: float, lead: float) -> pd.DataFrame:
+def resolve_rows(rows: pd.DataFrame, index: CandidateIndex | None, threshold: float, lead: float) -> pd.DataFrame:
     """rows: ingest-shaped rows with a name (row_key, party_type and the
-    canonical fields). One row per input row (same index): RESOLVE_COLUMNS."""
+    canonical fields). One row per input row (same index): RESOLVE_COLUMNS
+    (guessed_type: the type standardisation gives the row, as for a customer row;
+    customer_type: the type of the master it resolved to)."""
     out = pd.DataFrame({"status": NO_CANDIDATE, "master_id": None, "match_probability": float("nan"),
-                        "customer_type": None, "runner_up_id": None, "runner_up_probability": float("nan")},
-                       index=rows.index)
+                        "customer_type": None, "guessed_type": None, "runner_up_id": None,
+                        "runner_up_probability": float("nan")}, index=rows.index)
     if rows.empty:
         return out
-    best, runner_up = _best_two(rows, index)
+    standard, origin = _as_both_types(rows)
+    out["guessed_type"] = standard["customer_type"].to_numpy()[:len(rows)]
+    if index is None:
+        return out
+    best, runner_up = _best_two(standard, origin, index)
     weight_lead = best["match_weight"] - runner_up["match_weight"].reindex(best.index)
     reaches = best["match_probability"] >= threshold
     status = pd.Series(WEAK, index=best.index).mask(reaches, RESOLVED).mask(reaches & (weight_lead < lead), AMBIGUOUS)
@@ -42,17 +48,23 @@ def resolve_rows(rows: pd.DataFrame, index: CandidateIndex, threshold: float, le
     return out
 
 
-def _best_two(rows: pd.DataFrame, index: CandidateIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The best and the runner-up master per row (indexed like `rows`)."""
-    auto = rows["party_type"].eq("auto")
-    queries = pd.concat([rows.assign(party_type=rows["party_type"].where(~auto, "company")),
-                         rows[auto].assign(party_type="person")])
-    origin = queries.index.to_numpy()
-    queries = queries.reset_index(drop=True).assign(row_key=range(len(queries)))
-    standard = standardise_rows(queries)
+def _as_both_types(rows: pd.DataFrame) -> tuple[pd.DataFrame, "pd.Index"]:
+    """The rows standardised as given (type guessed where the sheet does not say),
+    then the guessed ones again as the other type; and each query's row index."""
+    first = standardise_rows(rows.assign(row_key=range(len(rows))))
+    auto = rows["party_type"].eq("auto").to_numpy()
+    other = {"company": "person", "person": "company"}
+    again = rows[auto].assign(party_type=first["customer_type"].to_numpy()[auto])
+    again = again.assign(party_type=again["party_type"].map(other), row_key=range(len(rows), len(rows) + auto.sum()))
+    standard = pd.concat([first, standardise_rows(again)], ignore_index=True) if auto.any() else first
+    return standard, rows.index.append(rows.index[auto])
+
+
+def _best_two(standard: pd.DataFrame, origin: "pd.Index", index: CandidateIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The best and the runner-up master per row (indexed like the rows)."""
     scores = index.score(standard, top=2)
     at = scores["row_key"].to_numpy()
-    scores = scores.assign(origin=origin[at], customer_type=standard["customer_type"].to_numpy()[at])
+    scores = scores.assign(origin=origin.to_numpy()[at], customer_type=standard["customer_type"].to_numpy()[at])
     scores = (scores.sort_values(["origin", "match_weight", "master_id"], ascending=[True, False, True])
               .drop_duplicates(["origin", "master_id"]))
     place = scores.groupby("origin").cumcount()
