@@ -18,7 +18,10 @@ from customer_master.ingest.inbox import LINEAGE_COLUMNS
 from customer_master.schemas.ingested import IngestedRows
 from customer_master.ingest.sheet_kinds import CUSTOMERS
 from customer_master.schemas.row_rules import (
-    FIELD_RULES, NO_NAME, REASON_PRIORITY, TOTALS, TOTALS_ROW, FieldFormats, IdentifiableRow)
+    CHECKED_FIELDS, NO_NAME, PHONE_REGION, REASON_PRIORITY, TOTALS, TOTALS_ROW, FieldFormats, IdentifiableRow,
+    field_issues_of)
+from customer_master.standardise.phone_country import phone_regions
+from customer_master.standardise.phones import is_kept
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,7 @@ class ValidationResult:
 
 def validate_rows(rows: pd.DataFrame) -> ValidationResult:
     IngestedRows.validate(rows)  # the ingest contract: a failure here is a bug, not bad input
+    rows = rows.assign(**{PHONE_REGION: phone_regions(rows)})
     is_customer = rows["sheet_kind"].eq(CUSTOMERS)
     activities, rows = rows[~is_customer], rows[is_customer]
     label = activities["name"].fillna(activities["first_cell"]).fillna("")
@@ -67,10 +71,11 @@ def validate_rows(rows: pd.DataFrame) -> ValidationResult:
 
 def _without_bad_values(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The rows with every value that failed its check blanked (it is no evidence
-    for matching), and the field issues found."""
+    for matching), and the field issues found. A phone kept as its digits stays:
+    its issue is a note."""
     issues = _field_issues(rows)
     rows = rows.copy()
-    for field, group in issues.groupby("field"):
+    for field, group in issues[~is_kept(issues["issue"])].groupby("field"):
         rows.loc[rows.row_key.isin(group.row_key), field] = None
     return rows, issues
 
@@ -85,14 +90,16 @@ def _failure_cases(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFr
 
 
 def _field_issues(rows: pd.DataFrame) -> pd.DataFrame:
-    present = [f for f in FIELD_RULES if f in rows.columns]
-    failures = _failure_cases(FieldFormats, rows[present])
+    present = [f for f in CHECKED_FIELDS if f in rows.columns]
+    failures = _failure_cases(FieldFormats, rows[[*present, PHONE_REGION]] if PHONE_REGION in rows else rows[present])
+    # a frame-wide check (phones) names the field in the check's name, not the column
+    failures = failures.assign(field=failures["check"].astype(str).str.removesuffix(" format"))
     parts = []
-    for field, cases in failures.groupby("column"):
+    for field, cases in failures.drop_duplicates(["field", "index"]).groupby("field"):
         index = cases["index"].astype(rows.index.dtype)
-        values = rows.loc[index, field]
-        parts.append(rows.loc[index, ["row_key", *LINEAGE_COLUMNS]].assign(
-            field=field, value=values, issue=FIELD_RULES[field](values)))
+        found = rows.loc[index]
+        parts.append(found[["row_key", *LINEAGE_COLUMNS]].assign(
+            field=field, value=found[field], issue=field_issues_of(found, field)))
     if not parts:
         return pd.DataFrame(columns=ISSUE_COLUMNS)
     return pd.concat(parts).sort_values(["row_key", "field"])

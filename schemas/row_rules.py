@@ -16,7 +16,7 @@ from customer_master.standardise.amounts import parse_amounts
 from customer_master.standardise.dates import parse_dates
 from customer_master.standardise.emails import standardise_emails
 from customer_master.standardise.identifiers import clean_code, id_number_issue, uscc_issue
-from customer_master.standardise.phones import phone_issues_of
+from customer_master.standardise.phones import DEFAULT_REGION, phone_issues_of
 
 TOTALS_ROW = re.compile(r"^\s*(?:合\s*计|总\s*计|小\s*计|共\s*计|总数|total|totals|grand total|subtotal|sum)\b\s*[:：]?", re.IGNORECASE)
 HAS_LETTER = re.compile(r"[A-Za-z\u3400-\u9fff]")
@@ -46,10 +46,21 @@ class IdentifiableRow(pa.DataFrameModel):
 REASON_PRIORITY = (TOTALS, NO_NAME, NO_LETTERS)
 
 
+# The column validation adds: the region each row's phones are read for
+# (standardise.phone_country); a frame without it is read for the default region.
+PHONE_REGION = "phone_region"
+PHONE_FIELDS = ("mobile", "phone")
+
+
+def phone_issues(rows: pd.DataFrame, field: str) -> pd.Series:
+    """Issue text per cell of a phone column, each read for its row's region. A
+    number kept as its digits has a note here, not an error (phones.is_kept)."""
+    regions = rows[PHONE_REGION] if PHONE_REGION in rows else DEFAULT_REGION
+    return phone_issues_of(rows[field], regions)  # parsed once per class of equivalent numbers
+
+
 # Issue text per field for a column of cells (None where valid or empty); used by
 # the checks below and by the validation stage for the detailed message.
-def phone_issues(values: pd.Series) -> pd.Series:
-    return phone_issues_of(values)  # parsed once per class of equivalent numbers
 
 
 def email_issues(values: pd.Series) -> pd.Series:
@@ -83,7 +94,7 @@ def number_issues(values: pd.Series) -> pd.Series:
 
 
 FIELD_RULES = {
-    "mobile": phone_issues, "phone": phone_issues, "email": email_issues, "uscc": uscc_issues,
+    "email": email_issues, "uscc": uscc_issues,
     "id_number": id_number_issues, "birth_date": date_issues, "created_at": date_issues,
     "updated_at": date_issues, "activity_date": date_issues, "amount": number_issues, "quantity": number_issues,
 }
@@ -93,9 +104,22 @@ def _no_issue(rule):
     return lambda values: rule(values).isna()
 
 
+def field_issues_of(rows: pd.DataFrame, field: str) -> pd.Series:
+    """Issue text per row for one field (None where valid or empty)."""
+    return phone_issues(rows, field) if field in PHONE_FIELDS else FIELD_RULES[field](rows[field])
+
+
+def _phone_check(field: str) -> pa.Check:
+    """Phones are read for their row's region, so their check sees the frame."""
+    return pa.Check(lambda df: phone_issues(df, field).isna() if field in df else pd.Series(True, index=df.index),
+                    name=f"{field} format")
+
+
 FieldFormats = pa.DataFrameSchema(
     {field: pa.Column(object, nullable=True, required=False, checks=pa.Check(_no_issue(rule), name=f"{field} format"))
      for field, rule in FIELD_RULES.items()},
+    checks=[_phone_check(field) for field in PHONE_FIELDS],
     strict=False,
     name="FieldFormats",
 )
+CHECKED_FIELDS = (*PHONE_FIELDS, *FIELD_RULES)

@@ -19,6 +19,26 @@ CANNOT_LINK: dict[str, dict[str, bool]] = {
     "person": {"resident_id": False},
 }
 HEAD_OFFICE = "<head office>"
+UNRELATED_NAMES = "names share nothing"
+# A company's identifiers, by the comparison level (gamma) at which two rows agree on one.
+_IDENTIFIER_AGREES = {"uscc": 1, "email": 2, "website": 1}
+
+
+def unrelated_names(predictions: pd.DataFrame, customer_type: str) -> pd.Series:
+    """For each scored pair (Splink's predictions, with their gamma columns): the
+    reason it cannot link when two company names share nothing (no word, no
+    similar spelling: the name comparison's last level) and no identifier agrees.
+    A company's name is what it is known by; one phone or one address shared by
+    two names is a switchboard or a building (a hotel's restaurants, a group's
+    subsidiaries), not one customer."""
+    apart = pd.Series(None, index=predictions.index, dtype=object)
+    if customer_type != "company" or "gamma_name" not in predictions:
+        return apart
+    identified = pd.Series(False, index=predictions.index)
+    for field, level in _IDENTIFIER_AGREES.items():
+        if f"gamma_{field}" in predictions:
+            identified |= predictions[f"gamma_{field}"].eq(level)
+    return apart.mask(predictions["gamma_name"].eq(0) & ~identified, UNRELATED_NAMES)
 
 
 def pair_conflicts(pairs: pd.DataFrame, rows: pd.DataFrame, customer_type: str) -> pd.Series:

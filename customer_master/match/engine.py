@@ -16,7 +16,7 @@ from splink import DuckDBAPI, Linker
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from customer_master.review.decisions import DECISION_COLUMNS, DEFAULT_BAND
-from customer_master.match.constraints import pair_conflicts, split_conflicting_clusters
+from customer_master.match.constraints import pair_conflicts, split_conflicting_clusters, unrelated_names
 from customer_master.match.features import matching_frame
 from customer_master.match.models import TRAINING, UNIQUE_ID
 
@@ -59,11 +59,13 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
             clusters.append(_singletons(subset, customer_type))
             continue
         log.info("match %s: training on %d rows", customer_type, len(subset))
-        linker = _trained_linker(subset, recipe)
+        linker = _trained_linker(subset, recipe, present_columns(subset))
         log.info("match %s: scoring candidate pairs", customer_type)
         predictions = linker.inference.predict(threshold_match_probability=EVIDENCE_FLOOR)
-        scored = _evidence(predictions.as_pandas_dataframe(), customer_type)
-        scored["cannot_link"] = pair_conflicts(scored, subset, customer_type)
+        predicted = predictions.as_pandas_dataframe()
+        scored = _evidence(predicted, customer_type)
+        conflicts = pair_conflicts(scored, subset, customer_type)
+        scored["cannot_link"] = conflicts.where(conflicts.notna(), unrelated_names(predicted, customer_type))
         found = _clusters(subset, scored, threshold, customer_type, decisions)
         clusters.append(found)
         pairs.append(scored)
@@ -110,33 +112,43 @@ def _clusters(rows: pd.DataFrame, scored: pd.DataFrame, threshold: float, custom
     return split_conflicting_clusters(clusters, edges, rows, customer_type, forbidden)
 
 
-def _trained_linker(frame: pd.DataFrame, recipe: dict) -> Linker:
+def present_columns(frame: pd.DataFrame) -> set[str]:
+    """The columns some row carries: the model compares those and no others."""
+    return {c for c in frame.columns if frame[c].notna().any()}
+
+
+def _trained_linker(frame: pd.DataFrame, recipe: dict, present: set[str]) -> Linker:
     con = duckdb.connect()
     # One thread while training: sampled pairs and summed floats then come out the
     # same on every run, so the same inbox gives the same model and the same masters.
     threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
     con.execute("SET threads = 1")
     db_api = DuckDBAPI(con)
-    linker = Linker(db_api.register(frame), recipe["settings"](), log_level=logging.ERROR)
-    _estimate_prior(linker, recipe["deterministic"], len(frame))
+    linker = Linker(db_api.register(frame), recipe["settings"](present), log_level=logging.ERROR)
+    floor = _estimate_prior(linker, recipe["deterministic"], len(frame))
     if len(frame) < MIN_ROWS_TO_TRAIN:
         # u from random pairs of a handful of rows measures the duplicates, not chance
         log.info("match: %d rows are too few to train on; using the model's prior m and u", len(frame))
     else:
         _train_m_and_u(linker, recipe["em_blocks"])
-    _restore_untrained_levels(linker, recipe["settings"]())
+    _restore_untrained_levels(linker, recipe["settings"](present))
     if len(frame) >= MIN_ROWS_TO_TRAIN:
-        _refine_prior(linker, len(frame))
+        _refine_prior(linker, len(frame), floor)
     con.execute(f"SET threads = {threads}")
     return linker
 
 
-def _refine_prior(linker: Linker, rows: int, rounds: int = 5) -> None:
+def _refine_prior(linker: Linker, rows: int, floor: float, rounds: int = 5) -> None:
     """Re-estimate the prior from the model itself: the expected number of matches
     is the sum of match probabilities over the candidate pairs (pairs the blocking
     rules leave out have ~0). This is EM's update for the prior with m and u held;
     the deterministic-rule estimate undercounts when the data is noisy (names and
-    birthdays with typos), which would push true pairs under the threshold."""
+    birthdays with typos), which would push true pairs under the threshold.
+
+    It never goes below `floor` (PRIOR_FLOOR_RULE): a model that scores unfamiliar
+    data poorly would otherwise talk itself out of every match, one round at a
+    time (seen: 1.2e-06, "7 expected matches", on nine lists of one set of
+    organisations)."""
     settings = linker._settings_obj
     total_pairs = rows * (rows - 1) / 2
     for _ in range(rounds):
@@ -145,28 +157,41 @@ def _refine_prior(linker: Linker, rows: int, rounds: int = 5) -> None:
             f"SELECT coalesce(sum(match_probability), 0) FROM {predictions.physical_name}").fetchall()[0][0]
         predictions.drop_table_from_database_and_remove_from_cache()
         prior = settings._probability_two_random_records_match
-        updated = float(f"{min(max(expected / total_pairs, 1 / total_pairs), 0.5):.6g}")
+        updated = float(f"{min(max(expected / total_pairs, floor), 0.5):.6g}")
         settings._probability_two_random_records_match = updated
         if abs(updated - prior) <= 0.02 * prior:
             break
+    if updated <= floor:
+        log.warning("match: the prior learned from the scores (%.3g) is below its floor; kept at %.3g, the share "
+                    "of pairs the near-certain rules find", expected / total_pairs, floor)
     log.info("match: prior refined to %.3g (%.0f expected matches)", updated, expected)
 
 
-def _estimate_prior(linker: Linker, deterministic_rules: list, rows: int) -> None:
+# The documented floor of the prior: the pairs the near-certain (deterministic)
+# rules find are matches, so the share of all pairs that match is at least theirs.
+PRIOR_FLOOR_RULE = "pairs found by the deterministic rules / all pairs (at least one pair)"
+
+
+def _estimate_prior(linker: Linker, deterministic_rules: list, rows: int) -> float:
     """Probability that two random rows match, from near-certain rules; kept between
     one match among all pairs (at most 1 in 100) and one half, since no evidence
-    outweighs a prior of 0 and a handful of rows can give 1."""
+    outweighs a prior of 0 and a handful of rows can give 1. Returns the prior's
+    floor (PRIOR_FLOOR_RULE)."""
     training = linker.training
+    recall = 0.8
     try:
-        training.estimate_probability_two_random_records_match(deterministic_rules, recall=0.8)
+        training.estimate_probability_two_random_records_match(deterministic_rules, recall=recall)
     except ValueError:  # tiny inputs: more certain pairs than 80% recall allows
-        training.estimate_probability_two_random_records_match(deterministic_rules, recall=1.0)
-    floor = min(1 / (rows * (rows - 1) / 2), 0.01)
+        recall = 1.0
+        training.estimate_probability_two_random_records_match(deterministic_rules, recall=recall)
+    total_pairs = rows * (rows - 1) / 2
+    floor = min(1 / total_pairs, 0.01)
     settings = linker._settings_obj
     prior = settings._probability_two_random_records_match
     if not floor <= prior <= 0.5:  # also catches NaN
         settings._probability_two_random_records_match = min(max(floor, prior if prior == prior else 0), 0.5)
         log.info("match: prior %.3g out of range; using %.3g", prior, settings._probability_two_random_records_match)
+    return max(floor, min(settings._probability_two_random_records_match * recall, 0.5))
 
 
 def _train_m_and_u(linker: Linker, em_blocks: list) -> None:

@@ -5,9 +5,13 @@ compare (`matching_frame`)."""
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 import pandas as pd
 
 from customer_master.match.models import UNIQUE_ID
+from customer_master.standardise.values import map_distinct
 from customer_master.schemas.row_rules import RESIDENT_ID_SHAPE
 from customer_master.standardise.text import romanised, simplified
 
@@ -17,6 +21,7 @@ COMPOUND_SURNAMES = (
     "轩辕", "令狐", "端木", "澹台", "申屠", "钟离", "闻人", "赫连", "百里", "南宫", "西门", "呼延", "独孤",
 )
 _COMPOUND = "|".join(COMPOUND_SURNAMES)
+_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def person_name_parts(rows: pd.DataFrame) -> pd.DataFrame:
@@ -49,12 +54,72 @@ def email_user(emails: pd.Series) -> pd.Series:
     return user.astype(object).where(user.notna(), None)
 
 
-def matching_frame(rows: pd.DataFrame) -> pd.DataFrame:
+# Words that say what kind of name it is, not whose: they never make a name's key word.
+NAME_STOPWORDS = frozenset({"the", "and", "of", "a", "an", "&", "de", "la", "le", "les", "des", "du", "der", "die",
+                            "das", "van", "von", "y", "et", "und", "at", "on", "in", "for"})
+_NAME_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+SUBSCRIBER_DIGITS = 7
+
+
+@lru_cache(maxsize=1 << 16)
+def name_words(core: str) -> tuple[str, ...]:
+    """The distinct words of a Latin-script name, sorted, without the little words
+    ("palm, the (los angeles)" -> angeles los palm); () for Chinese names, which
+    have no spaces and are compared by their romanised form."""
+    if _CJK.search(core):
+        return ()
+    # a lone letter is an initial or a possessive's s (langtry s): no one's name
+    return tuple(sorted({w for w in _NAME_WORD.findall(core.lower()) if len(w) > 1 and w not in NAME_STOPWORDS}))
+
+
+def word_frequencies(cores: pd.Series) -> dict[str, int]:
+    """In how many distinct names of the inbox each word occurs: how common it is."""
+    counts: dict[str, int] = {}
+    for core in pd.unique(cores.dropna()):
+        for word in name_words(core):
+            counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+def rarest_word(core: str | None, frequencies: dict[str, int]) -> str | None:
+    """The name's least common word in the inbox (ties: the longest, then the first):
+    the word that says whose name it is ("ymca", "mccutcheon", not "school")."""
+    words = name_words(core) if core else ()
+    if not words:
+        return None
+    return min(words, key=lambda w: (frequencies.get(w, 0), -len(w), w))
+
+
+def subscriber_part(number: str | None) -> str | None:
+    """The last seven digits of a phone: a local number written without its area
+    code still agrees there with its full form."""
+    if number is None:
+        return None
+    digits = re.sub(r"[^0-9]", "", number)
+    return digits[-SUBSCRIBER_DIGITS:] if len(digits) >= SUBSCRIBER_DIGITS else None
+
+
+def name_word_columns(cores: pd.Series, frequencies: dict[str, int]) -> pd.DataFrame:
+    """name_words (space-joined, sorted) and name_rare_word, per distinct core."""
+    words = map_distinct(cores, lambda c: " ".join(name_words(c)) or None)
+    rare = map_distinct(cores, lambda c: rarest_word(c, frequencies))
+    return pd.DataFrame({"name_words": words, "name_rare_word": rare}, index=cores.index)
+
+
+def matching_frame(rows: pd.DataFrame, frequencies: dict[str, int] | None = None) -> pd.DataFrame:
     """The columns the Splink models compare, from standardised rows (the match
-    stage's input; the duplicate check builds the same for a new record)."""
-    frame = rows[[UNIQUE_ID, "name", "name_core", "name_romanised", "branch", "reg_place", "uscc", "id_number",
-                  "phone", "mobile", "email", "email_domain", "free_mail", "contact_name", "city", "postcode",
-                  "address", "gender", "birth_date"]].copy()
+    stage's input; the duplicate check builds the same for a new record, with the
+    word frequencies of the rows it checks against)."""
+    frame = rows[[UNIQUE_ID, "name", "name_core", "name_romanised", "legal_form", "branch", "reg_place", "uscc",
+                  "id_number", "phone", "mobile", "email", "email_domain", "free_mail", "contact_name", "city",
+                  "postcode", "address", "house_number", "street", "unit", "middle_name", "website", "gender",
+                  "birth_date"]].copy()
+    frame["middle_name"] = rows["middle_name"].astype("string").str.lower().astype(object)
+    frame["middle_name"] = frame["middle_name"].where(frame["middle_name"].notna(), None)
+    for column in ("phone", "mobile"):
+        frame[f"{column}_subscriber"] = map_distinct(rows[column], subscriber_part)
+    frame = frame.join(name_word_columns(rows["name_core"], frequencies if frequencies is not None
+                                         else word_frequencies(rows["name_core"])))
     # where the company is registered: the place in its name, else its address's city
     frame["place"] = rows["reg_place"].fillna(rows["city"].str.removesuffix("市"))
     frame["birth_date"] = frame["birth_date"].astype("string")

@@ -17,9 +17,8 @@ UNIQUE_ID = "row_key"
 # Prior m and u per non-null level (first level first, ELSE last). Training
 # replaces them; they stand where a run has too little data to estimate a level
 # (a small inbox, a level no pair reaches), so scores never come from a NaN.
-NAME_U = [0.001, 0.001, 0.005, 0.02, 0.973]
+NAME_U = [0.001, 0.001, 0.005, 0.0005, 0.02, 0.005, 0.02, 0.9475]
 ID_M, ID_U = [0.95, 0.05], [1e-5, 1 - 1e-5]
-PHONE_M, PHONE_U = [0.8, 0.2], [1e-4, 1 - 1e-4]
 
 
 def _name_comparison(column: str = "name_core", m: list[float] | None = None) -> cl.CustomComparison:
@@ -37,11 +36,21 @@ def _name_comparison(column: str = "name_core", m: list[float] | None = None) ->
             cll.ExactMatchLevel("name_romanised").configure(label_for_charts="Same pronunciation",
                                                             fix_u_probability=True),
             cll.JaroWinklerLevel("name_romanised", 0.94),
+            # the same words in another order (hotel bel-air / bel-air hotel)
+            cll.ExactMatchLevel("name_words").configure(label_for_charts="Same words, any order"),
             cll.JaroWinklerLevel("name_romanised", 0.85),
+            # the word that says whose name it is, weighted by how rare it is in the
+            # inbox: "ymca" counts, "cafe" hardly
+            cll.ExactMatchLevel("name_rare_word", term_frequency_adjustments=True).configure(
+                label_for_charts="Same rarest word"),
+            # the palm / palm, the (los angeles); mifune / mifune japan center
+            cll.CustomLevel("list_has_any(string_split(name_words_l, ' '), string_split(name_words_r, ' '))",
+                            label_for_charts="A word in common"),
             cll.ElseLevel(),
         ],
     )
-    return comparison.configure(m_probabilities=m or [0.7, 0.1, 0.1, 0.05, 0.05], u_probabilities=NAME_U)
+    return comparison.configure(m_probabilities=m or [0.55, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05],
+                                u_probabilities=NAME_U)
 
 
 def _exact(column: str, m: list[float], u: list[float], tf: bool = False) -> cl.ExactMatch:
@@ -61,6 +70,19 @@ def _email_comparison() -> cl.CustomComparison:
     ).configure(m_probabilities=[0.7, 0.2, 0.1], u_probabilities=[1e-4, 1e-3, 1 - 1.1e-3])
 
 
+def _place_comparison() -> cl.CustomComparison:
+    """Where the company is: the same place, or a spelling of it (new york / new york city)."""
+    return cl.CustomComparison(
+        output_column_name="place",
+        comparison_levels=[
+            cll.NullLevel("place"),
+            cll.ExactMatchLevel("place"),
+            cll.JaroWinklerLevel("place", 0.9),
+            cll.ElseLevel(),
+        ],
+    ).configure(m_probabilities=[0.8, 0.05, 0.15], u_probabilities=[0.1, 0.01, 0.89])
+
+
 def _branch_comparison() -> cl.CustomComparison:
     """A branch is a different customer from its head office and from other branches."""
     return cl.CustomComparison(
@@ -73,28 +95,42 @@ def _branch_comparison() -> cl.CustomComparison:
     ).configure(m_probabilities=[0.9, 0.08, 0.02], u_probabilities=[0.85, 0.01, 0.14])
 
 
-def company_settings() -> SettingsCreator:
+def company_settings(present: set[str] | None = None) -> SettingsCreator:
+    """present: the columns some row of the inbox carries (None: all); a comparison
+    of columns no row carries adds nothing and is left out."""
+    return _settings(present, [
+        (_name_comparison(), {"name_core"}),
+        (_branch_comparison(), {"branch"}),
+        (_place_comparison(), {"place"}),
+        (_exact("uscc", ID_M, ID_U), {"uscc"}),
+        (_phone_comparison("phone"), {"phone"}),
+        (_phone_comparison("mobile"), {"mobile"}),
+        (_email_comparison(), {"email"}),
+        (_exact("website", [0.8, 0.2], [1e-4, 1 - 1e-4]), {"website"}),
+        (_address_comparison(), {"address", "street"}),
+        (_postcode_comparison(), {"postcode"}),
+        (_exact("contact_name", [0.7, 0.3], [0.001, 0.999], tf=True), {"contact_name"}),
+    ], [
+        block_on("name_core"),
+        block_on("name_romanised"),
+        block_on("name_words"),
+        block_on("name_rare_word"),
+        block_on("uscc"),
+        block_on("phone_subscriber"),
+        block_on("mobile_subscriber"),
+        block_on("email"),
+        block_on("website"),
+        block_on("house_number", "street"),
+    ])
+
+
+def _settings(present: set[str] | None, comparisons: list[tuple], blocking: list) -> SettingsCreator:
+    used = [c for c, needs in comparisons if present is None or needs & present]
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name=UNIQUE_ID,
-        comparisons=[
-            _name_comparison(),
-            _branch_comparison(),
-            _exact("place", [0.85, 0.15], [0.1, 0.9]),
-            _exact("uscc", ID_M, ID_U),
-            _exact("phone", PHONE_M, PHONE_U),
-            _exact("mobile", PHONE_M, PHONE_U),
-            _email_comparison(),
-            _exact("contact_name", [0.7, 0.3], [0.001, 0.999], tf=True),
-        ],
-        blocking_rules_to_generate_predictions=[
-            block_on("name_core"),
-            block_on("name_romanised"),
-            block_on("uscc"),
-            block_on("phone"),
-            block_on("mobile"),
-            block_on("email"),
-        ],
+        comparisons=used,
+        blocking_rules_to_generate_predictions=blocking,
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=True,
     )
@@ -121,16 +157,51 @@ def _name_part(column: str, m: list[float]) -> cl.CustomComparison:
 
 
 def _address_comparison() -> cl.CustomComparison:
+    """A house number identifies a building on its street: the same number on a
+    similar street is strong evidence, another number on the same street is
+    evidence against, whatever the rest of the text shares."""
+    different_number = "house_number_l <> house_number_r"
     return cl.CustomComparison(
         output_column_name="address",
         comparison_levels=[
-            cll.NullLevel("address"),
+            cll.CustomLevel("(address_l IS NULL OR address_r IS NULL) AND (street_l IS NULL OR street_r IS NULL)",
+                            label_for_charts="No address").configure(is_null_level=True),
             cll.ExactMatchLevel("address"),
+            cll.CustomLevel("house_number_l = house_number_r AND jaro_winkler_similarity(street_l, street_r) >= 0.88",
+                            label_for_charts="Same house number, similar street"),
+            cll.CustomLevel(different_number, label_for_charts="Another house number"),
             cll.JaroWinklerLevel("address", 0.9),
             cll.JaroWinklerLevel("address", 0.75),
             cll.ElseLevel(),
         ],
-    ).configure(m_probabilities=[0.6, 0.2, 0.1, 0.1], u_probabilities=[0.001, 0.005, 0.05, 0.944])
+    ).configure(m_probabilities=[0.5, 0.3, 0.02, 0.08, 0.05, 0.05],
+                u_probabilities=[0.0005, 0.001, 0.05, 0.005, 0.05, 0.8935])
+
+
+def _phone_comparison(column: str, m: list[float] | None = None) -> cl.CustomComparison:
+    """The same number, else the same subscriber digits (a local number written
+    without its area code, or with another country code)."""
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_levels=[
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column),
+            cll.ExactMatchLevel(f"{column}_subscriber").configure(label_for_charts="Same last seven digits"),
+            cll.ElseLevel(),
+        ],
+    ).configure(m_probabilities=m or [0.75, 0.05, 0.2], u_probabilities=[1e-4, 2e-4, 1 - 3e-4])
+
+
+def _postcode_comparison() -> cl.CustomComparison:
+    return cl.CustomComparison(
+        output_column_name="postcode",
+        comparison_levels=[
+            cll.NullLevel("postcode"),
+            cll.ExactMatchLevel("postcode", term_frequency_adjustments=True),
+            cll.ExactMatchLevel("postcode_area").configure(label_for_charts="Same postal district"),
+            cll.ElseLevel(),
+        ],
+    ).configure(m_probabilities=[0.75, 0.15, 0.1], u_probabilities=[0.005, 0.02, 0.975])
 
 
 def _birth_date_comparison() -> cl.CustomComparison:
@@ -164,46 +235,50 @@ def _person_email_comparison() -> cl.CustomComparison:
     ).configure(m_probabilities=[0.7, 0.2, 0.1], u_probabilities=[1e-4, 1e-3, 1 - 1.1e-3])
 
 
-def person_settings() -> SettingsCreator:
-    return SettingsCreator(
-        link_type="dedupe_only",
-        unique_id_column_name=UNIQUE_ID,
-        comparisons=[
-            _name_part("last_name", [0.83, 0.02, 0.07, 0.04, 0.04]),
-            _name_part("first_name", [0.78, 0.02, 0.1, 0.05, 0.05]),
-            _birth_date_comparison(),
-            _exact("mobile", [0.85, 0.15], PHONE_U),
-            _exact("id_number", [0.97, 0.03], ID_U),
-            _person_email_comparison(),
-            _exact("phone", PHONE_M, PHONE_U),
-            _exact("city", [0.8, 0.2], [0.05, 0.95], tf=True),
-            cl.CustomComparison(
-                output_column_name="postcode",
-                comparison_levels=[
-                    cll.NullLevel("postcode"),
-                    cll.ExactMatchLevel("postcode", term_frequency_adjustments=True),
-                    cll.ExactMatchLevel("postcode_area").configure(label_for_charts="Same postal district"),
-                    cll.ElseLevel(),
-                ],
-            ).configure(m_probabilities=[0.75, 0.15, 0.1], u_probabilities=[0.005, 0.02, 0.975]),
-            _address_comparison(),
-            _exact("gender", [0.97, 0.03], [0.5, 0.5]),
+def _middle_name_comparison() -> cl.CustomComparison:
+    """A middle name, or its initial where one row gives only that."""
+    return cl.CustomComparison(
+        output_column_name="middle_name",
+        comparison_levels=[
+            cll.NullLevel("middle_name"),
+            cll.ExactMatchLevel("middle_name", term_frequency_adjustments=True),
+            cll.CustomLevel("left(middle_name_l, 1) = left(middle_name_r, 1) AND "
+                            "(length(middle_name_l) = 1 OR length(middle_name_r) = 1)",
+                            label_for_charts="Same initial"),
+            cll.ElseLevel(),
         ],
-        blocking_rules_to_generate_predictions=[
-            block_on("name"),
-            block_on("mobile"),
-            block_on("id_number"),
-            block_on("email"),
-            block_on("first_name_romanised", "last_name_romanised"),
-            block_on("last_name_romanised", "birth_date"),
-            block_on("first_name_romanised", "birth_date"),
-            block_on("postcode", "first_name_romanised"),
-            block_on("birth_date", "postcode_area"),
-            block_on("birth_date", "city"),
-        ],
-        retain_intermediate_calculation_columns=True,
-        retain_matching_columns=True,
-    )
+    ).configure(m_probabilities=[0.8, 0.1, 0.1], u_probabilities=[0.01, 0.03, 0.96])
+
+
+def person_settings(present: set[str] | None = None) -> SettingsCreator:
+    """present: as company_settings."""
+    return _settings(present, [
+        (_name_part("last_name", [0.83, 0.02, 0.07, 0.04, 0.04]), {"last_name"}),
+        (_name_part("first_name", [0.78, 0.02, 0.1, 0.05, 0.05]), {"first_name"}),
+        (_middle_name_comparison(), {"middle_name"}),
+        (_birth_date_comparison(), {"birth_date"}),
+        (_phone_comparison("mobile", [0.8, 0.05, 0.15]), {"mobile"}),
+        (_exact("id_number", [0.97, 0.03], ID_U), {"id_number"}),
+        (_person_email_comparison(), {"email"}),
+        (_phone_comparison("phone"), {"phone"}),
+        (_exact("city", [0.8, 0.2], [0.05, 0.95], tf=True), {"city"}),
+        (_postcode_comparison(), {"postcode"}),
+        (_address_comparison(), {"address", "street"}),
+        (_exact("gender", [0.97, 0.03], [0.5, 0.5]), {"gender"}),
+    ], [
+        block_on("name"),
+        block_on("mobile_subscriber"),
+        block_on("id_number"),
+        block_on("email"),
+        block_on("first_name_romanised", "last_name_romanised"),
+        block_on("last_name_romanised", "birth_date"),
+        block_on("first_name_romanised", "birth_date"),
+        block_on("postcode", "first_name_romanised"),
+        block_on("birth_date", "postcode_area"),
+        block_on("birth_date", "city"),
+        block_on("phone_subscriber", "first_name_romanised"),
+        block_on("house_number", "street", "first_name_romanised"),
+    ])
 
 
 # Training recipe per model: rules that are near-certain matches (for the prior),
@@ -212,8 +287,9 @@ TRAINING = {
     "company": {
         "settings": company_settings,
         "deterministic": [block_on("uscc"), block_on("name_core", "phone"), block_on("name_core", "mobile"),
-                          block_on("name_core", "place")],
-        "em_blocks": [block_on("name_core"), block_on("uscc"), block_on("mobile")],
+                          block_on("name_core", "place"), block_on("name_core", "house_number", "street")],
+        "em_blocks": [block_on("name_core"), block_on("uscc"), block_on("mobile"), block_on("phone_subscriber"),
+                      block_on("house_number", "street")],
     },
     "person": {
         "settings": person_settings,

@@ -2,6 +2,14 @@
 extensions kept apart. Numbers that Excel turned into floats or scientific
 notation are recovered when the digits survived, flagged when they did not.
 
+Each number is read for a region (the country its source's phones belong to,
+`phone_country.phone_regions`; None when nobody knows). A number that is not
+valid there (a local number without its area code, a number of a country we
+were not told) is kept as the digits that were written, with a note, never
+dropped: it is still the strongest evidence the row carries, and matching
+compares it by its digits. The golden phone never carries a country code the
+data did not give.
+
 `parse_phone` is the reference: one cell, one phonenumbers call. `parse_phones`
 gives the same answer for a whole column without calling phonenumbers per
 number (a million rows hold about a million distinct phones, and one call costs
@@ -22,6 +30,11 @@ from phonenumbers import PhoneMetadata, PhoneNumberType
 
 DEFAULT_REGION = "CN"
 MIN_SCIENTIFIC_DIGITS = 7
+# A local subscriber number has at least this many digits (5-digit service codes
+# and typos stay issues); E.164 allows at most 15.
+MIN_KEPT_DIGITS, MAX_DIGITS = 6, 15
+KEPT = "kept as its digits"
+_PLUS = re.compile(r"^ *\(?\+")
 _SCIENTIFIC = re.compile(r"^\s*(\d)(?:\.(\d+))?[eE]\+?(\d+)\s*$")
 _FLOAT_TAIL = re.compile(r"^(\+?\d+)\.0+$")
 _EXTENSION = re.compile(r"\s*(?:转|分机|ext\.?|extn\.?|x|#)\s*(\d{1,6})\s*$", re.IGNORECASE)
@@ -31,9 +44,30 @@ _TYPES = {PhoneNumberType.MOBILE: "mobile", PhoneNumberType.FIXED_LINE: "landlin
 PHONE_COLUMNS = ["e164", "kind", "extension", "issue"]
 
 
+def kept_digits(text: str) -> str | None:
+    """The digits of a number that is no valid number of its region, as written
+    ('+' kept when written), or None when too few or too many to be a phone."""
+    digits = re.sub(r"[^0-9]", "", text)
+    if not MIN_KEPT_DIGITS <= len(digits) <= MAX_DIGITS:
+        return None
+    return ("+" if _PLUS.match(text) else "") + digits
+
+
+def kept_note(region: str | None) -> str:
+    where = f"a {region} number" if region else "a number with its country code"
+    return f"not {where}; {KEPT}"
+
+
+def is_kept(issues: pd.Series) -> pd.Series:
+    """Where an issue is a note on a number kept as its digits (not an error)."""
+    return issues.astype("string").str.endswith(KEPT).fillna(False).astype(bool)
+
+
 @lru_cache(maxsize=1 << 18)
-def parse_phone(text: str) -> tuple[str | None, str | None, str | None, str | None]:
-    """(e164, kind, extension, issue) for one cell; issue is None when valid."""
+def parse_phone(text: str, region: str | None = DEFAULT_REGION) -> tuple[str | None, str | None, str | None, str | None]:
+    """(number, kind, extension, issue) for one cell read for `region`: number is
+    E.164 and issue None when valid; the kept digits (kind 'unverified') and a
+    note when not valid there but shaped like a phone; None and the issue else."""
     raw = text.strip()
     scientific = _SCIENTIFIC.match(raw)
     if scientific:
@@ -53,30 +87,44 @@ def parse_phone(text: str) -> tuple[str | None, str | None, str | None, str | No
     if found:
         extension, raw = found.group(1), raw[: found.start()]
     try:
-        parsed = phonenumbers.parse(raw, DEFAULT_REGION)
+        parsed = phonenumbers.parse(raw, region)
+        valid = phonenumbers.is_valid_number(parsed)
     except phonenumbers.NumberParseException:
-        return None, None, extension, "not a phone number"
-    if not phonenumbers.is_valid_number(parsed):
-        return None, None, extension, "impossible phone number"
+        parsed, valid = None, False
+    if not valid:
+        digits = kept_digits(raw)
+        if digits is not None:
+            return digits, "unverified", extension, kept_note(region)
+        return None, None, extension, "impossible phone number" if parsed is not None else "not a phone number"
     kind = _TYPES.get(phonenumbers.number_type(parsed), "other")
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return e164, kind, extension or (str(parsed.extension) if parsed.extension else None), None
 
 
-def parse_phones(values: pd.Series) -> pd.DataFrame:
+def parse_phones(values: pd.Series, regions: pd.Series | str | None = DEFAULT_REGION) -> pd.DataFrame:
     """Columns e164, kind, extension, issue for a column of phone cells: what
-    parse_phone gives for each cell."""
-    present = values.dropna()
-    distinct = pd.Series(pd.unique(present), dtype=object)
-    table = parse_distinct_phones(distinct)
-    table.index = distinct
-    out = table.reindex(values.where(values.notna(), None))
-    out.index = values.index
+    parse_phone gives for each cell with its row's region (one region for all,
+    or a Series aligned with values)."""
+    if not isinstance(regions, pd.Series):
+        regions = pd.Series(regions, index=values.index, dtype=object)
+    regions = regions.astype(object).where(regions.notna(), None)
+    out = pd.DataFrame({c: pd.Series(None, index=values.index, dtype=object) for c in PHONE_COLUMNS})
+    for region, cells in values.groupby(regions.fillna(_NO_REGION), sort=False):
+        present = cells.dropna()
+        distinct = pd.Series(pd.unique(present), dtype=object)
+        table = parse_distinct_phones(distinct, None if region == _NO_REGION else region)
+        table.index = distinct
+        found = table.reindex(cells.where(cells.notna(), None))
+        found.index = cells.index
+        out.loc[cells.index, PHONE_COLUMNS] = found[PHONE_COLUMNS]
     return out.astype(object).where(out.notna(), None)
 
 
-def parse_distinct_phones(values: pd.Series) -> pd.DataFrame:
-    """parse_phone for every (distinct, non-null) text, as columns PHONE_COLUMNS.
+_NO_REGION = "\x00none"
+
+
+def parse_distinct_phones(values: pd.Series, region: str | None = DEFAULT_REGION) -> pd.DataFrame:
+    """parse_phone(text, region) for every (distinct, non-null) text, as columns PHONE_COLUMNS.
 
     Cells of digits and separators only (13800138000, 010-12345678,
     +86 138 0013 8000, (0755)8765-4321) go straight to `_plain_numbers`. Other
@@ -105,14 +153,14 @@ def parse_distinct_phones(values: pd.Series) -> pd.DataFrame:
             extension[other] = split["extension"].astype(object).where(has_extension, None).to_numpy()
         candidates = pd.Series(cleaned, dtype=object)
         codes, distinct = pd.factorize(candidates, use_na_sentinel=True)
-        e164, kind, issue, done_distinct = _plain_numbers(pd.Series(distinct, dtype=object))
+        e164, kind, issue, done_distinct = _plain_numbers(pd.Series(distinct, dtype=object), region)
         done = (codes >= 0) & done_distinct[np.maximum(codes, 0)]
         at = codes[done]
         columns["e164"][done], columns["kind"][done], columns["issue"][done] = e164[at], kind[at], issue[at]
         columns["extension"][done] = extension[done]
         for row in np.flatnonzero(~done):
             columns["e164"][row], columns["kind"][row], columns["extension"][row], columns["issue"][row] = \
-                parse_phone(values.iat[row])
+                parse_phone(values.iat[row], region)
     return pd.DataFrame(columns)
 
 
@@ -140,9 +188,9 @@ _EXTENSION_SPLIT = re.compile(r"^(?P<head>.*?)" + _EXTENSION.pattern.replace(r"(
 _PLAIN_CELL = r"^ *\(?\+?[0-9 ()\-]*[0-9] *$"
 
 
-@lru_cache(maxsize=1)
-def _metadata_patterns() -> tuple[list[str], str, str, str]:
-    metadata = PhoneMetadata.metadata_for_region(DEFAULT_REGION)
+@lru_cache(maxsize=None)
+def _metadata_patterns(region: str) -> tuple[list[str], str, str, str]:
+    metadata = PhoneMetadata.metadata_for_region(region)
     descs = (metadata.general_desc, metadata.fixed_line, metadata.mobile, metadata.toll_free,
              metadata.premium_rate, metadata.shared_cost, metadata.personal_number, metadata.voip,
              metadata.pager, metadata.uan, metadata.voicemail)
@@ -151,15 +199,15 @@ def _metadata_patterns() -> tuple[list[str], str, str, str]:
             metadata.national_prefix_transform_rule or "")
 
 
-def _plain_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _plain_numbers(values: pd.Series, region: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """e164, kind, issue for the digits-only cells among `values`, and where done."""
-    patterns, national_prefix, international_prefix, transform_rule = _metadata_patterns()
-    country = str(PhoneMetadata.metadata_for_region(DEFAULT_REGION).country_code)
     n = len(values)
     e164, kind, issue = (np.full(n, None, dtype=object) for _ in range(3))
     done = np.zeros(n, dtype=bool)
-    if not n:
+    if not n or region is None or PhoneMetadata.metadata_for_region(region) is None:
         return e164, kind, issue, done
+    patterns, national_prefix, international_prefix, transform_rule = _metadata_patterns(region)
+    country = str(PhoneMetadata.metadata_for_region(region).country_code)
     text = pa.array(values.tolist(), type=pa.string())
     plain = pc.fill_null(pc.match_substring_regex(text, _PLAIN_CELL), False)
     digits = pc.replace_substring_regex(text, "[^0-9]", "")
@@ -207,21 +255,23 @@ def _plain_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarra
     nationals = national.to_numpy(zero_copy_only=False)
 
     # one parse_phone call per class, and the form of its E.164 number
-    form = np.zeros(len(first), dtype=np.int8)  # 0 no fit, 1 none, 2 whole, 3 first digit dropped
+    form = np.zeros(len(first), dtype=np.int8)  # 0 no fit, 1 none, 2 whole, 3 first digit dropped, 4 kept digits
     class_kind = np.full(len(first), None, dtype=object)
     class_issue = np.full(len(first), None, dtype=object)
     for c, member in enumerate(first):
-        number, class_kind[c], extension, class_issue[c] = parse_phone(texts[member])
+        number, class_kind[c], extension, class_issue[c] = parse_phone(texts[member], region)
         nat = nationals[member]
         if extension is None:
             form[c] = 1 if number is None else 2 if number == f"+{country}{nat}" else \
-                3 if number == f"+{country}{nat[1:]}" else 0
+                3 if number == f"+{country}{nat[1:]}" else 4 if number == kept_digits(texts[member]) else 0
     row_form = form[class_of]
     fits = row_form > 0
     whole = pc.binary_join_element_wise(f"+{country}", national, "")
     stripped = pc.binary_join_element_wise(f"+{country}", without_first, "")
+    as_written = pc.if_else(plus, pc.binary_join_element_wise("+", digits.take(take), ""), digits.take(take))
     numbers = np.where(row_form == 2, whole.to_numpy(zero_copy_only=False),
-                       np.where(row_form == 3, stripped.to_numpy(zero_copy_only=False), None))
+                       np.where(row_form == 3, stripped.to_numpy(zero_copy_only=False),
+                                np.where(row_form == 4, as_written.to_numpy(zero_copy_only=False), None)))
     target = rows[fits]
     e164[target] = numbers[fits]
     kind[target] = class_kind[class_of][fits]
@@ -230,8 +280,8 @@ def _plain_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return e164, kind, issue, done
 
 
-def phone_issues_of(values: pd.Series) -> pd.Series:
+def phone_issues_of(values: pd.Series, regions: pd.Series | str | None = DEFAULT_REGION) -> pd.Series:
     """The issue text per cell (None when valid or empty), computed as parse_phones
-    does: a vectorised equivalent of values.map(lambda v: parse_phone(v)[3])."""
-    return parse_phones(values)["issue"]
+    does: a vectorised equivalent of parse_phone(value, region)[3] per cell."""
+    return parse_phones(values, regions)["issue"]
 

@@ -14,11 +14,14 @@ import re
 import pandas as pd
 
 from customer_master.ingest.inbox import LINEAGE_COLUMNS
+from customer_master.standardise.addresses import parse_streets
 from customer_master.standardise.dates import parse_dates
 from customer_master.standardise.emails import standardise_emails
 from customer_master.standardise.identifiers import clean_code
 from customer_master.standardise.names import split_company_names, standardise_person_names
-from customer_master.standardise.phones import parse_distinct_phones
+from customer_master.schemas.row_rules import PHONE_REGION
+from customer_master.standardise.phone_country import phone_regions
+from customer_master.standardise.phones import parse_phones
 from customer_master.standardise.places import city_of, district_in_city, parse_places, province_of
 from customer_master.standardise.text import clean_text, simplified
 from customer_master.standardise.values import on_distinct
@@ -37,7 +40,8 @@ STANDARD_COLUMNS = [
     "row_key", *LINEAGE_COLUMNS, "trust_rank", "customer_type", "source_record_id",
     "name", "name_core", "name_romanised", "first_name", "last_name", "legal_form", "reg_place", "branch",
     "contact_name", "mobile", "phone", "phone_extension", "email", "email_domain", "free_mail",
-    "address", "province", "city", "district", "address_rest", "postcode", "uscc", "id_number", "birth_date", "gender",
+    "address", "province", "city", "district", "address_rest", "house_number", "street", "unit", "postcode", "country",
+    "middle_name", "website", "uscc", "id_number", "birth_date", "gender",
     "created_at", "updated_at", "contact_title", "business_area", "parent_name", "group_name", "extra",
 ]
 # Free text kept as written (cleaned, simplified characters): who a contact is,
@@ -48,7 +52,8 @@ DESCRIPTIVE_FIELDS = ("contact_title", "business_area", "parent_name", "group_na
 def standardise_rows(rows: pd.DataFrame) -> pd.DataFrame:
     out = rows[["row_key", *LINEAGE_COLUMNS, "trust_rank", "source_record_id", "extra"]].copy()
     text = {c: clean_text(rows[c]) for c in
-            ("name", "contact_name", "address", "province", "city", "gender", "customer_type", "uscc", "id_number")}
+            ("name", "contact_name", "address", "province", "city", "gender", "customer_type", "uscc", "id_number",
+             "district", "house_number", "street", "unit") if c in rows}
     out["uscc"] = clean_code(text["uscc"]).astype(object).where(text["uscc"].notna(), None)
     out["id_number"] = clean_code(text["id_number"]).astype(object).where(text["id_number"].notna(), None)
     out["customer_type"] = _customer_type(rows, text)
@@ -62,8 +67,10 @@ def standardise_rows(rows: pd.DataFrame) -> pd.DataFrame:
     out["contact_name"] = simplified(text["contact_name"])
     for column in DESCRIPTIVE_FIELDS:
         out[column] = simplified(clean_text(rows[column])) if column in rows else None
-    for column in ("first_name", "last_name", "postcode"):  # persons' name parts, postal codes: as given
+    # persons' name parts, postal codes, countries: as given; a website by its host
+    for column in ("first_name", "middle_name", "last_name", "postcode", "country"):
         out[column] = clean_text(rows[column]) if column in rows else None
+    out["website"] = _website(clean_text(rows["website"])) if "website" in rows else None
 
     _add_phones(out, rows)
     emails = standardise_emails(rows["email"])
@@ -97,22 +104,22 @@ def _customer_type(rows: pd.DataFrame, text: dict[str, pd.Series]) -> pd.Series:
 
 def _add_phones(out: pd.DataFrame, rows: pd.DataFrame) -> None:
     """Departments put mobiles in the phone column and landlines in the mobile
-    column; route each number by what it is."""
-    both = pd.concat([rows["mobile"], rows["phone"]], ignore_index=True)
-    distinct = pd.Series(pd.unique(both.dropna()), dtype=object)
-    table = parse_distinct_phones(distinct).set_axis(distinct)
+    column; route each number by what it is. A number kept as its digits (no
+    valid number of its region) stays in the column it was written in."""
+    regions = rows[PHONE_REGION] if PHONE_REGION in rows else phone_regions(rows)
+    both = parse_phones(pd.concat([rows["mobile"], rows["phone"]], ignore_index=True),
+                        pd.concat([regions, regions], ignore_index=True))
+    mobile_cell = both.iloc[:len(rows)].set_axis(rows.index)
+    phone_cell = both.iloc[len(rows):].set_axis(rows.index)
 
-    def cells(column: pd.Series) -> pd.DataFrame:
-        found = table.reindex(column.where(column.notna(), None)).set_axis(column.index)
-        return found.astype(object).where(found.notna(), None)
-    mobile_cell, phone_cell = cells(rows["mobile"]), cells(rows["phone"])
     def pick(first: pd.Series, second: pd.Series) -> pd.Series:
         return first.where(first.notna(), second).astype(object).where(lambda s: s.notna(), None)
 
+    unverified = lambda p: p["e164"].where(p["kind"].eq("unverified"))  # noqa: E731
     mobile = lambda p: p["e164"].where(p["kind"].eq("mobile"))  # noqa: E731
-    landline = lambda p: p["e164"].where(p["kind"].ne("mobile"))  # noqa: E731
-    out["mobile"] = pick(mobile(mobile_cell), mobile(phone_cell))
-    out["phone"] = pick(landline(phone_cell), landline(mobile_cell))
+    landline = lambda p: p["e164"].where(~p["kind"].isin(["mobile", "unverified"]))  # noqa: E731
+    out["mobile"] = pick(pick(mobile(mobile_cell), mobile(phone_cell)), unverified(mobile_cell))
+    out["phone"] = pick(pick(landline(phone_cell), landline(mobile_cell)), unverified(phone_cell))
     out["phone_extension"] = pick(phone_cell["extension"], mobile_cell["extension"])
 
 
@@ -143,8 +150,17 @@ def _add_places(out: pd.DataFrame, text: dict[str, pd.Series], names: pd.DataFra
     # a place outside China's divisions (Sydney, devon) keeps its own column's text
     province = province.fillna(text["province"].str.lower())
     city = city.fillna(text["city"].str.lower())
+    own_district = simplified(text["district"]).str.lower() if "district" in text else None
+    if own_district is not None:
+        district = district.fillna(own_district)
     for column, value in (("province", province), ("city", city), ("district", district),
                           ("address_rest", in_address["rest"])):
+        out[column] = value.astype(object).where(value.notna(), None)
+    # the building: from the address after its divisions, or the sheet's own columns
+    streets = parse_streets(in_address["rest"].where(in_address["rest"].notna(), address))
+    for column in ("house_number", "street", "unit"):
+        own = text.get(column)
+        value = streets[column] if own is None else own.str.lower().fillna(streets[column])
         out[column] = value.astype(object).where(value.notna(), None)
 
 
@@ -155,6 +171,13 @@ def on_distinct_pairs(frame: pd.DataFrame, function) -> pd.Series:
     distinct = key.unique()
     lookup = pd.Series([function(a, b) for a, b in distinct], index=distinct, dtype=bool)
     return pd.Series(lookup.reindex(key).to_numpy(), index=frame.index)
+
+
+def _website(values: pd.Series) -> pd.Series:
+    """A website as its host without www. (http://www.HuaXin.com/about -> huaxin.com)."""
+    host = values.str.lower().str.replace(r"^[a-z]+://", "", regex=True).str.split("/").str[0]
+    host = host.str.removeprefix("www.").str.strip()
+    return host.astype(object).where(host.fillna("").ne(""), None)
 
 
 def _gender(values: pd.Series) -> pd.Series:
