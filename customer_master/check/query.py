@@ -13,13 +13,16 @@ and city columns, contact). tests/test_check.py holds the two to equality."""
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 import pandas as pd
 
 from customer_master.ingest.inbox import ROW_COLUMNS
-from customer_master.match.features import matching_frame
+from customer_master.match.features import matching_frame, name_words, rarest_word, subscriber_part
 from customer_master.standardise import stage
 from customer_master.check import standard as std
+from customer_master.standardise.addresses import street_parts
+from customer_master.standardise.phone_country import region_of_numbers
 from customer_master.standardise.phones import parse_phone
 from customer_master.standardise.places import city_of, province_of
 
@@ -32,7 +35,9 @@ def validated_rows(records: list[dict], row_keys: list[int] | None = None) -> pd
     rows = []
     for number, record in enumerate(records):
         row = {c: None for c in ROW_COLUMNS}
-        row.update(row_key=row_keys[number] if row_keys else number, source="check", file="", sheet="",
+        row.update(row_key=row_keys[number] if row_keys else number,
+                   # each record its own source: its phones' country is read from its own numbers
+                   source=f"check {number}", file="", sheet="",
                    row_number=number, party_type=record.get("customer_type") or "auto", trust_rank=0,
                    extra="{}", raw="{}")
         for name, value in record.items():
@@ -46,7 +51,8 @@ def validated_rows(records: list[dict], row_keys: list[int] | None = None) -> pd
 def query_rows(records: list[dict], row_keys: list[int] | None = None) -> pd.DataFrame:
     """Reference: customer_type and the matching frame of each record."""
     standardised = standardised_rows(records, row_keys)
-    frame = matching_frame(standardised)
+    # the check knows no inbox's word frequencies: a name's rarest word is its longest
+    frame = matching_frame(standardised, frequencies={})
     frame.insert(0, "customer_type", standardised["customer_type"].to_numpy())
     return frame
 
@@ -94,19 +100,23 @@ def query_values(name: str | None, phone: str | None = None, email: str | None =
     names = (std.company_name if party_type == "company" else std.person_name)(text_name)
     reg_place = names.get("reg_place")
 
-    # stage._add_phones: each number routed by what it is
-    mobile_cell = parse_phone(raw["mobile"]) if raw["mobile"] is not None else (None, None, None, None)
-    phone_cell = parse_phone(raw["phone"]) if raw["phone"] is not None else (None, None, None, None)
+    # stage._add_phones: each number read for the country its digits fit, routed by what it is
+    region = region_of_numbers(pd.Series([raw["phone"], raw["mobile"]], dtype=object))
+    mobile_cell = parse_phone(raw["mobile"], region) if raw["mobile"] is not None else (None, None, None, None)
+    phone_cell = parse_phone(raw["phone"], region) if raw["phone"] is not None else (None, None, None, None)
     as_mobile = lambda p: p[0] if p[1] == "mobile" else None  # noqa: E731
-    as_landline = lambda p: p[0] if p[1] != "mobile" else None  # noqa: E731
-    mobile_value = _first(as_mobile(mobile_cell), as_mobile(phone_cell))
-    phone_value = _first(as_landline(phone_cell), as_landline(mobile_cell))
+    as_landline = lambda p: p[0] if p[1] not in ("mobile", "unverified") else None  # noqa: E731
+    as_written = lambda p: p[0] if p[1] == "unverified" else None  # noqa: E731
+    mobile_value = _first(as_mobile(mobile_cell), as_mobile(phone_cell), as_written(mobile_cell))
+    phone_value = _first(as_landline(phone_cell), as_landline(mobile_cell), as_written(phone_cell))
 
     email_value, email_domain, free_mail = std.email(raw["email"])
 
     # stage._add_places without province and city columns
     address_value = std.simplified(text_address)
-    in_province, in_city, in_district, _ = std.places(address_value)
+    in_province, in_city, in_district, rest = std.places(address_value)
+    house_number, street, unit = street_parts(rest if rest is not None else address_value) \
+        if address_value is not None else (None, None, None)
     reg_province = province_of(reg_place) if reg_place is not None else None
     reg_city = city_of(reg_place) if reg_place is not None else None
     province = _first(in_province, reg_province)
@@ -122,13 +132,23 @@ def query_values(name: str | None, phone: str | None = None, email: str | None =
         "branch": names.get("branch"), "reg_place": reg_place, "uscc": uscc_value, "id_number": None,
         "phone": phone_value, "mobile": mobile_value, "email": email_value, "email_domain": email_domain,
         "free_mail": free_mail, "contact_name": None, "city": city, "postcode": None, "address": address_value,
-        "gender": None, "birth_date": None,
+        "legal_form": names.get("legal_form"), "house_number": house_number, "street": street, "unit": unit,
+        "middle_name": None, "website": None, "gender": None, "birth_date": None,
+        "phone_subscriber": subscriber_part(phone_value), "mobile_subscriber": subscriber_part(mobile_value),
+        "name_words": " ".join(name_words(names["name_core"])) or None if names["name_core"] else None,
+        "name_rare_word": rarest_word(names["name_core"], {}),
         "place": reg_place if reg_place is not None else (city.removesuffix("市") if city is not None else None),
         "email_user": email_value.split("@")[0] if email_value is not None else None,
         "postcode_area": None, "resident_id": None,
     }
     record.update(std.name_parts(names["name"]))
-    return record
+    return {column: record[column] for column in _column_order()}
+
+
+@lru_cache(maxsize=1)
+def _column_order() -> tuple[str, ...]:
+    """The reference's columns, in its order."""
+    return tuple(query_rows([{"name": "x"}]).columns)
 
 
 def _text(value) -> str | None:

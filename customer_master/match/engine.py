@@ -86,6 +86,8 @@ def _clusters(rows: pd.DataFrame, scored: pd.DataFrame, threshold: float, custom
     said don't and every pair of a detached row; then conflicted clusters rebuilt
     without the conflict."""
     edges = scored[(scored.match_probability >= threshold) & scored.cannot_link.isna()]
+    if customer_type == "company":
+        edges = pd.concat([edges, registered_name_edges(rows)], ignore_index=True)
     forbidden: set[tuple[int, int]] = set()
     if decisions is not None and len(decisions):
         keys = set(rows[UNIQUE_ID])
@@ -115,6 +117,25 @@ def _clusters(rows: pd.DataFrame, scored: pd.DataFrame, threshold: float, custom
 def present_columns(frame: pd.DataFrame) -> set[str]:
     """The columns some row carries: the model compares those and no others."""
     return {c for c in frame.columns if frame[c].notna().any()}
+
+
+def registered_name_edges(rows: pd.DataFrame) -> pd.DataFrame:
+    """Links (row_key_l, row_key_r, match_probability 1) between rows that carry the
+    same full registered name (with its legal form: 深圳致思软件有限公司, Acme Ltd)
+    and no conflicting place: a registered company name is unique in its
+    registration area, whatever contacts the rows list. A name seen in several
+    places links only within each place (rows without a place stay with the
+    model); a credit code or branch that differs still splits the cluster
+    (constraints.py)."""
+    named = rows.loc[rows["legal_form"].notna() & rows["name"].notna(), [UNIQUE_ID, "name", "place"]]
+    places = named.groupby("name")["place"].nunique()
+    in_several = named["name"].map(places).gt(1)
+    named = named[~(in_several & named["place"].isna())]
+    key = named["name"] + "\x00" + named["place"].where(in_several, "").fillna("")
+    first = named.groupby(key)[UNIQUE_ID].transform("min")
+    linked = named[UNIQUE_ID].ne(first)
+    return pd.DataFrame({"row_key_l": first[linked].astype("int64"), "row_key_r": named.loc[linked, UNIQUE_ID]
+                         .astype("int64"), "match_probability": 1.0}).reset_index(drop=True)
 
 
 def _trained_linker(frame: pd.DataFrame, recipe: dict, present: set[str]) -> Linker:
@@ -157,7 +178,7 @@ def _refine_prior(linker: Linker, rows: int, floor: float, rounds: int = 5) -> N
             f"SELECT coalesce(sum(match_probability), 0) FROM {predictions.physical_name}").fetchall()[0][0]
         predictions.drop_table_from_database_and_remove_from_cache()
         prior = settings._probability_two_random_records_match
-        updated = float(f"{min(max(expected / total_pairs, floor), 0.5):.6g}")
+        updated = max(float(f"{min(expected / total_pairs, 0.5):.6g}"), floor)
         settings._probability_two_random_records_match = updated
         if abs(updated - prior) <= 0.02 * prior:
             break

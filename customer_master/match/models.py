@@ -49,7 +49,9 @@ def _name_comparison(column: str = "name_core", m: list[float] | None = None) ->
             cll.ElseLevel(),
         ],
     )
-    return comparison.configure(m_probabilities=m or [0.55, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05],
+    # m stands where training cannot reach a level (an inbox of names alone): the
+    # exact-name m is the one this model had before the word levels came
+    return comparison.configure(m_probabilities=m or [0.7, 0.08, 0.07, 0.04, 0.04, 0.03, 0.02, 0.02],
                                 u_probabilities=NAME_U)
 
 

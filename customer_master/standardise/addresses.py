@@ -76,6 +76,8 @@ def _street_name(words: list[str]) -> str | None:
     direction follows it (La Cienega, St. James keep their first word); else the
     last street type does."""
     words = [_ORDINALS.get(w, w) for w in words]
+    if not words:
+        return None
     ends = [i for i, w in enumerate(words) if i and w in _STREET_TYPES]
     closing = [i for i in ends if i + 1 == len(words) or words[i + 1] in _DIRECTIONS or words[i + 1] in _BREAKS]
     end = closing[0] if closing else (ends[-1] if ends else len(words) - 1)

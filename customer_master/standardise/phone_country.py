@@ -20,6 +20,8 @@ from functools import lru_cache
 import pandas as pd
 import phonenumbers
 
+from customer_master.standardise.phones import _EXTENSION, _FLOAT_TAIL
+
 # The order countries are tried in: the project's home market first, then the
 # largest telephone markets. Any other country comes from a country column or
 # from sources.yaml.
@@ -72,6 +74,8 @@ def region_of_numbers(numbers: pd.Series) -> str | None:
     """The country a list of phone cells belongs to (see the module's docstring);
     numbers written with a '+' carry their own and are left out."""
     cells = numbers.dropna().astype(str).str.strip()
+    # as parse_phone reads them: without a float's .0 tail or an extension
+    cells = cells.str.replace(_FLOAT_TAIL, r"\1", regex=True).str.replace(_EXTENSION, "", regex=True)
     cells = cells[~cells.str.startswith("+") & cells.str.contains(r"\d")]
     distinct = pd.unique(cells)
     if not len(distinct):

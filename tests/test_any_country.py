@@ -1,0 +1,112 @@
+"""Matching evidence of any country: phones read for their source's country and
+kept when incomplete, addresses by house number and street, names by their words,
+exact registered names, and a prior that cannot collapse."""
+
+import logging
+
+import duckdb
+import pandas as pd
+import pytest
+from splink import DuckDBAPI, Linker
+
+from customer_master.match.engine import _estimate_prior, _refine_prior, registered_name_edges
+from customer_master.match.features import name_words, rarest_word, word_frequencies
+from customer_master.match.models import TRAINING, _address_comparison
+from customer_master.standardise.addresses import street_parts
+from customer_master.standardise.phone_country import phone_regions, region_of_numbers
+from customer_master.standardise.stage import standardise_rows
+from customer_master.validate import validate_rows
+from customer_master.check.query import validated_rows
+
+
+def _rows(records: list[dict], source: str = "dept") -> pd.DataFrame:
+    rows = validated_rows(records)
+    return rows.assign(source=source, file=f"{source}/a.csv", sheet="", sheet_kind="customers",
+                       roles="customer", first_cell=rows["name"], row_number=rows["row_number"] + 2)
+
+
+US_LIST = [{"name": f"Diner {i}", "phone": f"310-246-{1500 + i}"} for i in range(20)]
+
+
+def test_a_us_phone_without_country_code_stays_a_us_number():
+    # valid as a Chinese landline too, but China writes it 0310 246 1501
+    assert region_of_numbers(pd.Series([r["phone"] for r in US_LIST])) == "US"
+    out = standardise_rows(validate_rows(_rows(US_LIST)).accepted)
+    assert out.phone.iloc[0] == "+13102461500"
+    chinese = [{"name": f"华信{i}有限公司", "phone": f"1380013{8000 + i}"} for i in range(20)]
+    assert standardise_rows(validate_rows(_rows(chinese)).accepted).mobile.iloc[0] == "+8613800138000"
+
+
+def test_a_local_number_is_kept_as_its_digits_flagged_and_compared():
+    records = US_LIST + [{"name": "Arnie Morton's", "phone": "246-1501"}]
+    validation = validate_rows(_rows(records))
+    issues = validation.field_issues
+    assert issues.loc[issues.field.eq("phone"), "issue"].tolist() == ["not a US number; kept as its digits"]
+    out = standardise_rows(validation.accepted)
+    assert out.phone.iloc[-1] == "2461501"  # no country code the data did not give
+    # the full number and the local one agree on the subscriber digits the model compares
+    frame = TRAINING["company"]["settings"]  # noqa: F841 - the model below is the pipeline's
+    from customer_master.match.features import matching_frame
+    matching = matching_frame(out)
+    assert matching.phone_subscriber.iloc[-1] == matching.phone_subscriber.iloc[1] == "2461501"
+
+
+def test_a_number_of_no_known_country_is_kept():
+    out = phone_regions(_rows([{"name": "A", "phone": "246-1501"}, {"name": "B", "phone": "937-2020"}]))
+    assert out.isna().all()
+
+
+def test_names_compared_by_their_words_in_any_order():
+    assert name_words("bel-air hotel") == name_words("hotel bel-air") == ("air", "bel", "hotel")
+    assert name_words("palm the los angeles") == ("angeles", "los", "palm")
+    counts = word_frequencies(pd.Series(["ymca school", "central school", "north school", "the palm"]))
+    assert rarest_word("ymca school", counts) == "ymca"
+
+
+def _address_level(left: str, right: str) -> str:
+    """The label of the address comparison level a pair of addresses falls in."""
+    comparison = _address_comparison().get_comparison("duckdb")
+    (house_l, street_l, _), (house_r, street_r, _) = street_parts(left), street_parts(right)
+    pair = pd.DataFrame([{"address_l": left, "address_r": right, "house_number_l": house_l,
+                          "house_number_r": house_r, "street_l": street_l, "street_r": street_r}])
+    for level in comparison.comparison_levels:  # the first level whose condition holds, as Splink's CASE
+        if level.sql_condition == "ELSE" or duckdb.sql(f"SELECT ({level.sql_condition}) IS TRUE FROM pair").fetchall()[0][0]:
+            return level.label_for_charts
+
+
+def test_the_same_street_with_another_house_number_is_evidence_against():
+    assert _address_level("1020 Cross Link Rd", "910 Cross Link Road") == "Another house number"
+    assert _address_level("435 S. La Cienega Blv.", "435 s. la cienega blvd.") == "Same house number, similar street"
+    assert _address_level("科技园路1号3栋", "科技园路1号") == "Same house number, similar street"
+
+
+def test_an_exact_registered_name_in_one_city_links_without_other_agreement():
+    rows = pd.DataFrame({
+        "row_key": [1, 2, 3, 4, 5, 6],
+        "name": ["深圳致思软件有限公司"] * 3 + ["致思软件"] * 2 + ["深圳致思软件有限公司"],
+        "legal_form": ["有限公司"] * 3 + [None] * 2 + ["有限公司"],
+        "place": ["深圳", "深圳", None, None, None, "深圳"],
+    })
+    edges = registered_name_edges(rows)
+    linked = set(zip(edges.row_key_l, edges.row_key_r))
+    assert linked == {(1, 2), (1, 3), (1, 6)}  # a name without its legal form is no registered name
+    elsewhere = rows.assign(place=["深圳", "广州", None, None, None, "深圳"])
+    assert set(zip(*registered_name_edges(elsewhere)[["row_key_l", "row_key_r"]].T.values)) == {(1, 6)}
+
+
+def test_the_learned_prior_never_falls_below_its_floor():
+    # a model that scores every pair as unlike would talk the prior down to nothing
+    from customer_master.match.features import matching_frame
+    records = [{"name": f"Shop {i % 40} Ltd", "phone": f"555-01{i % 40:02d}"} for i in range(120)]
+    frame = matching_frame(standardise_rows(validate_rows(_rows(records)).accepted))
+    recipe = TRAINING["company"]
+    linker = Linker(DuckDBAPI(duckdb.connect()).register(frame), recipe["settings"](), log_level=logging.ERROR)
+    floor = _estimate_prior(linker, recipe["deterministic"], len(frame))
+    for comparison in linker._settings_obj.comparisons:  # every agreement made worthless
+        for level in comparison.comparison_levels:
+            if not level.is_null_level:
+                level._m_probability, level._u_probability = 0.001, 0.999
+    _refine_prior(linker, len(frame), floor)
+    pairs_found = 40 * 3  # each shop's three rows share name and phone: three pairs a shop
+    assert floor == pytest.approx(pairs_found / (120 * 119 / 2), rel=0.01)
+    assert linker._settings_obj._probability_two_random_records_match >= floor
