@@ -1,8 +1,7 @@
 """Which country a row's phones belong to: never assumed, always from the data.
 
-In order: the row's own country column (`country`, which ingest fills from a
-source's `country:` in sources.yaml when the sheet has none); else what the
-source's numbers show. A country fits a number when the number is valid there
+In order: the row's own country column (`country`, where the sheet has one);
+else what the source's numbers show. A country fits a number when the number is valid there
 and the country's own national format writes it with the same digits: people
 write the numbers of their own country the way its format does (a Chinese
 landline with its trunk 0, a US number as ten digits). `310-246-1501` is valid in
