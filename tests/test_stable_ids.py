@@ -36,7 +36,9 @@ def id_snapshots(tmp_path_factory):
     steps = [
         lambda: (write_csv(dept / "a.csv", rows_a), write_xlsx(inbox / "会员店" / "members.xlsx",
                                                                {"会员": [STORE, *MEMBERS]})),
-        lambda: (write_csv(dept / "b.csv", [HEADER, "宁波恒远机械有限公司,13522220002,,"]),
+        # the short name with another mobile: not yet known to be the registered 宁波恒远机械有限公司
+        # (a row carrying that full name would be, whatever its mobile: see test_any_country.py)
+        lambda: (write_csv(dept / "b.csv", [HEADER, "恒远机械厂,13522220002,,"]),
                  write_xlsx(inbox / "会员店" / "members.xlsx", {"会员": [STORE, *reversed(MEMBERS)]})),
         lambda: (write_csv(dept / "c.csv", [HEADER, "宁波恒远机械有限公司,13522220002,0574-87654321,"]),
                  write_csv(dept / "a.csv", rows_a[:4] + [
