@@ -98,8 +98,17 @@ def test_a_reader_holding_the_warehouse_open_does_not_block_a_run(tmp_path):
     assert not list(warehouse.parent.glob(".*building*")), "the build file was not cleaned up"
     for run in (first, second):  # every run's trained models are archived for audit
         archived = warehouse.parent / "models" / run.run["run_id"]
-        assert sorted(p.name for p in archived.iterdir()) == ["company.json", "person.json"]
+        assert sorted(p.name for p in archived.iterdir()) == [
+            "company.json", "company_match_weights.html", "person.json", "person_match_weights.html"]
         assert '"comparisons"' in (archived / "person.json").read_text(encoding="utf-8")
+        page = (archived / "person_match_weights.html").read_text(encoding="utf-8")
+        assert "<html" in page.lower() and "birth_date" in page  # the chart names the model's comparisons
+    with duckdb.connect(str(warehouse), read_only=True) as con:  # and what it learned is a table
+        learned = con.execute("SELECT customer_type, comparison, level, match_weight FROM master.model_weights "
+                              "WHERE run_id = ?", [second.run["run_id"]]).fetchall()
+    assert {(t, c) for t, c, _, _ in learned} >= {("company", "name"), ("person", "birth_date")}
+    exact_name = [w for t, c, level, w in learned if (t, c, level) == ("company", "name", "Exact match on name_core")]
+    assert exact_name and exact_name[0] > 0
 
 
 def test_a_failed_run_leaves_the_published_warehouse_alone(tmp_path):

@@ -18,6 +18,7 @@ from splink.clustering import cluster_pairwise_predictions_at_threshold
 from customer_master.review.decisions import DECISION_COLUMNS, DEFAULT_BAND
 from customer_master.match.constraints import pair_conflicts, split_conflicting_clusters, unrelated_names
 from customer_master.match.features import matching_frame
+from customer_master.match.learned import log_weights, model_weights
 from customer_master.match.models import TRAINING, UNIQUE_ID
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
         model = linker.misc.save_model_to_json()
         model.pop("linker_uid", None)  # random per process: not part of the model
         models[customer_type] = model
+        log_weights(model_weights({customer_type: model}))
         log.info("match %s: %d rows -> %d clusters", customer_type, len(subset), found["cluster"].nunique())
     all_pairs = pd.concat([p for p in pairs if len(p)], ignore_index=True) if any(len(p) for p in pairs) else \
         pd.DataFrame(columns=PAIR_COLUMNS)
@@ -153,6 +155,7 @@ def _trained_linker(frame: pd.DataFrame, recipe: dict, present: set[str]) -> Lin
     else:
         _train_m_and_u(linker, recipe["em_blocks"])
     _restore_untrained_levels(linker, recipe["settings"](present))
+    _no_disagreement_for_a_match(linker)
     if len(frame) >= MIN_ROWS_TO_TRAIN:
         _refine_prior(linker, len(frame), floor)
     con.execute(f"SET threads = {threads}")
@@ -248,6 +251,20 @@ def _restore_untrained_levels(linker: Linker, priors) -> None:
                     restored.append(f"{comparison.output_column_name}/{level.label_for_charts}{attribute[:2]}")
     if restored:
         log.info("match: prior kept for %d untrained level parameters", len(restored))
+
+
+def _no_disagreement_for_a_match(linker: Linker) -> None:
+    """Values that differ (a comparison's last level) are never evidence that two
+    rows match. EM can learn that they are where the inbox's true pairs happen to
+    differ more often than random pairs (fuzzy byte-wise similarity on Chinese
+    addresses, say); such a level is set to weigh nothing (m = u), with a note."""
+    for comparison in linker._settings_obj.comparisons:
+        last = comparison.comparison_levels[-1]
+        m, u = last._m_probability, last._u_probability
+        if m is not None and u is not None and m > u:
+            last._m_probability = u
+            log.info("match: %s: 'values differ' learned as evidence for a match (m %.3g > u %.3g); weighs 0",
+                     comparison.output_column_name, m, u)
 
 
 def _evidence(predictions: pd.DataFrame, customer_type: str) -> pd.DataFrame:

@@ -19,6 +19,7 @@ import duckdb
 import pandas as pd
 
 from customer_master.lifecycle.state import MasterState, save_state
+from customer_master.match.learned import match_weights_page
 from customer_master.warehouse.checks import ALL_CHECKS
 
 log = logging.getLogger(__name__)
@@ -105,13 +106,17 @@ def models_dir(warehouse: Path) -> Path:
 
 def _archive_models(warehouse: Path, models: pd.DataFrame | None, run_id: str) -> None:
     """Every run's trained models stay on disk (models/<run_id>/<type>.json): the
-    warehouse holds only the current run's, an audit may ask for any."""
+    warehouse holds only the current run's, an audit may ask for any. Beside each,
+    Splink's chart of its match weights (<type>_match_weights.html), so a steward
+    can see why rows merged."""
     if models is None or models.empty:
         return
     folder = models_dir(warehouse) / run_id
     folder.mkdir(parents=True, exist_ok=True)
     for customer_type, model_json in models[["customer_type", "model_json"]].itertuples(index=False):
         (folder / f"{customer_type}.json").write_text(model_json, encoding="utf-8")
+        page = match_weights_page(json.loads(model_json))
+        (folder / f"{customer_type}_match_weights.html").write_text(page, encoding="utf-8")
 
 
 def _runs_frame(history: list[dict]) -> pd.DataFrame:

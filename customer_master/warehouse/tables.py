@@ -13,6 +13,7 @@ from customer_master.customer360.contacts import ContactResult
 from customer_master.ingest.inbox import IngestResult
 from customer_master.match.engine import MatchResult
 from customer_master.match.features import match_input
+from customer_master.match.learned import model_weights
 from customer_master.survive import GoldenResult, XREF_COLUMNS
 from customer_master.validate import ValidationResult
 from customer_master.warehouse.publish import WarehouseTables
@@ -68,6 +69,7 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
         "master.customers_history": golden.customers_history,
         "meta.change_log": golden.change_log,
         "master.models": models,
+        "master.model_weights": model_weights(match.models).assign(run_id=run_id),
         "quality.rejected": rejected,
         "quality.rejected_files": ingest.rejected_files,
         "quality.field_issues": validation.field_issues.drop(columns="row_key"),
