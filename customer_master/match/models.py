@@ -280,6 +280,15 @@ def person_settings(present: set[str] | None = None) -> SettingsCreator:
         block_on("birth_date", "city"),
         block_on("phone_subscriber", "first_name_romanised"),
         block_on("house_number", "street", "first_name_romanised"),
+        # a name typed two ways (Jon/John, Alen/Allen): the birthday and one initial
+        block_on("birth_date", "substr(first_name_romanised, 1, 1)"),
+        block_on("birth_date", "substr(last_name_romanised, 1, 1)"),
+        block_on("email_user"),
+        # the family name and one more fact; an initial keeps common surnames' blocks small
+        block_on("last_name_romanised", "city", "substr(first_name_romanised, 1, 1)"),
+        block_on("last_name_romanised", "substr(birth_date, 1, 4)", "substr(first_name_romanised, 1, 1)"),
+        block_on("last_name_romanised", "postcode_area"),
+        block_on("first_name_romanised", "city", "substr(last_name_romanised, 1, 1)"),
     ])
 
 
