@@ -110,3 +110,14 @@ def test_the_learned_prior_never_falls_below_its_floor():
     pairs_found = 40 * 3  # each shop's three rows share name and phone: three pairs a shop
     assert floor == pytest.approx(pairs_found / (120 * 119 / 2), rel=0.01)
     assert linker._settings_obj._probability_two_random_records_match >= floor
+
+
+def test_a_lone_surname_is_not_also_the_given_name():
+    # the sheet has its own first and last name columns; a row with only the
+    # surname says nothing about a given name (it would count twice)
+    from customer_master.match.features import person_name_parts
+    rows = pd.DataFrame({"name": ["Hunter", "James Hunter", "Mary Ann Smith"],
+                         "first_name": [None, "James", None], "last_name": ["Hunter", "Hunter", None]})
+    parts = person_name_parts(rows)
+    assert parts.first_name.tolist() == [None, "james", "mary"]
+    assert parts.last_name.tolist() == ["hunter", "hunter", "smith"]

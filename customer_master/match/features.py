@@ -32,8 +32,13 @@ def person_name_parts(rows: pd.DataFrame) -> pd.DataFrame:
     tokens = name.where(~cjk).str.lower().str.replace(r"[^\w\s'-]", " ", regex=True).str.split()
     derived_first = split_cjk["first"].fillna(tokens.str[0])
     derived_last = split_cjk["last"].fillna(tokens.str[-1].where(tokens.str.len() > 1))
-    given = _own_column(rows, "first_name").fillna(derived_first)
-    family = _own_column(rows, "last_name").fillna(derived_last)
+    own_first, own_last = _own_column(rows, "first_name"), _own_column(rows, "last_name")
+    # a row that fills either part's own column has said which is which: its full
+    # name (often just those parts joined) is not split again, or a lone surname
+    # would also stand as the given name and count twice
+    from_name = own_first.isna() & own_last.isna()
+    given = own_first.fillna(derived_first.where(from_name))
+    family = own_last.fillna(derived_last.where(from_name))
     out = pd.DataFrame({"first_name": given.astype(object), "last_name": family.astype(object)}, index=rows.index)
     for column in ("first_name", "last_name"):
         out[column] = out[column].where(out[column].notna(), None)
