@@ -212,13 +212,18 @@ def _birth_date_comparison() -> cl.CustomComparison:
         output_column_name="birth_date",
         comparison_levels=[
             cll.NullLevel("birth_date"),
+            # 1 January is where a year alone lands when it is typed as a date (1860 ->
+            # 1860-01-01): two such dates agree on the year, not on the day
+            cll.CustomLevel("birth_date_l = birth_date_r AND substr(birth_date_l, 6, 5) = '01-01'",
+                            label_for_charts="Same year, written as 1 January"),
             cll.ExactMatchLevel("birth_date"),
             cll.DamerauLevenshteinLevel("birth_date", 1),
             cll.CustomLevel("abs(datediff('day', try_cast(birth_date_l AS DATE), try_cast(birth_date_r AS DATE))) <= 366",
                             label_for_charts="Within a year"),
             cll.ElseLevel(),
         ],
-    ).configure(m_probabilities=[0.85, 0.08, 0.04, 0.03], u_probabilities=[0.0003, 0.003, 0.02, 0.9767])
+    ).configure(m_probabilities=[0.02, 0.83, 0.08, 0.04, 0.03],
+                u_probabilities=[0.0003, 0.0003, 0.003, 0.02, 0.9764])
 
 
 def _person_email_comparison() -> cl.CustomComparison:
