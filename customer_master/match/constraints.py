@@ -20,25 +20,32 @@ CANNOT_LINK: dict[str, dict[str, bool]] = {
 }
 HEAD_OFFICE = "<head office>"
 UNRELATED_NAMES = "names share nothing"
-# A company's identifiers, by the comparison level (gamma) at which two rows agree on one.
-_IDENTIFIER_AGREES = {"uscc": 1, "email": 2, "website": 1}
+# Per customer type: the name comparisons whose last level ("share nothing") all
+# must reach, and each identifier with the comparison level (gamma) at which two
+# rows agree on it.
+_NAMES = {"company": ("name",), "person": ("first_name", "last_name")}
+_IDENTIFIER_AGREES = {"company": {"uscc": 1, "email": 2, "website": 1},
+                      "person": {"id_number": 1, "email": 2, "mobile": 2}}
 
 
 def unrelated_names(predictions: pd.DataFrame, customer_type: str) -> pd.Series:
     """For each scored pair (Splink's predictions, with their gamma columns): the
-    reason it cannot link when two company names share nothing (no word, no
-    similar spelling: the name comparison's last level) and no identifier agrees.
-    A company's name is what it is known by; one phone or one address shared by
-    two names is a switchboard or a building (a hotel's restaurants, a group's
-    subsidiaries), not one customer."""
+    reason it cannot link when the names share nothing (no word, no similar
+    spelling: each name comparison's last level; for persons both the given and
+    the family name) and no identifier agrees. A customer is known by its name:
+    one phone, address or birthday shared by two names is a switchboard, a
+    building (a hotel's restaurants, a group's subsidiaries) or a coincidence.
+    A person who changed one name keeps the other."""
     apart = pd.Series(None, index=predictions.index, dtype=object)
-    if customer_type != "company" or "gamma_name" not in predictions:
+    names = [f"gamma_{c}" for c in _NAMES[customer_type]]
+    if not all(c in predictions for c in names):
         return apart
     identified = pd.Series(False, index=predictions.index)
-    for field, level in _IDENTIFIER_AGREES.items():
+    for field, level in _IDENTIFIER_AGREES[customer_type].items():
         if f"gamma_{field}" in predictions:
             identified |= predictions[f"gamma_{field}"].eq(level)
-    return apart.mask(predictions["gamma_name"].eq(0) & ~identified, UNRELATED_NAMES)
+    nothing = pd.concat([predictions[c].eq(0) for c in names], axis=1).all(axis=1)
+    return apart.mask(nothing & ~identified, UNRELATED_NAMES)
 
 
 def pair_conflicts(pairs: pd.DataFrame, rows: pd.DataFrame, customer_type: str) -> pd.Series:
