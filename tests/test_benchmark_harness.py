@@ -68,6 +68,17 @@ def test_restaurants_become_two_guides_with_their_own_columns(tmp_path):
     assert {s: len(f) for s, f in dataset.raw.items()} == {"fodors": 533, "zagat": 331}
 
 
+def test_restaurants_local_are_lists_nobody_configured(tmp_path):
+    # the same places as department lists in the wild: Zagat's numbers without
+    # area code, headers of their own, no sources.yaml
+    dataset = restaurants(tmp_path, local=True)
+    assert not (dataset.inbox / "sources.yaml").exists()
+    zagat = pd.read_csv(dataset.inbox / "zagat" / "zagat.csv", dtype=str, keep_default_na=False)
+    assert list(zagat.columns) == ["Record ID", "Organisation", "Street Address", "Tel", "City", "Cuisine"]
+    assert zagat.Tel.str.fullmatch(r"\d{3}-\d{4}").all()  # 246-1501
+    assert (dataset.truth.entity_id.value_counts() == 2).sum() == 112
+
+
 def test_plain_splink_links_the_two_guides(tmp_path):
     dataset = restaurants(tmp_path)
     run = run_baseline(dataset.raw, dataset.family, 0.95)

