@@ -4,9 +4,10 @@ SQL, held in memory to score new records against.
 
 Candidates are the rows a model's own blocking rules would pair with the record
 (equality on the rule's columns, looked up through `keys.KeyIndex`); pairs are
-scored from the saved model's match-weight tables in numpy (`pair_scorer`;
-`engine="sql"` runs the compiled SQL of `scoring.compile_model` instead, the
-reference the tests hold it to), so a score is Splink's score of that pair."""
+scored from the saved model's match-weight tables in numpy
+(`match.pair_scorer`; `engine="sql"` runs the compiled SQL of
+`match.scoring.compile_model` instead, the reference the tests hold it to), so a
+score is Splink's score of that pair."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ import pyarrow.compute as pc
 from customer_master.check.keys import ValueTable, key_hashes
 from customer_master.check.type_index import TypeIndex, build_type_index, query_columns
 from customer_master.check.warehouse_file import file_stamp, read_warehouse
-from customer_master.check.scoring import CompiledModel, compile_model, quoted
+from customer_master.match.scoring import CompiledModel, compile_model, quoted
 
 log = logging.getLogger(__name__)
 

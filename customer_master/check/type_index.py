@@ -13,8 +13,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from customer_master.check.keys import KeyIndex, ValueTable, key_hashes
-from customer_master.check.pair_scorer import PairScorer
-from customer_master.check.scoring import CompiledModel
+from customer_master.match.pair_scorer import PairScorer
+from customer_master.match.scoring import CompiledModel
 
 
 @dataclass

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from customer_master.check.scoring import quoted
+from customer_master.match.scoring import quoted
 
 
 class WarehouseNotFound(FileNotFoundError):

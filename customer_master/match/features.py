@@ -1,7 +1,12 @@
 """Columns the comparisons need that are views of the standardised fields:
 surname and given name (from their own columns, else split from the full name),
 their romanised forms, the e-mail user name; and the whole frame the models
-compare (`matching_frame`)."""
+compare (`matching_frame`).
+
+Each derived value has its rule as a function of one value (`name_parts_of`,
+`email_user_of`, `place_of`, `joined_name_words`, `rarest_word`,
+`subscriber_part`), which the duplicate check calls for its one record
+(`check.query`) and the frame applies once per distinct value."""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from functools import lru_cache
 import pandas as pd
 
 from customer_master.match.models import UNIQUE_ID
-from customer_master.standardise.values import map_distinct
+from customer_master.standardise.values import map_distinct, map_distinct_fields, map_distinct_rows
 from customer_master.schemas.row_rules import RESIDENT_ID_SHAPE
 from customer_master.standardise.text import romanised, simplified
 
@@ -24,14 +29,29 @@ _COMPOUND = "|".join(COMPOUND_SURNAMES)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
+_PERSON_SPLIT = re.compile(rf"^(?P<last>{_COMPOUND}|.)(?P<first>.+)$")
+_NOT_NAME_CHARACTER = re.compile(r"[^\w\s'-]")
+
+
+@lru_cache(maxsize=1 << 16)
+def name_parts_of(name: str | None) -> tuple[str | None, str | None]:
+    """(first_name, last_name) of a full name: a Chinese name is its surname (one
+    character, or a compound surname) and the given name after it; a Latin-script
+    name its first and (of two or more) its last word, lower-case."""
+    if name is None:
+        return None, None
+    name = name.strip()
+    if _CJK.search(name):
+        found = _PERSON_SPLIT.search(name)
+        return (found.group("first"), found.group("last")) if found else (None, None)
+    tokens = _NOT_NAME_CHARACTER.sub(" ", name.lower()).split()
+    return (tokens[0] if tokens else None), (tokens[-1] if len(tokens) > 1 else None)
+
+
 def person_name_parts(rows: pd.DataFrame) -> pd.DataFrame:
     """first_name, last_name (lower-case for Latin script) and their romanised forms."""
-    name = rows["name"].astype("string").str.strip()
-    cjk = name.str.contains(r"[\u3400-\u9fff]").fillna(False)
-    split_cjk = name.where(cjk).str.extract(rf"^(?P<last>{_COMPOUND}|.)(?P<first>.+)$")
-    tokens = name.where(~cjk).str.lower().str.replace(r"[^\w\s'-]", " ", regex=True).str.split()
-    derived_first = split_cjk["first"].fillna(tokens.str[0])
-    derived_last = split_cjk["last"].fillna(tokens.str[-1].where(tokens.str.len() > 1))
+    derived = map_distinct_fields(rows["name"], name_parts_of, ["first", "last"])
+    derived_first, derived_last = derived["first"], derived["last"]
     own_first, own_last = _own_column(rows, "first_name"), _own_column(rows, "last_name")
     # a row that fills either part's own column has said which is which: its full
     # name (often just those parts joined) is not split again, or a lone surname
@@ -54,9 +74,21 @@ def _own_column(rows: pd.DataFrame, column: str) -> pd.Series:
     return values.where(values.str.contains(r"[\u3400-\u9fff]").fillna(False), values.str.lower())
 
 
+def email_user_of(email: str | None) -> str | None:
+    """The user name of an e-mail address (what comes before the @)."""
+    return email.split("@")[0] if email is not None else None
+
+
 def email_user(emails: pd.Series) -> pd.Series:
-    user = emails.astype("string").str.split("@").str[0]
-    return user.astype(object).where(user.notna(), None)
+    return map_distinct(emails, email_user_of)
+
+
+def place_of(reg_place: str | None, city: str | None) -> str | None:
+    """Where a company is registered: the place in its name, else its address's
+    city (深圳市 -> 深圳)."""
+    if reg_place is not None:
+        return reg_place
+    return city.removesuffix("市") if city is not None else None
 
 
 # Words that say what kind of name it is, not whose: they never make a name's key word.
@@ -104,9 +136,14 @@ def subscriber_part(number: str | None) -> str | None:
     return digits[-SUBSCRIBER_DIGITS:] if len(digits) >= SUBSCRIBER_DIGITS else None
 
 
+def joined_name_words(core: str | None) -> str | None:
+    """`name_words`, space-joined; None when there are none."""
+    return " ".join(name_words(core)) or None if core else None
+
+
 def name_word_columns(cores: pd.Series, frequencies: dict[str, int]) -> pd.DataFrame:
     """name_words (space-joined, sorted) and name_rare_word, per distinct core."""
-    words = map_distinct(cores, lambda c: " ".join(name_words(c)) or None)
+    words = map_distinct(cores, joined_name_words)
     rare = map_distinct(cores, lambda c: rarest_word(c, frequencies))
     return pd.DataFrame({"name_words": words, "name_rare_word": rare}, index=cores.index)
 
@@ -125,8 +162,7 @@ def matching_frame(rows: pd.DataFrame, frequencies: dict[str, int] | None = None
         frame[f"{column}_subscriber"] = map_distinct(rows[column], subscriber_part)
     frame = frame.join(name_word_columns(rows["name_core"], frequencies if frequencies is not None
                                          else word_frequencies(rows["name_core"])))
-    # where the company is registered: the place in its name, else its address's city
-    frame["place"] = rows["reg_place"].fillna(rows["city"].str.removesuffix("市"))
+    frame["place"] = map_distinct_rows([rows["reg_place"], rows["city"]], place_of)
     frame["birth_date"] = frame["birth_date"].astype("string")
     frame["email_user"] = email_user(rows["email"])
     postcode = rows["postcode"].astype("string").str.lower().str.strip()

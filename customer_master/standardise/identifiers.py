@@ -5,16 +5,19 @@ near-certain evidence of identity; an invalid one is a field issue."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from functools import lru_cache
 
 import pandas as pd
 
-from customer_master.standardise.values import map_distinct, on_distinct
+from customer_master.standardise.values import map_distinct
 
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
+_CODE_NOISE = re.compile(r"[\s\-]")
 
 
 @lru_cache(maxsize=1 << 18)
@@ -58,9 +61,16 @@ def _is_timestamp_date(digits: str) -> bool:
     return _FIRST_TIMESTAMP_DATE <= date <= _LAST_TIMESTAMP_DATE
 
 
+def clean_code_value(value) -> str | None:
+    """One code as written: NFKC, upper-case, no spaces or dashes (None stays None)."""
+    if value is None:
+        return None
+    return _CODE_NOISE.sub("", unicodedata.normalize("NFKC", value if isinstance(value, str) else str(value)).upper())
+
+
 def clean_code(values: pd.Series) -> pd.Series:
-    """Upper-case, NFKC, no spaces or dashes."""
-    return on_distinct(values, lambda distinct: distinct.astype("string").str.normalize("NFKC").str.upper().str.replace(r"[\s\-]", "", regex=True))
+    """`clean_code_value` of a column (string dtype, <NA> where missing)."""
+    return map_distinct(values, clean_code_value).astype("string")
 
 
 def code_issues(values: pd.Series, check) -> pd.Series:

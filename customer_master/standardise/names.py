@@ -3,17 +3,23 @@
 A company name is split into its registration place (北京华信科技有限公司 or
 华信(北京)科技有限公司 -> 北京), its legal form (有限公司, Co., Ltd.), a branch
 marker (上海分公司, Branch) and the core that remains (华信科技). A branch is a
-different customer from its head office, so the branch part stays with the core."""
+different customer from its head office, so the branch part stays with the core.
+
+`company_name(text)` and `person_name(text)` are the rules for one (cleaned)
+name; `split_company_names(column)` and `standardise_person_names(column)` apply
+them once per distinct value."""
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import NamedTuple
 
 import pandas as pd
 
 from customer_master.standardise.places import PLACE_ALTERNATION, BRACKETED_PLACE, LEADING_PLACE
-from customer_master.standardise.text import romanised, simplified, squeeze_cjk_spaces
-from customer_master.standardise.values import on_distinct
+from customer_master.standardise.text import pinyin, simplify, squeeze_cjk_spaces
+from customer_master.standardise.values import map_distinct_fields
 
 _CN_LEGAL_FORMS = (
     "股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "股份公司", "合伙企业",
@@ -31,75 +37,99 @@ _EN_LEGAL = re.compile(
     r"pte|pty|srl|spa|oy|ab|as|kk)\b\.?)+\s*$", re.IGNORECASE)
 _EN_BRANCH = re.compile(r"[,\s\-]+(?P<branch>(?:[a-z]+\s+)?branch(?:\s+office)?)\s*$", re.IGNORECASE)
 _EN_NOISE = re.compile(r"[^a-z0-9\s]")
+_EN_LEGAL_GROUP = re.compile(r"(?P<legal>" + _EN_LEGAL.pattern + ")", flags=re.IGNORECASE)
+# N.V. / Co., Ltd. -> tokens, so the legal-form pattern sees them
+_EN_INITIALS = re.compile(r"\b([a-z])\.\s?(?=[a-z]\b\.?)")
 _HAS_CJK = re.compile(r"[\u3400-\u9fff]")
+_WHITESPACE = re.compile(r"\s+")
+
+
+class CompanyName(NamedTuple):
+    name: str | None            # cleaned display form
+    name_core: str | None       # what remains without place, branch and legal form
+    legal_form: str | None
+    reg_place: str | None       # the registration place written in the name
+    branch: str | None
+    name_romanised: str | None  # of the core, for fuzzy comparison
+
+
+class PersonName(NamedTuple):
+    name: str | None            # simplified, no spaces between Chinese characters
+    name_core: str | None       # the name itself
+    name_romanised: str | None
+
+
+@lru_cache(maxsize=1 << 14)
+def company_name(text: str | None) -> CompanyName:
+    """A company's (cleaned) name in its parts."""
+    if text is None:
+        return CompanyName(None, None, None, None, None, None)
+    name = squeeze_cjk_spaces(simplify(text))
+    cjk = _HAS_CJK.search(name) is not None
+    if cjk:
+        work = _WHITESPACE.sub("", name)
+    else:
+        work = _EN_INITIALS.sub(r"\1", name.lower()).replace(".", " ")
+        work = _WHITESPACE.sub(" ", work).strip()
+
+    # with a place in brackets (安康(北京)医药) the name starts with its brand, even
+    # when the brand is also a place name
+    bracketed = leading = None
+    if "(" in work:
+        found = BRACKETED_PLACE.search(work)
+        if found:
+            bracketed = found.group("place")
+            work = BRACKETED_PLACE.sub("", work)
+    if cjk and bracketed is None:
+        found = LEADING_PLACE.search(work)
+        if found:
+            leading = found.group("place")
+            work = LEADING_PLACE.sub("", work, count=1)
+    reg_place = bracketed if bracketed is not None else leading
+
+    branch = None
+    if cjk:
+        found = _CN_BRANCH.search(work) if re.search(_BRANCH_MARKERS, work) else None
+        if found:
+            branch = next((g for g in (found.group("after_legal"), found.group("placed"), found.group("bare"))
+                           if g is not None), None)
+    else:
+        found = _EN_BRANCH.search(work)
+        branch = found.group("branch") if found else None
+    if branch is not None:
+        work = _EN_BRANCH.sub("", _CN_BRANCH.sub("", work))
+
+    if cjk:
+        found = _CN_LEGAL.search(work)
+        legal = found.group(1) if found else None
+    else:
+        found = _EN_LEGAL_GROUP.search(work)
+        legal = found.group("legal").strip(" ,") if found else None
+    work = _EN_LEGAL.sub("", _CN_LEGAL.sub("", work))
+
+    core = _WHITESPACE.sub(" ", work if cjk else _EN_NOISE.sub(" ", work)).strip()
+    if core == "":
+        core = _WHITESPACE.sub("", name)
+    return CompanyName(name, core, legal, reg_place, branch, pinyin(core))
+
+
+@lru_cache(maxsize=1 << 14)
+def person_name(text: str | None) -> PersonName:
+    """A person's (cleaned) name: Latin script in title case."""
+    if text is None:
+        return PersonName(None, None, None)
+    name = squeeze_cjk_spaces(simplify(text))
+    if _HAS_CJK.search(name) is None:
+        name = name.title()
+    return PersonName(name, name, pinyin(name))
 
 
 def split_company_names(names: pd.Series) -> pd.DataFrame:
-    """Columns: name (cleaned display form), name_core, legal_form, reg_place, branch,
-    name_romanised (of the core, for fuzzy comparison)."""
-    return on_distinct(names, _split_company_names)
-
-
-def _only_where(mask: pd.Series, values: pd.Series, change) -> pd.Series:
-    """change(values) where mask holds, values elsewhere; change runs on those rows only."""
-    if not mask.any():
-        return values
-    out = values.copy()
-    out[mask] = change(values[mask])
-    return out
-
-
-def _split_company_names(names: pd.Series) -> pd.DataFrame:
-    name = squeeze_cjk_spaces(simplified(names).astype("string"))
-    cjk = name.str.contains(_HAS_CJK).fillna(False)
-    parts = pd.DataFrame(index=names.index)
-    parts["name"] = name.astype(object).where(name.notna(), None)
-
-    work = _only_where(cjk, name.str.lower(), lambda _: name[cjk].str.replace(r"\s+", "", regex=True))
-    # English names: N.V. / Co., Ltd. -> tokens, so the legal-form pattern sees them
-    work = _only_where(~cjk, work, lambda w: w.str.replace(r"\b([a-z])\.\s?(?=[a-z]\b\.?)", r"\1", regex=True)
-                       .str.replace(".", " ", regex=False).str.replace(r"\s+", " ", regex=True).str.strip())
-
-    bracketed = work.where(work.str.contains("(", regex=False).fillna(False)).str.extract(BRACKETED_PLACE)["place"]
-    work = _only_where(bracketed.notna(), work, lambda w: w.str.replace(BRACKETED_PLACE, "", regex=True))
-    # with a place in brackets (安康(北京)医药) the name starts with its brand, even
-    # when the brand is also a place name
-    leading = work.where(cjk & bracketed.isna()).str.extract(LEADING_PLACE)["place"]
-    work = _only_where(leading.notna(), work, lambda w: w.str.replace(LEADING_PLACE, "", n=1, regex=True))
-    parts["reg_place"] = bracketed.fillna(leading).astype(object).where(lambda s: s.notna(), None)
-
-    found = work.where(cjk & work.str.contains(_BRANCH_MARKERS).fillna(False)).str.extract(_CN_BRANCH)
-    branch_cn = found["after_legal"].fillna(found["placed"]).fillna(found["bare"])
-    branch_en = work.where(~cjk).str.extract(_EN_BRANCH)["branch"]
-    branch = branch_cn.fillna(branch_en)
-    work = _only_where(branch.notna(), work,
-                       lambda w: w.str.replace(_CN_BRANCH, "", regex=True).str.replace(_EN_BRANCH, "", regex=True))
-    parts["branch"] = branch.astype(object).where(branch.notna(), None)
-
-    legal_cn = work.where(cjk).str.extract(_CN_LEGAL)[0]
-    legal_en = work.where(~cjk).str.extract(r"(?P<legal>" + _EN_LEGAL.pattern + ")", flags=re.IGNORECASE)["legal"]
-    legal = legal_cn.fillna(legal_en.str.strip(" ,"))
-    work = work.str.replace(_CN_LEGAL, "", regex=True).str.replace(_EN_LEGAL, "", regex=True)
-    parts["legal_form"] = legal.astype(object).where(legal.notna(), None)
-
-    core = _only_where(~cjk, work, lambda w: w.str.replace(_EN_NOISE, " ", regex=True))
-    core = core.str.replace(r"\s+", " ", regex=True).str.strip()
-    core = _only_where(core.fillna("").eq(""), core, lambda c: name[c.index].str.replace(r"\s+", "", regex=True))
-    parts["name_core"] = core.astype(object).where(core.notna(), None)
-    parts["name_romanised"] = romanised(parts["name_core"])
-    return parts
+    """`company_name` of a column: columns name, name_core, legal_form, reg_place,
+    branch, name_romanised."""
+    return map_distinct_fields(names, company_name, CompanyName._fields)
 
 
 def standardise_person_names(names: pd.Series) -> pd.DataFrame:
-    """Columns: name (simplified, no spaces between Chinese characters), name_romanised."""
-    return on_distinct(names, _standardise_person_names)
-
-
-def _standardise_person_names(names: pd.Series) -> pd.DataFrame:
-    name = squeeze_cjk_spaces(simplified(names).astype("string"))
-    cjk = name.str.contains(_HAS_CJK).fillna(False)
-    name = name.where(cjk, name.str.title())
-    out = pd.DataFrame({"name": name.astype(object).where(name.notna(), None)}, index=names.index)
-    out["name_core"] = out["name"]
-    out["name_romanised"] = romanised(out["name"])
-    return out
+    """`person_name` of a column: columns name, name_core, name_romanised."""
+    return map_distinct_fields(names, person_name, PersonName._fields)

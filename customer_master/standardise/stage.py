@@ -1,10 +1,15 @@
 """Standardisation stage: accepted rows -> the columns matching compares.
 
-Column-wise pandas (and pyarrow) throughout, on the distinct values of a column
-(`values.on_distinct`); the library calls (phonenumbers, opencc, pypinyin) run once
-per distinct value, and less where a whole class of values provably gives the
-same answer (see phones.py and text.py). A million rows take about 33 s on two
-cores: `customer-master benchmark-standardise`."""
+Each rule is a function of one value (or of one row's few values), in the module
+that owns it (`text.clean_value`, `names.company_name`, `emails.standardise_email`,
+`places.parse_place`, `places.row_divisions`, `phones.route_numbers`,
+`customer_type_of` here, ...); the duplicate check (`check.query`) calls the same
+functions on the one record it checks. Here they are applied column-wise, once
+per distinct value or distinct combination of values (`values.map_distinct`,
+`map_distinct_fields`, `map_distinct_rows`); the library calls (phonenumbers,
+opencc, pypinyin) run once per distinct value, and less where a whole class of
+values provably gives the same answer (see phones.py and text.py). A million
+rows take about 33 s on two cores: `customer-master benchmark-standardise`."""
 
 from __future__ import annotations
 
@@ -21,10 +26,10 @@ from customer_master.standardise.identifiers import clean_code
 from customer_master.standardise.names import split_company_names, standardise_person_names
 from customer_master.schemas.row_rules import PHONE_REGION
 from customer_master.standardise.phone_country import phone_regions
-from customer_master.standardise.phones import parse_phones
-from customer_master.standardise.places import city_of, district_in_city, parse_places, province_of
+from customer_master.standardise.phones import parse_phones, route_numbers
+from customer_master.standardise.places import parse_places, row_divisions
 from customer_master.standardise.text import clean_text, simplified
-from customer_master.standardise.values import on_distinct
+from customer_master.standardise.values import map_distinct_rows
 
 log = logging.getLogger(__name__)
 
@@ -87,90 +92,67 @@ def standardise_rows(rows: pd.DataFrame) -> pd.DataFrame:
     return out[STANDARD_COLUMNS].reset_index(drop=True)
 
 
-def _customer_type(rows: pd.DataFrame, text: dict[str, pd.Series]) -> pd.Series:
-    """The source's party type when it sets one, else evidence from the row."""
-    def contains(values: pd.Series, pattern: re.Pattern) -> pd.Series:
-        return on_distinct(values, lambda v: v.fillna("").str.contains(pattern)).to_numpy()
+def customer_type_of(party_type: str | None, name: str | None, type_text: str | None = None,
+                     person_evidence: bool = False, has_uscc: bool = False) -> str | None:
+    """A row's customer type: the source's party type unless it is "auto"; else
+    the row's type column (企业 / 个人 ...), else a company word in the (cleaned)
+    name or a credit code, else a short Chinese name or a person's ID number,
+    birthday or gender (person_evidence); company when nothing says."""
+    if party_type != "auto":
+        return party_type
+    if type_text is not None and _COMPANY_TYPE.search(type_text):
+        return "company"
+    if type_text is not None and _PERSON_TYPE.search(type_text):
+        return "person"
+    if has_uscc or (name is not None and _COMPANY_WORDS.search(name)):
+        return "company"
+    if person_evidence or (name is not None and _CJK_PERSON_NAME.search(name)):
+        return "person"
+    return "company"
 
+
+def _customer_type(rows: pd.DataFrame, text: dict[str, pd.Series]) -> pd.Series:
+    """`customer_type_of` per row."""
     person_evidence = rows["id_number"].notna() | rows["birth_date"].notna() | rows["gender"].notna()
-    guess = pd.Series("company", index=rows.index)
-    guess = guess.mask(contains(text["name"], _CJK_PERSON_NAME) | person_evidence, "person")
-    guess = guess.mask(contains(text["name"], _COMPANY_WORDS) | rows["uscc"].notna(), "company")
-    guess = guess.mask(contains(text["customer_type"], _PERSON_TYPE), "person")
-    guess = guess.mask(contains(text["customer_type"], _COMPANY_TYPE), "company")
-    configured = rows["party_type"]
-    return configured.where(configured.ne("auto"), guess)
+    return map_distinct_rows([rows["party_type"], text["name"], text["customer_type"], person_evidence,
+                              rows["uscc"].notna()], customer_type_of)
 
 
 def _add_phones(out: pd.DataFrame, rows: pd.DataFrame) -> None:
-    """Departments put mobiles in the phone column and landlines in the mobile
-    column; route each number by what it is. A number kept as its digits (no
-    valid number of its region) stays in the column it was written in."""
+    """mobile, phone and phone_extension: each cell read for its row's phone
+    region, then `phones.route_numbers` (each number to the column of its kind)."""
     regions = rows[PHONE_REGION] if PHONE_REGION in rows else phone_regions(rows)
     both = parse_phones(pd.concat([rows["mobile"], rows["phone"]], ignore_index=True),
                         pd.concat([regions, regions], ignore_index=True))
-    mobile_cell = both.iloc[:len(rows)].set_axis(rows.index)
-    phone_cell = both.iloc[len(rows):].set_axis(rows.index)
-
-    def pick(first: pd.Series, second: pd.Series) -> pd.Series:
-        return first.where(first.notna(), second).astype(object).where(lambda s: s.notna(), None)
-
-    unverified = lambda p: p["e164"].where(p["kind"].eq("unverified"))  # noqa: E731
-    mobile = lambda p: p["e164"].where(p["kind"].eq("mobile"))  # noqa: E731
-    landline = lambda p: p["e164"].where(~p["kind"].isin(["mobile", "unverified"]))  # noqa: E731
-    out["mobile"] = pick(pick(mobile(mobile_cell), mobile(phone_cell)), unverified(mobile_cell))
-    out["phone"] = pick(pick(landline(phone_cell), landline(mobile_cell)), unverified(phone_cell))
-    out["phone_extension"] = pick(phone_cell["extension"], mobile_cell["extension"])
+    cells = [both[column].iloc[part].set_axis(rows.index) for part in (slice(None, len(rows)), slice(len(rows), None))
+             for column in ("e164", "kind", "extension")]
+    routed = map_distinct_rows(cells, route_numbers, ["mobile", "phone", "phone_extension"])
+    for column in routed.columns:
+        out[column] = routed[column]
 
 
 def _add_places(out: pd.DataFrame, text: dict[str, pd.Series], names: pd.DataFrame) -> None:
-    """Province and city from their own columns, else from the start of the address
-    (广东省深圳市… gives both), else (companies) from the registration place in the
-    name; district and the rest of the address from the address. A city (or
-    district) from the address or the name is taken only when it lies in the
-    province the row already has."""
+    """address (simplified), its divisions (`places.parse_place`: 广东省深圳市… gives
+    both) and the rest; province, city and district from the own columns, the
+    address and the registration place in the name (`places.row_divisions`); the
+    building's parts."""
     address = simplified(text["address"])
     out["address"] = address
     in_address = parse_places(address)
-    in_province, in_city = parse_places(text["province"]), parse_places(text["city"])
-    reg_place = names["reg_place"] if "reg_place" in names else pd.Series(None, index=out.index, dtype=object)
-    reg_province = on_distinct(reg_place, lambda v: v.map(province_of, na_action="ignore"))
-    reg_city = on_distinct(reg_place, lambda v: v.map(city_of, na_action="ignore"))
-
-    province = in_province["province"].fillna(in_city["province"]).fillna(in_address["province"]).fillna(reg_province)
-    city = in_city["city"].fillna(in_province["city"])
-    for candidate_province, candidate_city in ((in_address["province"], in_address["city"]), (reg_province, reg_city)):
-        fits = province.isna() | candidate_province.isna() | candidate_province.eq(province)
-        city = city.fillna(candidate_city.where(fits))
-    district = in_city["district"].fillna(in_address["district"])
-    known = pd.DataFrame({"district": district, "city": city})
-    fits = on_distinct_pairs(known, lambda d, c: district_in_city(d, c))
-    district = district.where(city.isna() | fits)
-
-    # a place outside China's divisions (Sydney, devon) keeps its own column's text
-    province = province.fillna(text["province"].str.lower())
-    city = city.fillna(text["city"].str.lower())
-    own_district = simplified(text["district"]).str.lower() if "district" in text else None
-    if own_district is not None:
-        district = district.fillna(own_district)
-    for column, value in (("province", province), ("city", city), ("district", district),
-                          ("address_rest", in_address["rest"])):
-        out[column] = value.astype(object).where(value.notna(), None)
+    nothing = pd.Series(None, index=out.index, dtype=object)
+    divisions = map_distinct_rows(
+        [text["province"], text["city"], text.get("district", nothing), in_address["province"], in_address["city"],
+         in_address["district"], names["reg_place"] if "reg_place" in names else nothing],
+        row_divisions, ["province", "city", "district"])
+    for column in divisions.columns:
+        out[column] = divisions[column]
+    out["address_rest"] = in_address["rest"]
     # the building: from the address after its divisions, or the sheet's own columns
     streets = parse_streets(in_address["rest"].where(in_address["rest"].notna(), address))
     for column in ("house_number", "street", "unit"):
         own = text.get(column)
         value = streets[column] if own is None else own.str.lower().fillna(streets[column])
         out[column] = value.astype(object).where(value.notna(), None)
-
-
-def on_distinct_pairs(frame: pd.DataFrame, function) -> pd.Series:
-    """function(a, b) per row of a two-column frame, once per distinct pair."""
-    pairs = frame.astype(object).where(frame.notna(), None)
-    key = pd.MultiIndex.from_frame(pairs)
-    distinct = key.unique()
-    lookup = pd.Series([function(a, b) for a, b in distinct], index=distinct, dtype=bool)
-    return pd.Series(lookup.reindex(key).to_numpy(), index=frame.index)
 
 
 def _website(values: pd.Series) -> pd.Series:

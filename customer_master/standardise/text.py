@@ -1,9 +1,15 @@
 """Text clean-up shared by every field: NFKC (full-width -> half-width), trimmed
-and collapsed whitespace, traditional -> simplified Chinese."""
+and collapsed whitespace, traditional -> simplified Chinese, pinyin.
+
+Each rule is a function of one text (`clean_value`, `simplify`,
+`squeeze_cjk_spaces`, `pinyin`), which the duplicate check calls directly; the
+column forms (`clean_text`, `simplified`, `romanised`) apply it once per distinct
+value."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from itertools import chain
 
@@ -13,19 +19,26 @@ from pypinyin import Style
 from pypinyin.converter import UltimateConverter
 from pypinyin.core import Pinyin
 
-from customer_master.standardise.values import map_distinct, on_distinct
+from customer_master.standardise.values import map_distinct
 
 _T2S = OpenCC("t2s")
 _CJK = r"\u3400-\u9fff"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def clean_value(value) -> str | None:
+    """One cell's text: NFKC, trimmed, inner whitespace collapsed; None when
+    missing or empty."""
+    if value is None:
+        return None
+    text = _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", value if isinstance(value, str) else str(value)))
+    return text.strip() or None
 
 
 def clean_text(values: pd.Series) -> pd.Series:
-    """NFKC, trimmed, inner whitespace collapsed; empty -> None."""
-    def clean(distinct: pd.Series) -> pd.Series:
-        s = distinct.astype("string").str.normalize("NFKC").str.replace(r"\s+", " ", regex=True).str.strip()
-        return s.astype(object).where(s.fillna("").ne(""), None)
-    return on_distinct(values, clean)
+    """`clean_value` of a column."""
+    return map_distinct(values, clean_value)
 
 
 @lru_cache(maxsize=1)
@@ -51,22 +64,22 @@ def _traditional_characters() -> frozenset[str]:
     return frozenset(changing)
 
 
+def simplify(text: str | None) -> str | None:
+    """Traditional characters to simplified (華信 -> 华信). OpenCC runs only on a
+    text that holds a character it can change."""
+    if text is None or _traditional_characters().isdisjoint(text):
+        return text
+    return _T2S.convert(text)
+
+
 def simplified(values: pd.Series) -> pd.Series:
-    """Traditional characters to simplified (華信 -> 华信). OpenCC runs only on the
-    distinct texts that hold a character it can change."""
-    traditional = _traditional_characters()
-
-    def convert(distinct: pd.Series) -> pd.Series:
-        needed = distinct.map(lambda v: isinstance(v, str) and not traditional.isdisjoint(v))
-        out = distinct.astype(object).where(distinct.notna(), None)
-        out[needed] = map_distinct(distinct[needed], _T2S.convert)
-        return out
-    return on_distinct(values, convert)
+    """`simplify` of a column (object dtype, None where missing)."""
+    return map_distinct(values, simplify)
 
 
-def squeeze_cjk_spaces(values: pd.Series) -> pd.Series:
+def squeeze_cjk_spaces(text: str) -> str:
     """'张 伟' -> '张伟': spaces between Chinese characters carry no meaning."""
-    return values.str.replace(_SPACE_BETWEEN_CJK, "", regex=True)
+    return _SPACE_BETWEEN_CJK.sub("", text)
 
 
 # what pypinyin.lazy_pinyin(text, errors="default") builds on every call
@@ -81,7 +94,7 @@ def _word_pinyin(word: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=None)
-def _pinyin(text: str) -> str:
+def pinyin(text: str) -> str:
     """" ".join(lazy_pinyin(text)).lower(), with the segments' pinyin cached."""
     return " ".join(chain.from_iterable(map(_word_pinyin, _PINYIN.seg(text)))).lower()
 
@@ -91,4 +104,4 @@ def romanised(values: pd.Series) -> pd.Series:
 
     DuckDB's string similarity counts bytes on Chinese text; on pinyin it counts
     letters, so fuzzy comparisons behave."""
-    return map_distinct(values, _pinyin)
+    return map_distinct(values, pinyin)

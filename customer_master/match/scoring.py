@@ -1,4 +1,7 @@
-"""The scoring SQL of a saved Splink model, compiled once from its JSON.
+"""The scoring SQL of a saved Splink model, compiled once from its JSON, for
+scoring new records against the known rows outside a Splink run: the duplicate
+check (customer_master/check) and the customer 360's resolver run it in DuckDB
+(`engine="sql"`), and `pair_scorer.PairScorer` evaluates the same model in numpy.
 
 The model JSON is read back by Splink's own settings classes, so every level's
 m and u (defaults for unset ones, the 1e-6 of a level not observed in training,
@@ -59,7 +62,7 @@ def compile_model(model: dict) -> CompiledModel:
     level = splink_log.level
     splink_log.setLevel(logging.ERROR)  # "no null level" for branch: by design (both head office)
     try:
-        settings = SettingsCreator.from_path_or_dict(_without_dialect_tags(model)).get_settings("duckdb")
+        settings = SettingsCreator.from_path_or_dict(without_dialect_tags(model)).get_settings("duckdb")
     finally:
         splink_log.setLevel(level)
     dialect = SplinkDialect.from_string("duckdb")
@@ -95,7 +98,7 @@ def compile_model(model: dict) -> CompiledModel:
     evidence = "to_json({" + ", ".join(f"'{c.output_column_name}': round({field_weight(c)}, 3)"
                                        for c in comparisons) + "})::VARCHAR"
     unique_id = settings.column_info_settings.unique_id_input_columns[0].unquote().name
-    blocking = [_blocking_key(rule.blocking_rule_sql) for rule in settings._blocking_rules_to_generate_predictions]
+    blocking = [blocking_key(rule.blocking_rule_sql) for rule in settings._blocking_rules_to_generate_predictions]
     return CompiledModel(unique_id=unique_id, prior=prior, comparisons=fields, columns=columns,
                          tf_columns=tf_columns, blocking=blocking, select_sql=",\n".join(select),
                          match_weight_sql=match_weight, match_probability_sql=match_probability,
@@ -103,7 +106,7 @@ def compile_model(model: dict) -> CompiledModel:
                          field_weights={c.output_column_name: field_weight(c) for c in comparisons})
 
 
-def _without_dialect_tags(model: dict) -> dict:
+def without_dialect_tags(model: dict) -> dict:
     model = dict(model)
     model["blocking_rules_to_generate_predictions"] = [
         {k: v for k, v in rule.items() if k != "sql_dialect"} if isinstance(rule, dict) else rule
@@ -111,7 +114,7 @@ def _without_dialect_tags(model: dict) -> dict:
     return model
 
 
-def _blocking_key(rule_sql: str) -> BlockingKey:
+def blocking_key(rule_sql: str) -> BlockingKey:
     """l."a" = r."a" AND l."b" = r."b" [AND anything else] -> columns (a, b) and the
     rule rewritten onto a pair table. A rule without such an equality cannot be
     looked up by key, and is refused rather than scanned."""

@@ -1,7 +1,8 @@
 """Scoring a few pairs of a saved Splink model in numpy.
 
-The check scores tens to a few thousand pairs per call; a DuckDB query per call
-costs more than the arithmetic. `PairScorer` evaluates the same model in numpy:
+The duplicate check (customer_master/check) and the customer 360's resolver
+(through the check's `CandidateIndex`) score tens to a few thousand pairs per
+call; a DuckDB query per call costs more than the arithmetic. `PairScorer` evaluates the same model in numpy:
 every level's condition is read from its SQL (sqlglot) and evaluated with SQL's
 three-valued logic on column arrays; the parts numpy cannot evaluate as DuckDB
 does (jaro_winkler_similarity, damerau_levenshtein, dates...) go to DuckDB in one
@@ -21,7 +22,7 @@ from sqlglot import exp
 from splink.internals.misc import prob_to_match_weight
 from splink.internals.settings_creator import SettingsCreator
 
-from customer_master.check.scoring import _blocking_key, _without_dialect_tags, quoted
+from customer_master.match.scoring import blocking_key, quoted, without_dialect_tags
 
 
 class _Bool:
@@ -94,7 +95,7 @@ class PairScorer:
         level = splink_log.level
         splink_log.setLevel(logging.ERROR)
         try:
-            settings = SettingsCreator.from_path_or_dict(_without_dialect_tags(model)).get_settings("duckdb")
+            settings = SettingsCreator.from_path_or_dict(without_dialect_tags(model)).get_settings("duckdb")
         finally:
             splink_log.setLevel(level)
         self.column_types = column_types or {}
@@ -117,7 +118,7 @@ class PairScorer:
                 compiled.append(entry)
             self.comparisons.append(_Comparison(comparison.output_column_name, compiled,
                                                 comparison._has_tf_adjustments))
-        self.blocking = [self._compile(sqlglot.parse_one(_blocking_key(rule.blocking_rule_sql).condition,
+        self.blocking = [self._compile(sqlglot.parse_one(blocking_key(rule.blocking_rule_sql).condition,
                                                          read="duckdb"))
                          for rule in settings._blocking_rules_to_generate_predictions]
         self._opaque_sql = None
