@@ -2,7 +2,8 @@
 
 Every folder under the inbox is a source; a folder that is not listed works with
 the defaults (party type decided per row, trust rank 5, headers mapped by the
-built-in alias table, sheet kind told from its headers, role "customer").
+built-in alias table, sheet kind told from its headers, role "customer", the
+country of its phones told from the numbers).
 `files:` overrides kind and roles for the files of a source whose name matches a
 glob (finance's receivables list implies debtors, its account list customers)."""
 
@@ -15,6 +16,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from customer_master.ingest.headers import CANONICAL_FIELDS
+from customer_master.standardise.phone_country import region_of_country
 
 SOURCES_FILE = "sources.yaml"
 PARTY_TYPES = ("auto", "company", "person")
@@ -41,6 +43,7 @@ class SourceConfig:
     roles: tuple[str, ...] = ("customer",)  # what every customer row of the source says the customer is
     contact_roles: dict[str, str] = field(default_factory=dict)  # title keyword -> contact role, before the defaults
     files: dict[str, dict] = field(default_factory=dict)  # file-name glob -> {kind, roles}
+    country: str | None = None  # ISO region the source's phones belong to (None: told from the numbers)
 
     def for_file(self, relative: str) -> "SourceConfig":
         """The settings that hold for one file (`relative` to the inbox): the first
@@ -94,6 +97,12 @@ def _parse_source(path: Path, name: str, entry: dict) -> SourceConfig:
             raise SourcesFileError(f"{where}.files[{pattern!r}]: unknown key(s) {sorted(unknown)}; "
                                    "a file can set kind and roles")
         file_overrides[str(pattern)] = _kind_and_roles(f"{where}.files[{pattern!r}]", override)
+    country = None
+    if entry.get("country") is not None:
+        country = region_of_country(str(entry["country"]))
+        if country is None:
+            raise SourcesFileError(f"{where}.country must be an ISO country code (CN, US, GB …) or a country name "
+                                   f"such as China or United States, not {entry['country']!r}")
     contact_roles = entry.get("contact_roles") or {}
     for keyword, role in contact_roles.items():
         if role not in CONTACT_ROLES:
@@ -107,6 +116,7 @@ def _parse_source(path: Path, name: str, entry: dict) -> SourceConfig:
         columns={str(k): v for k, v in columns.items()},
         contact_roles={str(k): str(v) for k, v in contact_roles.items()},
         files=file_overrides,
+        country=country,
         **_kind_and_roles(where, entry),
     )
 

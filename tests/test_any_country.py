@@ -121,3 +121,19 @@ def test_a_lone_surname_is_not_also_the_given_name():
     parts = person_name_parts(rows)
     assert parts.first_name.tolist() == [None, "james", "mary"]
     assert parts.last_name.tolist() == ["hunter", "hunter", "smith"]
+
+
+def test_a_source_says_which_country_its_phones_belong_to(tmp_path):
+    from customer_master.ingest.inbox import ingest_inbox
+    from customer_master.sources import SourcesFileError, load_sources
+    inbox = tmp_path / "inbox"
+    (inbox / "london").mkdir(parents=True)
+    (inbox / "london" / "a.csv").write_text("Company,Tel\nAcme Ltd,020 7946 0958\nBeta Ltd,7946 0959\n",
+                                            encoding="utf-8")
+    (inbox / "sources.yaml").write_text("sources:\n  london: {country: United Kingdom}\n", encoding="utf-8")
+    validation = validate_rows(ingest_inbox(inbox).rows)
+    out = standardise_rows(validation.accepted)
+    assert out.phone.tolist() == ["+442079460958", "79460959"]  # the local one kept as written
+    (inbox / "sources.yaml").write_text("sources:\n  london: {country: Atlantis}\n", encoding="utf-8")
+    with pytest.raises(SourcesFileError, match="london.country"):
+        load_sources(inbox)

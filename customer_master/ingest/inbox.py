@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_FILE_MB = 100.0
 LINEAGE_COLUMNS = ["source", "file", "sheet", "row_number"]
-ROW_COLUMNS = ["row_key", *LINEAGE_COLUMNS, "sheet_kind", "roles", "party_type", "trust_rank", *CANONICAL_FIELDS,
+ROW_COLUMNS = ["row_key", *LINEAGE_COLUMNS, "sheet_kind", "roles", "party_type", "trust_rank", "source_country",
+               *CANONICAL_FIELDS,
                "first_cell", "extra", "raw"]
 FILE_COLUMNS = ["source", "file", "size_bytes", "sha256", "modified_at", "encoding", "status", "reason"]
 SHEET_COLUMNS = [
@@ -168,7 +169,8 @@ def _sheet_rows(grid: SheetGrid, config: SourceConfig, relative: str) -> tuple[p
     out = pd.DataFrame({"source": config.name, "file": relative, "sheet": grid.sheet,
                         "row_number": cells["row_number"].to_numpy(), "sheet_kind": kind,
                         "roles": ",".join(config.roles) if kind == "customers" else "",
-                        "party_type": config.party_type, "trust_rank": config.trust_rank})
+                        "party_type": config.party_type, "trust_rank": config.trust_rank,
+                        "source_country": config.country})
     for field in CANONICAL_FIELDS:
         column = headers[fields.index(field)] if field in fields else None
         out[field] = cells[column].replace("", None).to_numpy() if column else None

@@ -1,7 +1,8 @@
 """Which country a row's phones belong to: never assumed, always from the data.
 
 In order: the row's own country column (`country`, where the sheet has one);
-else what the source's numbers show. A country fits a number when the number is valid there
+else its source's `country:` in sources.yaml (`source_country`); else what the
+source's numbers show. A country fits a number when the number is valid there
 and the country's own national format writes it with the same digits: people
 write the numbers of their own country the way its format does (a Chinese
 landline with its trunk 0, a US number as ten digits). `310-246-1501` is valid in
@@ -92,9 +93,11 @@ def region_of_numbers(numbers: pd.Series) -> str | None:
 
 def phone_regions(rows: pd.DataFrame) -> pd.Series:
     """The region to read each row's phones for: its country column, else its
-    source's numbers (None where neither tells)."""
+    source's configured country, else its source's numbers (None where none tells)."""
     own = rows["country"] if "country" in rows else pd.Series(None, index=rows.index, dtype=object)
     regions = own.map(region_of_country, na_action="ignore").astype(object)
+    if "source_country" in rows:
+        regions = regions.where(regions.notna(), rows["source_country"])
     phones = pd.concat([rows[c] for c in ("mobile", "phone") if c in rows], axis=1)
     undecided = regions.isna()
     for source, index in rows.index[undecided].groupby(rows.loc[undecided, "source"].fillna("").to_numpy()).items():
