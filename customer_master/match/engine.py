@@ -8,6 +8,7 @@ model of each run is returned (JSON) so the warehouse keeps it for audit."""
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 
 import duckdb
@@ -153,7 +154,7 @@ def _trained_linker(frame: pd.DataFrame, recipe: dict, present: set[str]) -> Lin
         # u from random pairs of a handful of rows measures the duplicates, not chance
         log.info("match: %d rows are too few to train on; using the model's prior m and u", len(frame))
     else:
-        _train_m_and_u(linker, recipe["em_blocks"])
+        _train_m_and_u(linker, recipe["em_blocks"], present)
     _restore_untrained_levels(linker, recipe["settings"](present))
     _no_disagreement_for_a_match(linker)
     if len(frame) >= MIN_ROWS_TO_TRAIN:
@@ -218,10 +219,13 @@ def _estimate_prior(linker: Linker, deterministic_rules: list, rows: int) -> flo
     return max(floor, min(settings._probability_two_random_records_match * recall, 0.5))
 
 
-def _train_m_and_u(linker: Linker, em_blocks: list) -> None:
+def _train_m_and_u(linker: Linker, em_blocks: list, present: set[str]) -> None:
     training, settings = linker.training, linker._settings_obj
     training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=SEED)
     for block in em_blocks:
+        rule = block.get_blocking_rule("duckdb").blocking_rule_sql
+        if not set(re.findall(r'l\."(\w+)"', rule)) <= present:
+            continue  # a block on a field no row carries has no pairs to learn from
         # A failed EM session leaves Splink's model without the comparisons it had
         # set aside for the blocking rule: keep a copy to put back.
         before = settings.core_model_settings.copy()
@@ -229,7 +233,6 @@ def _train_m_and_u(linker: Linker, em_blocks: list) -> None:
             training.estimate_parameters_using_expectation_maximisation(block, estimate_without_term_frequencies=True)
         except Exception as exc:  # noqa: BLE001 - a block with too few pairs teaches nothing
             settings.core_model_settings = before
-            rule = block.get_blocking_rule("duckdb").blocking_rule_sql
             log.warning("match: EM on %s skipped: %s", rule, str(exc).splitlines()[0])
 
 
