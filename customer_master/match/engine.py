@@ -226,6 +226,10 @@ def _train_m_and_u(linker: Linker, em_blocks: list, present: set[str]) -> None:
         rule = block.get_blocking_rule("duckdb").blocking_rule_sql
         if not set(re.findall(r'l\."(\w+)"', rule)) <= present:
             continue  # a block on a field no row carries has no pairs to learn from
+        if len(settings.comparisons) < 2:
+            log.warning("match: the inbox gives one field to compare; its levels keep the defaults of models.py "
+                        "(EM needs a second field to tell matches from chance)")
+            break
         # A failed EM session leaves Splink's model without the comparisons it had
         # set aside for the blocking rule: keep a copy to put back.
         before = settings.core_model_settings.copy()
