@@ -17,6 +17,7 @@ CANONICAL_FIELDS = (
     "source_record_id",
     "name",
     "first_name",
+    "middle_name",
     "last_name",
     "customer_type",
     "contact_name",
@@ -26,7 +27,13 @@ CANONICAL_FIELDS = (
     "address",
     "province",
     "city",
+    "district",
+    "street",
+    "house_number",
+    "unit",
     "postcode",
+    "country",
+    "website",
     "uscc",
     "id_number",
     "birth_date",
@@ -70,10 +77,24 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "客户姓名", "名称", "购买方名称", "经销商客户", "经销商名称", "供应商名称", "往来单位", "customername", "companyname",
         "company", "name", "fullname", "accountname", "customer", "clientname",
         "client", "organisation", "organization",
+        # the long tail departments actually write
+        "客户全称", "单位全称", "公司全称", "企业全称", "客户简称", "机构名称", "组织名称", "商户名称", "店铺名称",
+        "门店名称", "经销商", "代理商名称", "购货单位", "收货单位", "开票名称", "开票抬头", "抬头",
+        "orgname", "organisationname", "organizationname", "businessname", "account", "legalname",
+        "tradingname", "restaurant", "shop", "storename", "firm", "firmname",
     ),
-    "first_name": ("名", "名字", "firstname", "givenname", "forename"),
+    "first_name": ("名", "名字", "firstname", "givenname", "forename", "givennames"),
+    "middle_name": ("middlename", "middleinitial", "middlenames", "中间名"),
     "last_name": ("姓", "姓氏", "surname", "lastname", "familyname"),
-    "postcode": ("邮编", "邮政编码", "postcode", "postalcode", "zip", "zipcode", "postcodefake"),
+    "postcode": ("邮编", "邮政编码", "postcode", "postalcode", "zip", "zipcode", "postcodefake", "zip4",
+                 "zippostalcode", "postalzipcode", "zipcodepostalcode", "plz"),
+    "district": ("区县", "区", "县", "所在区县", "所属区县", "区域县", "district", "county", "borough"),
+    "street": ("街道", "路", "streetname", "street", "road"),
+    "house_number": ("门牌号", "门牌", "housenumber", "houseno", "streetnumber", "streetno", "buildingnumber"),
+    "unit": ("室", "房号", "unit", "suite", "apt", "apartment", "address2", "addressline2", "unitno"),
+    "country": ("国家", "国别", "国家地区", "country", "nation", "countryregion"),
+    "website": ("网址", "主页", "网站", "官网", "公司网址", "website", "web", "url", "homepage", "webpage",
+                "webaddress", "site"),
     "customer_type": (
         "客户类型", "客户类别", "类型", "customertype", "type", "partytype",
     ),
@@ -86,20 +107,22 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "phone": (
         "电话", "联系电话", "固定电话", "座机", "办公电话", "phone", "telephone", "tel",
-        "phoneno", "officephone", "landline",
+        "phoneno", "officephone", "landline", "telno", "phonenumber", "telephonenumber", "telephoneno",
     ),
     "email": ("邮箱", "电子邮箱", "电子邮件", "邮件", "email", "e-mail", "mail", "emailaddress"),
     "address": (
         "地址", "详细地址", "联系地址", "注册地址", "收货地址", "通讯地址", "办公地址",
-        "address", "streetaddress", "fulladdress",
+        "address", "streetaddress", "fulladdress", "addr", "address1", "addressline1", "addressline", "location",
     ),
-    "province": ("省份", "省", "所在省份", "所属省份", "province", "state"),
-    "city": ("城市", "市", "所在城市", "所属城市", "地市", "city"),
+    "province": ("省份", "省", "所在省份", "所属省份", "province", "state", "stateprovince", "stateorprovince",
+                 "provincestate"),
+    "city": ("城市", "市", "所在城市", "所属城市", "地市", "city", "town", "suburb", "towncity", "locality"),
     "uscc": (
         "统一社会信用代码", "社会信用代码", "信用代码", "纳税人识别号", "税号",
         "uscc", "taxid", "taxno", "taxnumber", "creditcode",
     ),
-    "id_number": ("身份证号", "身份证号码", "身份证", "证件号码", "证件号", "idnumber", "idno", "idcard"),
+    "id_number": ("身份证号", "身份证号码", "身份证", "证件号码", "证件号", "idnumber", "idno", "idcard", "socsecid",
+                  "ssn", "socialsecuritynumber", "nationalid", "nationalidnumber", "passportno", "passportnumber"),
     "birth_date": ("出生日期", "生日", "出生年月日", "birthday", "birthdate", "dateofbirth", "dob"),
     "gender": ("性别", "gender", "sex"),
     "created_at": (
@@ -157,6 +180,7 @@ _CONTAINS_RULES: tuple[tuple[str, str], ...] = (
     ("出生", "birth_date"),
     ("金额", "amount"),
     ("客户名称", "name"),
+    ("客户全称", "name"),
     ("公司名称", "name"),
     ("单位名称", "name"),
     ("customername", "name"),
@@ -194,6 +218,21 @@ def field_for_header(text: object, overrides: Mapping[str, str | None] | None = 
         if needle in key:
             return field
     return None
+
+
+def header_source(text: object, overrides: Mapping[str, str | None] | None = None) -> str:
+    """How a header cell is recognised: 'sources.yaml' (an override, also one that
+    keeps the column unmapped), 'header' (the alias table), 'header_contains' (a
+    contains rule), or 'unknown'."""
+    raw = str(text or "").strip()
+    if overrides and (raw in overrides or normalise_header(raw) in overrides):
+        return "sources.yaml"
+    key = normalise_header(raw)
+    if key in _ALIAS_LOOKUP:
+        return "header"
+    if key and any(needle in key for needle, _ in _CONTAINS_RULES):
+        return "header_contains"
+    return "unknown"
 
 
 def map_headers(

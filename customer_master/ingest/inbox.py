@@ -15,7 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from customer_master.ingest.cells import column_to_text
-from customer_master.ingest.headers import CANONICAL_FIELDS, find_header_row, map_headers
+from customer_master.ingest.column_content import content_fields
+from customer_master.ingest.headers import (CANONICAL_FIELDS, HEADER_SEARCH_ROWS, NAME_FIELDS, find_header_row,
+                                            header_source, map_headers)
 from customer_master.ingest.sheet_kinds import fields_for_kind, sheet_kind
 from customer_master.ingest.readers import SUPPORTED_SUFFIXES, SheetGrid, UnreadableFile, read_file
 from customer_master.sources import SOURCES_FILE, SourceConfig, load_sources, source_config
@@ -30,7 +32,7 @@ ROW_COLUMNS = ["row_key", *LINEAGE_COLUMNS, "sheet_kind", "roles", "party_type",
 FILE_COLUMNS = ["source", "file", "size_bytes", "sha256", "modified_at", "encoding", "status", "reason"]
 SHEET_COLUMNS = [
     "source", "file", "sheet", "kind", "status", "reason", "header_row", "data_rows",
-    "blank_rows_skipped", "header_rows_skipped", "column_map",
+    "blank_rows_skipped", "header_rows_skipped", "column_map", "column_sources",
 ]
 
 
@@ -132,22 +134,27 @@ def _refusal(path: Path, source: str, max_file_mb: float) -> str:
 def _sheet_rows(grid: SheetGrid, config: SourceConfig, relative: str) -> tuple[pd.DataFrame | None, dict]:
     facts = {"source": config.name, "file": relative, "sheet": grid.sheet, "kind": "", "status": "read", "reason": "",
              "header_row": None, "data_rows": 0, "blank_rows_skipped": 0, "header_rows_skipped": 0,
-             "column_map": "{}"}
+             "column_map": "{}", "column_sources": "{}"}
     text_rows = [[str(c).strip() if c is not None else "" for c in row] for row in grid.rows[:40]]
     header_index = find_header_row(text_rows, config.columns)
+    if header_index is None:
+        header_index = _header_row_by_content(grid.rows, config)
     if header_index is None:
         facts.update(status="rejected", reason=_no_header_reason(grid))
         where = f"{relative}" + (f" sheet '{grid.sheet}'" if grid.sheet else "")
         log.warning("ingest %s: rejected: %s", where, facts["reason"])
         return None, facts
 
-    headers = _unique_headers(grid.rows[header_index])
-    fields = map_headers(grid.rows[header_index], config.columns)
+    header_cells = list(grid.rows[header_index]) if header_index >= 0 else []  # -1: the sheet has no header row
+    headers = _unique_headers(header_cells)
+    fields = map_headers(header_cells, config.columns)
+    sources = [header_source(h, config.columns) for h in header_cells]
     kind = sheet_kind(fields, config.kind)
     fields = fields_for_kind(fields, kind)
     width = max(len(headers), max((len(r) for r in grid.rows), default=0))
     headers += [f"column_{i + 1}" for i in range(len(headers), width)]
     fields += [None] * (width - len(fields))
+    sources += ["unknown"] * (width - len(sources))
 
     body = [list(r) + [None] * (width - len(r)) for r in grid.rows[header_index + 1:]]
     cells = pd.DataFrame(body, columns=headers, dtype=object) if body else pd.DataFrame(columns=headers, dtype=object)
@@ -155,15 +162,26 @@ def _sheet_rows(grid: SheetGrid, config: SourceConfig, relative: str) -> tuple[p
         cells[column] = column_to_text(cells[column].where(cells[column].notna(), ""))
     cells["row_number"] = range(header_index + 2, header_index + 2 + len(cells))
 
+    if kind == "customers":  # columns no header names: recognised by what they hold
+        unknown = [h for h, source in zip(headers, sources) if source == "unknown"]
+        guessed = content_fields(cells[unknown].replace("", None), {f for f in fields if f})
+        for position, header in enumerate(headers):
+            if header in guessed:
+                fields[position] = guessed[header][0]
+                sources[position] = f"content ({guessed[header][1]:.0%} of values fit)"
+    sources = ["unmapped" if s == "unknown" or (f is None and s != "sources.yaml") else s
+               for s, f in zip(sources, fields)]
+
     data = cells[headers]
     blank = data.eq("").all(axis=1)
-    header_text = pd.Series([str(h).strip() for h in grid.rows[header_index]] + [""] * (width - len(grid.rows[header_index])), index=headers)
+    header_text = pd.Series([str(h).strip() for h in header_cells] + [""] * (width - len(header_cells)), index=headers)
     named = header_text.ne("")
     repeated = data.loc[:, named].eq(header_text[named]).sum(axis=1) >= max(2, int(named.sum() * 0.6))
     keep = ~blank & ~repeated
-    facts.update(kind=kind, header_row=header_index + 1, data_rows=int(keep.sum()),
+    facts.update(kind=kind, header_row=header_index + 1 if header_index >= 0 else None, data_rows=int(keep.sum()),
                  blank_rows_skipped=int(blank.sum()), header_rows_skipped=int((repeated & ~blank).sum()),
-                 column_map=pd.Series(dict(zip(headers, fields))).to_json(force_ascii=False))
+                 column_map=pd.Series(dict(zip(headers, fields))).to_json(force_ascii=False),
+                 column_sources=pd.Series(dict(zip(headers, sources))).to_json(force_ascii=False))
     cells = cells.loc[keep]
 
     out = pd.DataFrame({"source": config.name, "file": relative, "sheet": grid.sheet,
@@ -181,6 +199,31 @@ def _sheet_rows(grid: SheetGrid, config: SourceConfig, relative: str) -> tuple[p
     out["extra"] = _row_json(cells[extra_columns])
     out["raw"] = _row_json(cells[headers])
     return out, facts
+
+
+def _header_row_by_content(rows: list, config: SourceConfig) -> int | None:
+    """Where no header row names a customer: the row above the first block of
+    rows in which some column can carry a name and another column is recognised
+    too (by its header or its values); -1 when the sheet starts with such rows
+    (no header at all). None when no column can carry a name."""
+    for index in range(min(HEADER_SEARCH_ROWS, len(rows) - 1)):
+        below = [[str(c).strip() if c is not None else None for c in row] for row in rows[index + 1:index + 201]]
+        frame = pd.DataFrame(below, dtype=object).replace("", None).dropna(how="all")
+        if frame.shape[1] < 2 or len(frame) < 2:
+            continue
+        header = list(rows[index])
+        mapped = map_headers(header, config.columns) + [None] * frame.shape[1]
+        unknown = [c for c in frame.columns if mapped[c] is None]
+        guessed = content_fields(frame[unknown], {f for f in mapped if f})
+        fields = {f for f in mapped if f} | {f for f, _ in guessed.values()}
+        if not (fields & NAME_FIELDS and len(fields) >= 2):
+            continue
+        # the row above the block is its header, unless it holds data of the same shapes
+        own = pd.DataFrame([[str(c).strip() if c is not None else None for c in header]], dtype=object)
+        fits = [c for c in guessed if c in own.columns and
+                (found := content_fields(own[[c]].replace("", None), set())).get(c, ("",))[0] == guessed[c][0]]
+        return index - 1 if len(fits) * 2 >= len(guessed) > 0 and not any(mapped[: len(header)]) else index
+    return None
 
 
 def _name_from_parts(out: pd.DataFrame) -> pd.Series:
