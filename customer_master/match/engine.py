@@ -66,8 +66,12 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
         predictions = linker.inference.predict(threshold_match_probability=EVIDENCE_FLOOR)
         predicted = predictions.as_pandas_dataframe()
         scored = _evidence(predicted, customer_type)
+        # names that share nothing, keyed by the pair (scored is built apart from predicted)
+        unrelated = pd.Series(unrelated_names(predicted, customer_type).to_numpy(), index=pd.MultiIndex.from_arrays(
+            [predicted[f"{UNIQUE_ID}_l"].astype("int64"), predicted[f"{UNIQUE_ID}_r"].astype("int64")]))
+        unrelated = unrelated.reindex(pd.MultiIndex.from_arrays([scored.row_key_l, scored.row_key_r])).to_numpy()
         conflicts = pair_conflicts(scored, subset, customer_type)
-        scored["cannot_link"] = conflicts.where(conflicts.notna(), unrelated_names(predicted, customer_type))
+        scored["cannot_link"] = conflicts.where(conflicts.notna(), pd.Series(unrelated, index=scored.index))
         found = _clusters(subset, scored, threshold, customer_type, decisions)
         clusters.append(found)
         pairs.append(scored)
