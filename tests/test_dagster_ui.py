@@ -21,6 +21,8 @@ import pytest
 
 from dagster_server import RUN_TIMEOUT_S, TERMINAL, DagsterServer, dagster_dev
 
+pytestmark = pytest.mark.server  # a real `dagster dev`: its own tier (pytest -m server)
+
 PROJECT = Path(__file__).resolve().parents[1]
 SAMPLE_INBOX = PROJECT / "data" / "inbox"
 
