@@ -137,3 +137,17 @@ def test_a_source_says_which_country_its_phones_belong_to(tmp_path):
     (inbox / "sources.yaml").write_text("sources:\n  london: {country: Atlantis}\n", encoding="utf-8")
     with pytest.raises(SourcesFileError, match="london.country"):
         load_sources(inbox)
+
+
+def test_a_one_word_name_meets_the_name_it_abbreviates():
+    from customer_master.match.features import name_acronym
+    from customer_master.match.models import _name_comparison
+    assert name_acronym("international business machines") == name_acronym("ibm") == "ibm"
+    assert name_acronym("华信科技") is None and name_acronym("acme trading") is None
+    level = next(lv for lv in _name_comparison().get_comparison("duckdb").comparison_levels
+                 if lv.label_for_charts == "One name is the other's acronym")
+    pairs = pd.DataFrame({"name_acronym_l": ["ibm", "abc"], "name_acronym_r": ["ibm", "abc"],
+                          "name_words_l": ["ibm", "alpha beta capital"],
+                          "name_words_r": ["business international machines", "american bank corp"]})
+    held = duckdb.sql(f"SELECT ({level.sql_condition}) IS TRUE FROM pairs").fetchall()
+    assert [h for (h,) in held] == [True, False]  # two long names with the same initials are not it

@@ -141,11 +141,27 @@ def joined_name_words(core: str | None) -> str | None:
     return " ".join(name_words(core)) or None if core else None
 
 
+@lru_cache(maxsize=1 << 16)
+def name_acronym(core: str | None) -> str | None:
+    """What a Latin-script name of three or more words is shortened to (international
+    business machines -> ibm), or the name itself when it is one short word that
+    could be such a shortening (ibm): the two meet where one is the other's acronym."""
+    if not core or _CJK.search(core):
+        return None
+    words = [w for w in _NAME_WORD.findall(core.lower()) if w not in NAME_STOPWORDS]
+    if len(words) >= 3:
+        return "".join(w[0] for w in words)
+    if len(words) == 1 and 3 <= len(words[0]) <= 6:
+        return words[0]
+    return None
+
+
 def name_word_columns(cores: pd.Series, frequencies: dict[str, int]) -> pd.DataFrame:
-    """name_words (space-joined, sorted) and name_rare_word, per distinct core."""
+    """name_words (space-joined, sorted), name_rare_word and name_acronym, per distinct core."""
     words = map_distinct(cores, joined_name_words)
     rare = map_distinct(cores, lambda c: rarest_word(c, frequencies))
-    return pd.DataFrame({"name_words": words, "name_rare_word": rare}, index=cores.index)
+    acronym = map_distinct(cores, name_acronym)
+    return pd.DataFrame({"name_words": words, "name_rare_word": rare, "name_acronym": acronym}, index=cores.index)
 
 
 def matching_frame(rows: pd.DataFrame, frequencies: dict[str, int] | None = None) -> pd.DataFrame:

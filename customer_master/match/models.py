@@ -17,7 +17,7 @@ UNIQUE_ID = "row_key"
 # Prior m and u per non-null level (first level first, ELSE last). Training
 # replaces them; they stand where a run has too little data to estimate a level
 # (a small inbox, a level no pair reaches), so scores never come from a NaN.
-NAME_U = [0.001, 0.001, 0.005, 0.0005, 0.02, 0.005, 0.02, 0.9475]
+NAME_U = [0.001, 0.001, 0.005, 0.0005, 0.02, 0.0001, 0.005, 0.02, 0.9474]
 ID_M, ID_U = [0.95, 0.05], [1e-5, 1 - 1e-5]
 
 
@@ -39,6 +39,10 @@ def _name_comparison(column: str = "name_core", m: list[float] | None = None) ->
             # the same words in another order (hotel bel-air / bel-air hotel)
             cll.ExactMatchLevel("name_words").configure(label_for_charts="Same words, any order"),
             cll.JaroWinklerLevel("name_romanised", 0.85),
+            # IBM / International Business Machines: a one-word name that is the other's initials
+            cll.CustomLevel("name_acronym_l = name_acronym_r AND "
+                            "(strpos(name_words_l, ' ') = 0) <> (strpos(name_words_r, ' ') = 0)",
+                            label_for_charts="One name is the other's acronym"),
             # the word that says whose name it is, weighted by how rare it is in the
             # inbox: "ymca" counts, "cafe" hardly
             cll.ExactMatchLevel("name_rare_word", term_frequency_adjustments=True).configure(
@@ -51,7 +55,7 @@ def _name_comparison(column: str = "name_core", m: list[float] | None = None) ->
     )
     # m stands where training cannot reach a level (an inbox of names alone): the
     # exact-name m is the one this model had before the word levels came
-    return comparison.configure(m_probabilities=m or [0.7, 0.08, 0.07, 0.04, 0.04, 0.03, 0.02, 0.02],
+    return comparison.configure(m_probabilities=m or [0.7, 0.08, 0.07, 0.04, 0.04, 0.01, 0.02, 0.02, 0.02],
                                 u_probabilities=NAME_U)
 
 
