@@ -86,7 +86,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "first_name": ("名", "名字", "firstname", "givenname", "forename", "givennames"),
     "middle_name": ("middlename", "middleinitial", "middlenames", "中间名"),
     "last_name": ("姓", "姓氏", "surname", "lastname", "familyname"),
-    "postcode": ("邮编", "邮政编码", "postcode", "postalcode", "zip", "zipcode", "postcodefake", "zip4",
+    "postcode": ("邮编", "邮政编码", "postcode", "postalcode", "zip", "zipcode", "postcodefake", "zip4", "zip+4",
                  "zippostalcode", "postalzipcode", "zipcodepostalcode", "plz"),
     "district": ("区县", "区", "县", "所在区县", "所属区县", "区域县", "district", "county", "borough"),
     "street": ("街道", "路", "streetname", "street", "road"),
@@ -94,7 +94,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "unit": ("室", "房号", "unit", "suite", "apt", "apartment", "address2", "addressline2", "unitno"),
     "country": ("国家", "国别", "国家地区", "country", "nation", "countryregion"),
     "website": ("网址", "主页", "网站", "官网", "公司网址", "website", "web", "url", "homepage", "webpage",
-                "webaddress", "site"),
+                "webaddress"),
     "customer_type": (
         "客户类型", "客户类别", "类型", "customertype", "type", "partytype",
     ),
@@ -109,7 +109,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "电话", "联系电话", "固定电话", "座机", "办公电话", "phone", "telephone", "tel",
         "phoneno", "officephone", "landline", "telno", "phonenumber", "telephonenumber", "telephoneno",
     ),
-    "email": ("邮箱", "电子邮箱", "电子邮件", "邮件", "email", "e-mail", "mail", "emailaddress"),
+    "email": ("邮箱", "电子邮箱", "电子邮件", "邮件", "邮件地址", "电子邮件地址", "email", "e-mail", "mail",
+              "emailaddress"),
     "address": (
         "地址", "详细地址", "联系地址", "注册地址", "收货地址", "通讯地址", "办公地址",
         "address", "streetaddress", "fulladdress", "addr", "address1", "addressline1", "addressline", "location",
@@ -172,6 +173,7 @@ _CONTAINS_RULES: tuple[tuple[str, str], ...] = (
     ("mobile", "mobile"),
     ("邮箱", "email"),
     ("email", "email"),
+    ("邮件", "email"),  # 邮件地址 is an e-mail address, not a postal one
     ("联系人", "contact_name"),
     ("电话", "phone"),
     ("phone", "phone"),
@@ -186,6 +188,10 @@ _CONTAINS_RULES: tuple[tuple[str, str], ...] = (
     ("customername", "name"),
     ("companyname", "name"),
 )
+
+# A fax column stays an extra attribute: it holds a phone-shaped number nobody
+# answers. Only where fax comes before any phone word (电话/传真 is a phone).
+_FAX = re.compile(r"^(?:(?!电话|phone|tel).)*(?:fax|传真)")
 
 _ALIAS_LOOKUP = {alias: field for field, aliases in _ALIASES.items() for alias in aliases}
 _BRACKETS = re.compile(r"[\(\[（【<].*?[\)\]）】>]")
@@ -214,6 +220,8 @@ def field_for_header(text: object, overrides: Mapping[str, str | None] | None = 
         return None
     if key in _ALIAS_LOOKUP:
         return _ALIAS_LOOKUP[key]
+    if _FAX.search(key):
+        return None
     for needle, field in _CONTAINS_RULES:
         if needle in key:
             return field
@@ -223,13 +231,16 @@ def field_for_header(text: object, overrides: Mapping[str, str | None] | None = 
 def header_source(text: object, overrides: Mapping[str, str | None] | None = None) -> str:
     """How a header cell is recognised: 'sources.yaml' (an override, also one that
     keeps the column unmapped), 'header' (the alias table), 'header_contains' (a
-    contains rule), or 'unknown'."""
+    contains rule; also a fax column, known and kept unmapped), or 'unknown'
+    (only such a column may be recognised by its values)."""
     raw = str(text or "").strip()
     if overrides and (raw in overrides or normalise_header(raw) in overrides):
         return "sources.yaml"
     key = normalise_header(raw)
     if key in _ALIAS_LOOKUP:
         return "header"
+    if _FAX.search(key):
+        return "header_contains"
     if key and any(needle in key for needle, _ in _CONTAINS_RULES):
         return "header_contains"
     return "unknown"

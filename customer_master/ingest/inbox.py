@@ -15,9 +15,10 @@ from pathlib import Path
 import pandas as pd
 
 from customer_master.ingest.cells import column_to_text
-from customer_master.ingest.column_content import content_fields
-from customer_master.ingest.headers import (CANONICAL_FIELDS, HEADER_SEARCH_ROWS, NAME_FIELDS, find_header_row,
-                                            header_source, map_headers)
+from customer_master.ingest.column_content import (SAMPLE, content_fields, first_data_row, fit_masks,
+                                                   shares_of)
+from customer_master.ingest.headers import (ACTIVITY_FIELDS, CANONICAL_FIELDS, HEADER_SEARCH_ROWS, NAME_FIELDS,
+                                            find_header_row, header_source, map_headers)
 from customer_master.ingest.sheet_kinds import fields_for_kind, sheet_kind
 from customer_master.ingest.readers import SUPPORTED_SUFFIXES, SheetGrid, UnreadableFile, read_file
 from customer_master.sources import SOURCES_FILE, SourceConfig, load_sources, source_config
@@ -202,27 +203,53 @@ def _sheet_rows(grid: SheetGrid, config: SourceConfig, relative: str) -> tuple[p
 
 
 def _header_row_by_content(rows: list, config: SourceConfig) -> int | None:
-    """Where no header row names a customer: the row above the first block of
+    """Where no header row names a customer, the values may. The first block of
     rows in which some column can carry a name and another column is recognised
-    too (by its header or its values); -1 when the sheet starts with such rows
-    (no header at all). None when no column can carry a name."""
-    for index in range(min(HEADER_SEARCH_ROWS, len(rows) - 1)):
-        below = [[str(c).strip() if c is not None else None for c in row] for row in rows[index + 1:index + 201]]
-        frame = pd.DataFrame(below, dtype=object).replace("", None).dropna(how="all")
-        if frame.shape[1] < 2 or len(frame) < 2:
+    too (by the header above the block or by the values) says what the columns
+    hold (activity fields such as a date or a to-do's 事项 do not count); the
+    header row is then the row above the first row whose cells fit
+    those shapes, so a title block or a header of "A", "B", "C" stays out of the
+    data. -1 when the sheet's first row already is data (no header at all); None
+    when no column can carry a name."""
+    top = rows[:HEADER_SEARCH_ROWS + SAMPLE]
+    width = max((len(r) for r in top), default=0)
+    text = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in top], columns=range(width), dtype=object)
+    for column in text.columns:
+        text[column] = column_to_text(text[column].where(text[column].notna(), "")).replace("", None)
+    masks = fit_masks(text)  # judged once; each block below is a slice
+
+    def judge(start: int) -> tuple[bool, dict] | None:
+        """Whether the rows from `start` on, under row start - 1 as their header,
+        carry a name and one more field: (the header names known columns, the
+        columns recognised by their values), else None."""
+        rows_below = slice(start, start + SAMPLE)
+        present = masks["present"][rows_below]
+        if present.any(axis=1).sum() < 2 or present.any(axis=0).sum() < 2:  # two rows, two columns at least
+            return None
+        header = list(rows[start - 1]) if start else []
+        mapped = map_headers(header, config.columns)
+        unknown = [c for c in text.columns if c >= len(header) or header_source(header[c], config.columns) == "unknown"]
+        guessed = content_fields(text.iloc[rows_below][unknown], {f for f in mapped if f},
+                                 headers={c: header[c] if c < len(header) else "" for c in unknown},
+                                 shares=shares_of(masks, rows_below, unknown))
+        # the second field must say something about the customer: beside a to-do
+        # list's 事项 (an activity field) any column of varied words passes for a name
+        fields = ({f for f in mapped if f} | {f for f, _ in guessed.values()}) - set(ACTIVITY_FIELDS)
+        return (any(mapped), guessed) if fields & NAME_FIELDS and len(fields) >= 2 else None
+
+    for start in range(min(HEADER_SEARCH_ROWS, len(text))):
+        judged = judge(start)
+        if judged is None:
             continue
-        header = list(rows[index])
-        mapped = map_headers(header, config.columns) + [None] * frame.shape[1]
-        unknown = [c for c in frame.columns if mapped[c] is None]
-        guessed = content_fields(frame[unknown], {f for f in mapped if f})
-        fields = {f for f in mapped if f} | {f for f, _ in guessed.values()}
-        if not (fields & NAME_FIELDS and len(fields) >= 2):
-            continue
-        # the row above the block is its header, unless it holds data of the same shapes
-        own = pd.DataFrame([[str(c).strip() if c is not None else None for c in header]], dtype=object)
-        fits = [c for c in guessed if c in own.columns and
-                (found := content_fields(own[[c]].replace("", None), set())).get(c, ("",))[0] == guessed[c][0]]
-        return index - 1 if len(fits) * 2 >= len(guessed) > 0 and not any(mapped[: len(header)]) else index
+        named, guessed = judged
+        if named:  # the row above names known columns: it is the header
+            return start - 1
+        first = first_data_row(masks, slice(0, start + HEADER_SEARCH_ROWS), {c: f for c, (f, _) in guessed.items()})
+        header_index = (start if first is None else first) - 1
+        # read under the header row chosen, the sheet must still carry a name (that
+        # row may be a header whose name column sources.yaml keeps unmapped)
+        if header_index == start - 1 or judge(header_index + 1) is not None:
+            return header_index
     return None
 
 
