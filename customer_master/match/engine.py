@@ -174,7 +174,7 @@ def _refine_prior(linker: Linker, rows: int, floor: float, rounds: int = 5) -> N
     the deterministic-rule estimate undercounts when the data is noisy (names and
     birthdays with typos), which would push true pairs under the threshold.
 
-    It never goes below `floor` (PRIOR_FLOOR_RULE): a model that scores unfamiliar
+    It never goes below `floor` (see _estimate_prior): a model that scores unfamiliar
     data poorly would otherwise talk itself out of every match, one round at a
     time (seen: 1.2e-06, "7 expected matches", on nine lists of one set of
     organisations)."""
@@ -196,16 +196,12 @@ def _refine_prior(linker: Linker, rows: int, floor: float, rounds: int = 5) -> N
     log.info("match: prior refined to %.3g (%.0f expected matches)", updated, expected)
 
 
-# The documented floor of the prior: the pairs the near-certain (deterministic)
-# rules find are matches, so the share of all pairs that match is at least theirs.
-PRIOR_FLOOR_RULE = "pairs found by the deterministic rules / all pairs (at least one pair)"
-
-
 def _estimate_prior(linker: Linker, deterministic_rules: list, rows: int) -> float:
     """Probability that two random rows match, from near-certain rules; kept between
     one match among all pairs (at most 1 in 100) and one half, since no evidence
     outweighs a prior of 0 and a handful of rows can give 1. Returns the prior's
-    floor (PRIOR_FLOOR_RULE)."""
+    floor: the pairs the near-certain rules find are matches, so the share of all
+    pairs that match is at least theirs (and at least one pair)."""
     training = linker.training
     recall = 0.8
     try:

@@ -8,8 +8,8 @@ functions on the one record it checks. Here they are applied column-wise, once
 per distinct value or distinct combination of values (`values.map_distinct`,
 `map_distinct_fields`, `map_distinct_rows`); the library calls (phonenumbers,
 opencc, pypinyin) run once per distinct value, and less where a whole class of
-values provably gives the same answer (see phones.py and text.py). A million
-rows take about 33 s on two cores: `customer-master benchmark-standardise`."""
+values provably gives the same answer (see phones.py and text.py). Its speed at a
+million rows: `customer-master benchmark-standardise` (README, "Speed")."""
 
 from __future__ import annotations
 
