@@ -151,3 +151,36 @@ def test_a_one_word_name_meets_the_name_it_abbreviates():
                           "name_words_r": ["business international machines", "american bank corp"]})
     held = duckdb.sql(f"SELECT ({level.sql_condition}) IS TRUE FROM pairs").fetchall()
     assert [h for (h,) in held] == [True, False]  # two long names with the same initials are not it
+
+
+def _name_weight(left: tuple[str, str], right: tuple[str, str]) -> float:
+    """The weight the person model's two name comparisons give a pair of (given,
+    family) names at their prior m and u: each comparison's first level that holds."""
+    import math
+    from customer_master.match.models import person_settings
+    pair = pd.DataFrame([{f"{column}{side}": value for side, (first, last) in (("_l", left), ("_r", right))
+                          for column, value in (("first_name", first), ("last_name", last),
+                                                ("first_name_romanised", first), ("last_name_romanised", last))}])
+    total = 0.0
+    for comparison in person_settings().get_settings("duckdb").comparisons:
+        if comparison.output_column_name not in ("first_name", "last_name"):
+            continue
+        for level in comparison.comparison_levels:
+            if level.sql_condition == "ELSE" or duckdb.sql(f"SELECT ({level.sql_condition}) IS TRUE FROM pair").fetchall()[0][0]:
+                if not level.is_null_level:
+                    total += math.log2(level.m_probability / level.u_probability)
+                break
+    return total
+
+
+def test_a_name_written_the_wrong_way_round_counts_once():
+    from customer_master.match.features import name_in_either_order
+    # a form filled the wrong way round meets its row in blocking ...
+    assert name_in_either_order("knight", "isabella") == name_in_either_order("isabella", "knight")
+    assert name_in_either_order("knight", None) is None
+    # ... and weighs as one fact: for the name, less than the name in its order,
+    # more than one part alone
+    same = _name_weight(("isabella", "knight"), ("isabella", "knight"))
+    swapped = _name_weight(("isabella", "knight"), ("knight", "isabella"))
+    one_part = _name_weight(("isabella", "knight"), ("isabella", "carter"))
+    assert one_part < swapped < same

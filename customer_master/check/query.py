@@ -22,8 +22,8 @@ import pandas as pd
 
 from customer_master.ingest.inbox import ROW_COLUMNS
 from customer_master.match.features import (email_user_of, joined_name_words, matching_frame, name_acronym,
-                                            name_parts_of, place_of,
-                                            rarest_word, subscriber_part)
+                                            name_in_either_order, name_parts_of, place_of, rarest_word,
+                                            subscriber_part)
 from customer_master.standardise import stage
 from customer_master.standardise.addresses import street_parts
 from customer_master.standardise.emails import standardise_email
@@ -130,6 +130,7 @@ def query_values(name: str | None, phone: str | None = None, email: str | None =
         "first_name_romanised": pinyin(first_name) if first_name is not None else None,
         "last_name_romanised": pinyin(last_name) if last_name is not None else None,
     }
+    record["name_either_order"] = name_in_either_order(record["first_name_romanised"], record["last_name_romanised"])
     return {column: record[column] for column in _column_order()}
 
 

@@ -49,7 +49,8 @@ def name_parts_of(name: str | None) -> tuple[str | None, str | None]:
 
 
 def person_name_parts(rows: pd.DataFrame) -> pd.DataFrame:
-    """first_name, last_name (lower-case for Latin script) and their romanised forms."""
+    """first_name, last_name (lower-case for Latin script), their romanised forms and
+    name_either_order (the two romanised parts in alphabetical order)."""
     derived = map_distinct_fields(rows["name"], name_parts_of, ["first", "last"])
     derived_first, derived_last = derived["first"], derived["last"]
     own_first, own_last = _own_column(rows, "first_name"), _own_column(rows, "last_name")
@@ -63,7 +64,17 @@ def person_name_parts(rows: pd.DataFrame) -> pd.DataFrame:
     for column in ("first_name", "last_name"):
         out[column] = out[column].where(out[column].notna(), None)
         out[f"{column}_romanised"] = romanised(out[column])
+    out["name_either_order"] = map_distinct_rows([out["first_name_romanised"], out["last_name_romanised"]],
+                                                 name_in_either_order)
     return out
+
+
+def name_in_either_order(first: str | None, last: str | None) -> str | None:
+    """The two parts of a name in alphabetical order: the same whichever part a form
+    put first (a form filled the wrong way round); None unless both are given."""
+    if first is None or last is None:
+        return None
+    return f"{first} {last}" if first <= last else f"{last} {first}"
 
 
 def _own_column(rows: pd.DataFrame, column: str) -> pd.Series:

@@ -142,24 +142,38 @@ def _settings(present: set[str] | None, comparisons: list[tuple], blocking: list
     )
 
 
-def _name_part(column: str, m: list[float]) -> cl.CustomComparison:
+_SWAPPED = ("jaro_winkler_similarity(first_name_romanised_l, last_name_romanised_r) >= 0.9 AND "
+            "jaro_winkler_similarity(last_name_romanised_l, first_name_romanised_r) >= 0.9")
+
+
+def _name_part(column: str, m: list[float], counts_swap: bool) -> cl.CustomComparison:
     """Surname or given name: exact (with term frequencies: 王 and 伟 are common),
     swapped with the other part (a form filled the wrong way round), then fuzzy on
-    the romanised form (张玮 and 张伟 sound alike; Jon and John)."""
+    the romanised form (张玮 and 张伟 sound alike; Jon and John).
+
+    A swap is one fact about the whole name: the comparison that `counts_swap`
+    weighs it, the other says nothing about it (a null level). Counted in both, a
+    swapped name outweighed the same name written the right way round."""
+    if counts_swap:
+        first = [cll.NullLevel(column), cll.ExactMatchLevel(column, term_frequency_adjustments=True),
+                 cll.CustomLevel(_SWAPPED, label_for_charts="Given and family names swapped")]
+        u = [0.01, 0.0001, 0.01, 0.05, 0.9299]
+    else:
+        first = [cll.CustomLevel(f"{column}_l IS NULL OR {column}_r IS NULL OR ({_SWAPPED})",
+                                 label_for_charts="Missing, or swapped (weighed with the given name)")
+                 .configure(is_null_level=True),
+                 cll.ExactMatchLevel(column, term_frequency_adjustments=True)]
+        m = [m[0], *m[2:]]
+        u = [0.01, 0.01, 0.05, 0.9399]
     return cl.CustomComparison(
         output_column_name=column,
         comparison_levels=[
-            cll.NullLevel(column),
-            cll.ExactMatchLevel(column, term_frequency_adjustments=True),
-            cll.CustomLevel(
-                "jaro_winkler_similarity(first_name_romanised_l, last_name_romanised_r) >= 0.9 AND "
-                "jaro_winkler_similarity(last_name_romanised_l, first_name_romanised_r) >= 0.9",
-                label_for_charts="Given and family names swapped"),
+            *first,
             cll.JaroWinklerLevel(f"{column}_romanised", 0.92),
             cll.JaroWinklerLevel(f"{column}_romanised", 0.8),
             cll.ElseLevel(),
         ],
-    ).configure(m_probabilities=m, u_probabilities=[0.01, 0.0001, 0.01, 0.05, 0.9299])
+    ).configure(m_probabilities=m, u_probabilities=u)
 
 
 def _address_comparison() -> cl.CustomComparison:
@@ -261,11 +275,14 @@ def _middle_name_comparison() -> cl.CustomComparison:
     ).configure(m_probabilities=[0.8, 0.1, 0.1], u_probabilities=[0.01, 0.03, 0.96])
 
 
+_GIVEN, _FAMILY = "first_name_romanised", "last_name_romanised"
+
+
 def person_settings(present: set[str] | None = None) -> SettingsCreator:
     """present: as company_settings."""
     return _settings(present, [
-        (_name_part("last_name", [0.83, 0.02, 0.07, 0.04, 0.04]), {"last_name"}),
-        (_name_part("first_name", [0.78, 0.02, 0.1, 0.05, 0.05]), {"first_name"}),
+        (_name_part("last_name", [0.83, 0.02, 0.07, 0.04, 0.04], counts_swap=False), {"last_name"}),
+        (_name_part("first_name", [0.78, 0.02, 0.1, 0.05, 0.05], counts_swap=True), {"first_name"}),
         (_middle_name_comparison(), {"middle_name"}),
         (_birth_date_comparison(), {"birth_date"}),
         (_phone_comparison("mobile", [0.8, 0.05, 0.15]), {"mobile"}),
@@ -281,9 +298,12 @@ def person_settings(present: set[str] | None = None) -> SettingsCreator:
         block_on("mobile_subscriber"),
         block_on("id_number"),
         block_on("email"),
-        block_on("first_name_romanised", "last_name_romanised"),
-        block_on("last_name_romanised", "birth_date"),
-        block_on("first_name_romanised", "birth_date"),
+        # the full name in either order: a form filled the wrong way round (the
+        # comparison's "Given and family names swapped" level)
+        block_on("name_either_order"),
+        # the birthday and either name, in either field
+        block_on("birth_date", f"least({_GIVEN}, {_FAMILY})"),
+        block_on("birth_date", f"greatest({_GIVEN}, {_FAMILY})"),
         block_on("postcode", "first_name_romanised"),
         block_on("birth_date", "postcode_area"),
         block_on("birth_date", "city"),
