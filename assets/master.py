@@ -53,7 +53,7 @@ def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, 
                        customer_segments: pd.DataFrame, review_due: pd.DataFrame) -> dg.MaterializeResult:
     around = Customer360(activities=customer_activities, contacts=customer_contacts, roles=customer_roles,
                          relationships=customer_relationships, segments=customer_segments, review_due=review_due)
-    summary = run_summary(ingested_rows, validated_rows, golden_records, around)
+    summary = run_summary(ingested_rows, validated_rows, matched_clusters, golden_records, around)
     stats = context.instance.get_run_stats(context.run.run_id)
     started = dt.datetime.fromtimestamp(stats.start_time or dt.datetime.now().timestamp(), dt.timezone.utc)
     run = {"run_id": context.run.run_id, "started_at": started.replace(tzinfo=None),

@@ -48,6 +48,12 @@ def evaluate_against_truth(warehouse: Path, truth: pd.DataFrame) -> dict:
         UNION ALL SELECT 'records_missing', count(*) FILTER (WHERE row_kind = 'record' AND master_id IS NULL AND rejected_reason IS NULL) FROM labelled
         UNION ALL SELECT 'non_records_quarantined', count(*) FILTER (WHERE row_kind <> 'record' AND rejected_reason IS NOT NULL) FROM labelled
         UNION ALL SELECT 'non_records_in_master', count(*) FILTER (WHERE row_kind <> 'record' AND master_id IS NOT NULL) FROM labelled
+        -- a row without a name that matching placed: with its own entity's records, or not
+        UNION ALL SELECT 'nameless_in_own_master', count(*) FROM labelled n WHERE n.row_kind = 'no_name' AND EXISTS (
+            SELECT 1 FROM labelled r WHERE r.row_kind = 'record' AND r.master_id = n.master_id AND r.entity_id = n.entity_id)
+        UNION ALL SELECT 'nameless_in_other_master', count(*) FROM labelled n WHERE n.row_kind = 'no_name'
+            AND n.master_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM labelled r WHERE r.row_kind = 'record'
+            AND r.master_id = n.master_id AND r.entity_id = n.entity_id)
     """).fetchall())
     lookalikes = con.execute("""
         SELECT count(*) FROM (

@@ -1,5 +1,7 @@
 """Validation stage: quarantine rows that cannot identify a customer, record
-field-level problems and let those rows go on. The rules are the pandera schemas
+field-level problems and let those rows go on. A row without a name that carries
+a contact or an ID number goes on too: matching may find its customer
+(match/engine.py quarantines it when it does not). The rules are the pandera schemas
 in `schemas/row_rules.py`; this module routes their failure cases.
 
 Rows of activity sheets (interactions, transactions) are not customers: only a
@@ -18,8 +20,8 @@ from customer_master.ingest.inbox import LINEAGE_COLUMNS
 from customer_master.schemas.ingested import IngestedRows
 from customer_master.ingest.sheet_kinds import CUSTOMERS
 from customer_master.schemas.row_rules import (
-    CHECKED_FIELDS, NO_NAME, PHONE_REGION, REASON_PRIORITY, TOTALS, TOTALS_ROW, FieldFormats, IdentifiableRow,
-    field_issues_of)
+    CHECKED_FIELDS, IDENTIFYING_FIELDS, NO_NAME, PHONE_REGION, REASON_PRIORITY, TOTALS, TOTALS_ROW, FieldFormats,
+    IdentifiableRow, field_issues_of)
 from customer_master.standardise.phone_country import phone_regions
 from customer_master.standardise.phones import is_kept
 
@@ -52,6 +54,10 @@ def validate_rows(rows: pd.DataFrame) -> ValidationResult:
     reasons = (failures.assign(reason=reason, priority=reason.map(REASON_PRIORITY.index))
                .sort_values("priority").groupby("index")["reason"].first())
     reasons.index = reasons.index.astype(rows.index.dtype)
+    nameless = _identified(rows.loc[reasons.index]) & reasons.eq(NO_NAME)
+    if nameless.any():
+        log.info("validate: %d rows without a name go on to matching on their contacts", int(nameless.sum()))
+    reasons = reasons[~nameless]
     rejected = rows.loc[reasons.index, ["row_key", *LINEAGE_COLUMNS, "raw"]].assign(reason=reasons)
     accepted = rows.drop(index=reasons.index)
 
@@ -67,6 +73,13 @@ def validate_rows(rows: pd.DataFrame) -> ValidationResult:
         field_issues=issues[ISSUE_COLUMNS].reset_index(drop=True),
         activities=activities.reset_index(drop=True),
     )
+
+
+def _identified(rows: pd.DataFrame) -> pd.Series:
+    """Whether each row has a value in one of IDENTIFYING_FIELDS."""
+    present = [f for f in IDENTIFYING_FIELDS if f in rows]
+    cells = rows[present].astype("string").apply(lambda c: c.str.strip().replace("", pd.NA))
+    return cells.notna().any(axis=1) if present else pd.Series(False, index=rows.index)
 
 
 def _without_bad_values(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -22,6 +22,11 @@ TOTALS_ROW = re.compile(r"^\s*(?:合\s*计|总\s*计|小\s*计|共\s*计|总数|
 HAS_LETTER = re.compile(r"[A-Za-z\u3400-\u9fff]")
 
 NO_NAME = "no customer name"
+# A row without a name that carries one of these can still be matched to a named
+# row (an e-commerce account known by its phone, an after-sales call by its mobile):
+# it goes on to matching, and is quarantined only if it matches no named row.
+IDENTIFYING_FIELDS = ("email", "mobile", "phone", "id_number", "uscc")
+NAMELESS_UNMATCHED = "no customer name, and its contacts match no named customer"
 TOTALS = "totals row (合计/Total), not a customer"
 NO_LETTERS = "name has no letters or Chinese characters"
 

@@ -17,6 +17,7 @@ from splink import DuckDBAPI, Linker
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
 from customer_master.review.decisions import DECISION_COLUMNS, DEFAULT_BAND
+from customer_master.schemas.row_rules import NAMELESS_UNMATCHED
 from customer_master.match.constraints import pair_conflicts, split_conflicting_clusters, unrelated_names
 from customer_master.match.features import matching_frame
 from customer_master.match.learned import log_weights, model_weights
@@ -45,6 +46,8 @@ class MatchResult:
         default_factory=lambda: pd.DataFrame(columns=DECISION_COLUMNS))
     review_band: list[float] = field(default_factory=lambda: list(DEFAULT_BAND))  # pairs in it go to the stewards
     threshold: float = DEFAULT_MATCH_THRESHOLD  # the match probability at which rows merged
+    unplaced: pd.DataFrame = field(  # row_key, reason: rows without a name that matched no named row
+        default_factory=lambda: pd.DataFrame({"row_key": pd.Series(dtype="int64"), "reason": pd.Series(dtype=object)}))
 
 
 def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHOLD,
@@ -82,8 +85,19 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
         log.info("match %s: %d rows -> %d clusters", customer_type, len(subset), found["cluster"].nunique())
     all_pairs = pd.concat([p for p in pairs if len(p)], ignore_index=True) if any(len(p) for p in pairs) else \
         pd.DataFrame(columns=PAIR_COLUMNS)
-    return MatchResult(clusters=pd.concat(clusters, ignore_index=True), pairs=all_pairs, models=models,
-                       threshold=threshold)
+    clusters, unplaced = _without_nameless_clusters(pd.concat(clusters, ignore_index=True), rows)
+    return MatchResult(clusters=clusters, pairs=all_pairs, models=models, threshold=threshold, unplaced=unplaced)
+
+
+def _without_nameless_clusters(clusters: pd.DataFrame, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The clusters that hold a named row, and the rows of the others (rows without
+    a name that matched no named row) with the reason they are quarantined."""
+    named = clusters[UNIQUE_ID].map(rows.set_index(UNIQUE_ID)["name"].notna())
+    has_name = named.groupby(clusters["cluster"]).transform("any")
+    unplaced = clusters.loc[~has_name, [UNIQUE_ID]].assign(reason=NAMELESS_UNMATCHED)
+    if len(unplaced):
+        log.info("match: %d rows without a name matched no named row; quarantined", len(unplaced))
+    return clusters[has_name].reset_index(drop=True), unplaced.reset_index(drop=True)
 
 
 def _clusters(rows: pd.DataFrame, scored: pd.DataFrame, threshold: float, customer_type: str,
@@ -112,13 +126,37 @@ def _clusters(rows: pd.DataFrame, scored: pd.DataFrame, threshold: float, custom
         edges = pd.concat([edges, pd.DataFrame({"row_key_l": together.row_key_l.astype("int64"),
                                                 "row_key_r": together.row_key_r.astype("int64"),
                                                 "match_probability": 1.0})], ignore_index=True)
+    nameless = rows.loc[rows["name"].isna(), UNIQUE_ID]
+    through_nameless = edges.row_key_l.isin(nameless) | edges.row_key_r.isin(nameless)
+    nameless_edges, edges = edges[through_nameless], edges[~through_nameless]
     db_api = DuckDBAPI(duckdb.connect())
     components = cluster_pairwise_predictions_at_threshold(
         rows[[UNIQUE_ID]], edges[["row_key_l", "row_key_r", "match_probability"]], db_api,
         node_id_column_name=UNIQUE_ID).as_pandas_dataframe()
     clusters = pd.DataFrame({UNIQUE_ID: components[UNIQUE_ID].astype("int64"),
                              "cluster": customer_type[0] + components["cluster_id"].astype(str)})
-    return split_conflicting_clusters(clusters, edges, rows, customer_type, forbidden)
+    clusters = split_conflicting_clusters(clusters, edges, rows, customer_type, forbidden)
+    return _attach_nameless(clusters, nameless_edges, set(nameless))
+
+
+def _attach_nameless(clusters: pd.DataFrame, edges: pd.DataFrame, nameless: set) -> pd.DataFrame:
+    """Each row without a name joins the cluster of the named row it matches best
+    (edges: its pairs at or above the threshold). It never links two customers:
+    one phone on two named rows is a switchboard, not proof they are one."""
+    left_nameless = edges.row_key_l.isin(nameless)
+    links = pd.DataFrame({
+        "nameless": edges.row_key_l.where(left_nameless, edges.row_key_r).astype("int64"),
+        "named": edges.row_key_r.where(left_nameless, edges.row_key_l).astype("int64"),
+        "match_probability": edges.match_probability})
+    links = links[~links.named.isin(nameless)]
+    if links.empty:
+        return clusters
+    best = links.sort_values(["match_probability", "named"], ascending=[False, True]).drop_duplicates("nameless")
+    cluster_of = clusters.set_index(UNIQUE_ID)["cluster"]
+    moved = pd.Series(cluster_of.reindex(best.named).to_numpy(), index=best.nameless.to_numpy())
+    clusters = clusters.copy()
+    clusters["cluster"] = clusters[UNIQUE_ID].map(moved).fillna(clusters["cluster"])
+    return clusters
 
 
 def present_columns(frame: pd.DataFrame) -> set[str]:

@@ -204,8 +204,9 @@ def matching_frame(rows: pd.DataFrame, frequencies: dict[str, int] | None = None
 
 
 def match_input(standardised: pd.DataFrame, master_of: pd.Series) -> pd.DataFrame:
-    """The matching frame of every accepted row with its type and master
+    """The matching frame of every row in a master with its type and master
     (master_of: row_key -> master_id): what the duplicate check scores against."""
+    standardised = standardised[standardised[UNIQUE_ID].isin(master_of.index)]
     frame = matching_frame(standardised)
     frame.insert(0, "customer_type", standardised["customer_type"].to_numpy())
     frame.insert(0, "master_id", master_of.reindex(frame[UNIQUE_ID]).to_numpy())

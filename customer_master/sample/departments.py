@@ -36,8 +36,8 @@ class Entry:
     @property
     def truth(self) -> Truth:
         e = self.entity
-        if self.kind == "no_name":
-            return Truth("", e.customer_type, "no_name", "")
+        if self.kind == "no_name":  # the entity's row without its name: matching may still find it
+            return Truth(e.entity_id, e.customer_type, "no_name", "")
         return Truth(e.entity_id, e.customer_type, "record", e.lookalike_group)
 
 

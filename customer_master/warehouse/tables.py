@@ -15,7 +15,7 @@ from customer_master.match.engine import MatchResult
 from customer_master.match.features import match_input
 from customer_master.match.learned import model_weights
 from customer_master.survive import GoldenResult, XREF_COLUMNS
-from customer_master.validate import ValidationResult
+from customer_master.validate import REJECTED_COLUMNS, ValidationResult
 from customer_master.warehouse.publish import WarehouseTables
 
 LINEAGE = ["source", "file", "sheet", "row_number"]
@@ -52,7 +52,7 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
     match_pairs["master_id_r"] = master_of.reindex(pairs.row_key_r).to_numpy()
     models = pd.DataFrame([{"run_id": run_id, "customer_type": t, "model_json": json.dumps(m, ensure_ascii=False)}
                            for t, m in match.models.items()], columns=["run_id", "customer_type", "model_json"])
-    rejected = validation.rejected.rename(columns={"raw": "cells"}).drop(columns="row_key")
+    rejected = quarantined(ingest, validation, match).rename(columns={"raw": "cells"}).drop(columns="row_key")
     tables = {
         "master.customers": golden.customers,
         "master.xref": golden.xref[XREF_COLUMNS],
@@ -90,28 +90,45 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
     return WarehouseTables(tables=tables)
 
 
+def quarantined(ingest: IngestResult, validation: ValidationResult, match: MatchResult) -> pd.DataFrame:
+    """Every quarantined row (REJECTED_COLUMNS): those validation refused and those
+    matching could not place (no name, and no named row matched)."""
+    unplaced = match.unplaced
+    if unplaced.empty:
+        return validation.rejected
+    rows = ingest.rows.set_index("row_key").loc[unplaced.row_key]
+    late = rows[[*LINEAGE, "raw"]].reset_index().assign(reason=unplaced.reason.to_numpy())
+    return pd.concat([validation.rejected, late[REJECTED_COLUMNS]]).sort_values("row_key").reset_index(drop=True)
+
+
+def _placed(standardised: pd.DataFrame, golden: GoldenResult) -> pd.DataFrame:
+    """The standardised rows that are in a master (not those matching quarantined)."""
+    return standardised[standardised["row_key"].isin(golden.xref["row_key"])]
+
+
 def _source_rows(standardised: pd.DataFrame, golden: GoldenResult) -> pd.DataFrame:
     """Each accepted row's standardised values, so a steward sees the rows behind a master."""
     identity = golden.xref.set_index("row_key")["row_identity"]
-    rows = standardised[["row_key", *LINEAGE, *SOURCE_ROW_FIELDS]].copy()
+    rows = _placed(standardised, golden)[["row_key", *LINEAGE, *SOURCE_ROW_FIELDS]].copy()
     rows.insert(len(LINEAGE) + 1, "row_identity", identity.reindex(rows["row_key"]).to_numpy())
     return rows.drop(columns="row_key")
 
 
-def run_summary(ingest: IngestResult, validation: ValidationResult, golden: GoldenResult,
+def run_summary(ingest: IngestResult, validation: ValidationResult, match: MatchResult, golden: GoldenResult,
                 around: Customer360 | None = None) -> dict:
     """Counts a steward wants after a run (also the meta.runs row, less times and ids)."""
     files = ingest.files
     read_sheets = ingest.sheets[ingest.sheets.status == "read"]
-    rejects = validation.rejected["reason"].value_counts().to_dict()
+    rejected = quarantined(ingest, validation, match)
+    rejects = rejected["reason"].value_counts().to_dict()
     return {
         "files_seen": int(len(files)),
         "files_read": int((files.status == "read").sum()),
         "files_rejected": int((files.status == "rejected").sum()),
         "sheets_rejected": int((ingest.sheets.status == "rejected").sum()),
         "rows_ingested": int(len(ingest.rows)),
-        "rows_accepted": int(len(validation.accepted)),
-        "rows_rejected": int(len(validation.rejected)),
+        "rows_accepted": int(len(validation.accepted) - len(match.unplaced)),
+        "rows_rejected": int(len(rejected)),
         "activity_rows": int(len(validation.activities)),  # rows of interaction and transaction sheets
         "rejected_by_reason": rejects,
         "blank_rows_skipped": int(read_sheets.blank_rows_skipped.sum()),
@@ -120,7 +137,7 @@ def run_summary(ingest: IngestResult, validation: ValidationResult, golden: Gold
         "master_customers": int(len(golden.customers)),
         "company_masters": int((golden.customers.customer_type == "company").sum()),
         "person_masters": int((golden.customers.customer_type == "person").sum()),
-        "duplicates_merged": int(len(validation.accepted) - len(golden.customers)),
+        "duplicates_merged": int(len(golden.xref) - len(golden.customers)),
         "master_ids_kept": golden.ids_kept,
         "master_ids_created": golden.ids_created,
         "master_ids_retired": golden.ids_retired,
