@@ -15,6 +15,10 @@ import duckdb
 import pandas as pd
 from splink import DuckDBAPI, Linker
 from splink.clustering import cluster_pairwise_predictions_at_threshold
+from splink.internals.comparison_vector_values import compute_comparison_vector_values_from_id_pairs_sqls
+from splink.internals.pipeline import CTEPipeline
+from splink.internals.predict import predict_from_comparison_vectors_sqls_using_settings
+from splink.internals.vertically_concatenate import enqueue_df_concat_with_tf
 
 from customer_master.review.decisions import DECISION_COLUMNS, DEFAULT_BAND
 from customer_master.schemas.row_rules import NAMELESS_UNMATCHED
@@ -219,10 +223,7 @@ def _refine_prior(linker: Linker, rows: int, floor: float, rounds: int = 5) -> N
     settings = linker._settings_obj
     total_pairs = rows * (rows - 1) / 2
     for _ in range(rounds):
-        predictions = linker.inference.predict()
-        expected = linker._db_api._con.execute(
-            f"SELECT coalesce(sum(match_probability), 0) FROM {predictions.physical_name}").fetchall()[0][0]
-        predictions.drop_table_from_database_and_remove_from_cache()
+        expected = expected_matches(linker)
         prior = settings._probability_two_random_records_match
         updated = max(float(f"{min(expected / total_pairs, 0.5):.6g}"), floor)
         settings._probability_two_random_records_match = updated
@@ -232,6 +233,36 @@ def _refine_prior(linker: Linker, rows: int, floor: float, rounds: int = 5) -> N
         log.warning("match: the prior learned from the scores (%.3g) is below its floor; kept at %.3g, the share "
                     "of pairs the near-certain rules find", expected / total_pairs, floor)
     log.info("match: prior refined to %.3g (%.0f expected matches)", updated, expected)
+
+
+def expected_matches(linker: Linker) -> float:
+    """The sum of match probabilities over the candidate pairs, summed inside DuckDB
+    as the pairs are scored: no table of scored pairs is written (at a million rows
+    that table, with every compared column, outgrew the machine's memory).
+
+    Splink's own predict() pipeline (the same SQL, for the same candidate pairs,
+    which it caches for the predict() that follows) ending in a sum instead of a
+    table; splink.internals is pinned by the splink<6 requirement, and
+    tests/test_match_scale.py checks the sum against predict()."""
+    settings = linker._settings_obj
+    columns = settings.column_info_settings
+    blocked, _ = linker.inference._get_or_compute_blocked_pairs_for_predict_chunk(left_chunk=(1, 1),
+                                                                                    right_chunk=(1, 1))
+    pipeline = CTEPipeline([blocked])
+    enqueue_df_concat_with_tf(linker, pipeline)
+    pipeline.enqueue_list_of_sqls(compute_comparison_vector_values_from_id_pairs_sqls(
+        settings._columns_to_select_for_blocking, settings._columns_to_select_for_comparison_vector_values,
+        input_tablename_l="__splink__df_concat_with_tf", input_tablename_r="__splink__df_concat_with_tf",
+        source_dataset_input_column=columns.source_dataset_input_column,
+        unique_id_input_column=columns.unique_id_input_column, link_type=settings._link_type,
+        sql_dialect_str=linker._sql_dialect_str))
+    pipeline.enqueue_list_of_sqls(predict_from_comparison_vectors_sqls_using_settings(settings, None, None))
+    pipeline.enqueue_sql("SELECT coalesce(sum(match_probability), 0) AS expected FROM __splink__df_predict",
+                         "__splink__expected_matches")
+    total = linker._db_api.sql_pipeline_to_splink_dataframe(pipeline)
+    expected = linker._db_api._con.execute(f"SELECT expected FROM {total.physical_name}").fetchall()[0][0]
+    total.drop_table_from_database_and_remove_from_cache()
+    return float(expected)
 
 
 def _estimate_prior(linker: Linker, deterministic_rules: list, rows: int) -> float:

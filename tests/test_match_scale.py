@@ -1,0 +1,35 @@
+"""The match stage's costs stay bounded as the inbox grows: the prior is refined
+without a table of every scored pair, and person blocking keeps a common name
+out of the name-only rules."""
+
+import logging
+
+import duckdb
+import pytest
+from splink import DuckDBAPI, Linker
+
+from customer_master.check.query import validated_rows
+from customer_master.match.engine import expected_matches
+from customer_master.match.features import matching_frame
+from customer_master.match.models import TRAINING
+from customer_master.standardise.stage import standardise_rows
+from customer_master.validate import validate_rows
+
+
+def _frame(records: list[dict]):
+    rows = validated_rows(records)
+    rows = rows.assign(source="dept", file="dept/a.csv", sheet="", sheet_kind="customers", roles="customer",
+                       first_cell=rows["name"], row_number=rows["row_number"] + 2)
+    return matching_frame(standardise_rows(validate_rows(rows).accepted))
+
+
+def test_the_expected_match_count_is_the_sum_over_the_scored_pairs():
+    people = ["张伟", "王芳", "李娜", "John Smith", "Smith John", "Mary Jones"]
+    records = [{"name": people[i % 6], "mobile": f"1380013{8000 + i % 9:04d}", "customer_type": "person",
+                "birth_date": f"19{70 + i % 5}-0{1 + i % 3}-1{i % 4}"} for i in range(60)]
+    frame = _frame(records)
+    linker = Linker(DuckDBAPI(duckdb.connect()).register(frame), TRAINING["person"]["settings"](),
+                    log_level=logging.ERROR)
+    predictions = linker.inference.predict().as_pandas_dataframe()
+    assert len(predictions) > 50
+    assert expected_matches(linker) == pytest.approx(predictions.match_probability.sum(), rel=1e-9)
