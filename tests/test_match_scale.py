@@ -33,3 +33,18 @@ def test_the_expected_match_count_is_the_sum_over_the_scored_pairs():
     predictions = linker.inference.predict().as_pandas_dataframe()
     assert len(predictions) > 50
     assert expected_matches(linker) == pytest.approx(predictions.match_probability.sum(), rel=1e-9)
+
+
+def test_a_common_name_alone_pairs_no_rows():
+    from customer_master.match.engine import candidate_pairs_by_rule
+    from customer_master.match.features import COMMON_NAME_ROWS
+    common = [{"name": "张伟", "customer_type": "person", "mobile": f"139{i:08d}"} for i in range(COMMON_NAME_ROWS + 5)]
+    rare = [{"name": "欧阳娜", "customer_type": "person", "mobile": f"137{i:08d}"} for i in range(2)]
+    frame = _frame(common + rare)
+    assert frame.name_if_uncommon.isna().sum() == COMMON_NAME_ROWS + 5
+    linker = Linker(DuckDBAPI(duckdb.connect()).register(frame), TRAINING["person"]["settings"](),
+                    log_level=logging.ERROR)
+    by_rule = candidate_pairs_by_rule(linker)
+    name_alone = [rule for rule in by_rule.index if "name_if_uncommon" in rule]
+    assert by_rule[name_alone].sum() == 1  # the two rows of the uncommon name; no 张伟 pair by the name alone
+    assert by_rule.sum() < (COMMON_NAME_ROWS + 5) ** 2 / 2

@@ -131,6 +131,8 @@ def query_values(name: str | None, phone: str | None = None, email: str | None =
         "last_name_romanised": pinyin(last_name) if last_name is not None else None,
     }
     record["name_either_order"] = name_in_either_order(record["first_name_romanised"], record["last_name_romanised"])
+    # one record is no common name (features.if_uncommon)
+    record["name_if_uncommon"], record["name_either_order_if_uncommon"] = record["name"], record["name_either_order"]
     return {column: record[column] for column in _column_order()}
 
 

@@ -37,6 +37,9 @@ U_SAMPLE_PAIRS = 2_000_000
 SEED = 20261122
 # Below this many rows of one customer type the model keeps its prior m and u.
 MIN_ROWS_TO_TRAIN = 100
+# Candidate pairs a row may bring on average before the log warns: blocking
+# that grows with the rows stays far below it (the sample: about 1 a row).
+PAIRS_PER_ROW_BUDGET = 50
 PAIR_COLUMNS = ["customer_type", "row_key_l", "row_key_r", "match_probability", "match_weight", "evidence",
                 "cannot_link"]
 
@@ -69,6 +72,7 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
             continue
         log.info("match %s: training on %d rows", customer_type, len(subset))
         linker = _trained_linker(subset, recipe, present_columns(subset))
+        report_candidate_pairs(linker, customer_type, len(subset))
         log.info("match %s: scoring candidate pairs", customer_type)
         predictions = linker.inference.predict(threshold_match_probability=EVIDENCE_FLOOR)
         predicted = predictions.as_pandas_dataframe()
@@ -233,6 +237,30 @@ def _refine_prior(linker: Linker, rows: int, floor: float, rounds: int = 5) -> N
         log.warning("match: the prior learned from the scores (%.3g) is below its floor; kept at %.3g, the share "
                     "of pairs the near-certain rules find", expected / total_pairs, floor)
     log.info("match: prior refined to %.3g (%.0f expected matches)", updated, expected)
+
+
+def candidate_pairs_by_rule(linker: Linker) -> pd.Series:
+    """How many candidate pairs each blocking rule adds (a pair counts for the
+    first rule that finds it), indexed by the rule's SQL, in the rules' order."""
+    blocked, _ = linker.inference._get_or_compute_blocked_pairs_for_predict_chunk(left_chunk=(1, 1),
+                                                                                    right_chunk=(1, 1))
+    counts = dict(linker._db_api._con.execute(
+        f"SELECT match_key::INTEGER, count(*) FROM {blocked.physical_name} GROUP BY ALL").fetchall())
+    rules = linker._settings_obj._blocking_rules_to_generate_predictions
+    return pd.Series([counts.get(i, 0) for i in range(len(rules))], index=[r.blocking_rule_sql for r in rules],
+                     dtype="int64")
+
+
+def report_candidate_pairs(linker: Linker, customer_type: str, rows: int) -> None:
+    """Log the candidate pairs, and warn when they pass PAIRS_PER_ROW_BUDGET a row:
+    a blocking rule then pairs rows by a value that many rows share, and the
+    cost grows with the square of the inbox (the log names that rule)."""
+    by_rule = candidate_pairs_by_rule(linker)
+    total = int(by_rule.sum())
+    log.info("match %s: %d candidate pairs (%.1f a row)", customer_type, total, total / max(rows, 1))
+    if total > PAIRS_PER_ROW_BUDGET * rows:
+        log.warning("match %s: %d candidate pairs, over the budget of %d a row; most from %s (%d)", customer_type,
+                    total, PAIRS_PER_ROW_BUDGET, by_rule.idxmax(), by_rule.max())
 
 
 def expected_matches(linker: Linker) -> float:

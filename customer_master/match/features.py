@@ -200,7 +200,26 @@ def matching_frame(rows: pd.DataFrame, frequencies: dict[str, int] | None = None
     frame["resident_id"] = rows["id_number"].where(rows["id_number"].astype("string").str.match(RESIDENT_ID_SHAPE)
                                                    .fillna(False).astype(bool))
     frame = frame.join(person_name_parts(rows))
+    kind = rows["customer_type"].to_numpy() if "customer_type" in rows else None
+    frame["name_if_uncommon"] = if_uncommon(frame["name"], kind)
+    frame["name_either_order_if_uncommon"] = if_uncommon(frame["name_either_order"], kind)
     return frame.reset_index(drop=True)
+
+
+# A blocking rule on a person's name alone pairs every two rows of the name: for a
+# common name (张伟, John Smith, "Sir Baronet") that grows with the square of the
+# inbox. Such a rule keeps only names that at most this many rows carry, so it adds
+# at most COMMON_NAME_ROWS / 2 pairs a row; the rules that pair the name with a
+# second fact (birthday, city, phone, postcode) still find the rest.
+COMMON_NAME_ROWS = 30
+
+
+def if_uncommon(values: pd.Series, kind=None) -> pd.Series:
+    """Each value where at most COMMON_NAME_ROWS rows (of its customer type, when
+    `kind` gives each row's) carry it, else None."""
+    keys = [values] if kind is None else [pd.Series(kind, index=values.index), values]
+    counts = values.groupby(keys, dropna=True).transform("size")
+    return values.where(counts.le(COMMON_NAME_ROWS)).astype(object).where(lambda v: v.notna(), None)
 
 
 def match_input(standardised: pd.DataFrame, master_of: pd.Series) -> pd.DataFrame:

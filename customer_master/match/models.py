@@ -294,13 +294,14 @@ def person_settings(present: set[str] | None = None) -> SettingsCreator:
         (_address_comparison(), {"address", "street"}),
         (_exact("gender", [0.97, 0.03], [0.5, 0.5]), {"gender"}),
     ], [
-        block_on("name"),
+        # a name alone only where it is uncommon in the inbox (features.if_uncommon)
+        block_on("name_if_uncommon"),
         block_on("mobile_subscriber"),
         block_on("id_number"),
         block_on("email"),
         # the full name in either order: a form filled the wrong way round (the
         # comparison's "Given and family names swapped" level)
-        block_on("name_either_order"),
+        block_on("name_either_order_if_uncommon"),
         # the birthday and either name, in either field
         block_on("birth_date", f"least({_GIVEN}, {_FAMILY})"),
         block_on("birth_date", f"greatest({_GIVEN}, {_FAMILY})"),
