@@ -48,3 +48,14 @@ def test_a_common_name_alone_pairs_no_rows():
     name_alone = [rule for rule in by_rule.index if "name_if_uncommon" in rule]
     assert by_rule[name_alone].sum() == 1  # the two rows of the uncommon name; no 张伟 pair by the name alone
     assert by_rule.sum() < (COMMON_NAME_ROWS + 5) ** 2 / 2
+
+
+def test_em_trains_on_a_fixed_share_of_a_block_too_large_to_need():
+    from splink import block_on
+    from customer_master.match.engine import em_rule
+    frame = _frame([{"name": f"客户{i}", "customer_type": "person", "birth_date": "1980-01-01"} for i in range(100)])
+    block = block_on("birth_date")
+    assert em_rule(block, frame, cap=10_000) == block.get_blocking_rule("duckdb").blocking_rule_sql
+    sampled = em_rule(block, frame, cap=1000)  # 4,950 pairs: one bucket in five
+    pairs = duckdb.sql(f"SELECT count(*) FROM frame l JOIN frame r ON l.row_key < r.row_key AND {sampled}").fetchall()[0][0]
+    assert 0 < pairs < 4950 / 2

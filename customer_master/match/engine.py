@@ -34,6 +34,7 @@ DEFAULT_MATCH_THRESHOLD = 0.95
 # later, steward review candidates); below it they are not stored.
 EVIDENCE_FLOOR = 0.5
 U_SAMPLE_PAIRS = 2_000_000
+EM_PAIRS_PER_BLOCK = 1_000_000  # EM trains on at most about this many pairs of each block (em_rule)
 SEED = 20261122
 # Below this many rows of one customer type the model keeps its prior m and u.
 MIN_ROWS_TO_TRAIN = 100
@@ -204,7 +205,7 @@ def _trained_linker(frame: pd.DataFrame, recipe: dict, present: set[str]) -> Lin
         # u from random pairs of a handful of rows measures the duplicates, not chance
         log.info("match: %d rows are too few to train on; using the model's prior m and u", len(frame))
     else:
-        _train_m_and_u(linker, recipe["em_blocks"], present)
+        _train_m_and_u(linker, recipe["em_blocks"], present, frame)
     _restore_untrained_levels(linker, recipe["settings"](present))
     _no_disagreement_for_a_match(linker)
     if len(frame) >= MIN_ROWS_TO_TRAIN:
@@ -316,7 +317,23 @@ def _estimate_prior(linker: Linker, deterministic_rules: list, rows: int) -> flo
     return max(floor, min(settings._probability_two_random_records_match * recall, 0.5))
 
 
-def _train_m_and_u(linker: Linker, em_blocks: list, present: set[str]) -> None:
+def em_rule(block, frame: pd.DataFrame, cap: int = EM_PAIRS_PER_BLOCK) -> str:
+    """The blocking rule EM trains on: the block itself, or where it holds more
+    than `cap` pairs, a fixed share of them (the pairs whose left row's key hashes
+    into one bucket of as many as it takes). EM needs enough pairs to learn from,
+    not all of them: a block on the birthday holds the square of the inbox."""
+    rule = block.get_blocking_rule("duckdb").blocking_rule_sql
+    columns = re.findall(r'l\."(\w+)"', rule)
+    sizes = frame.groupby(columns, dropna=True).size() if set(columns) <= set(frame.columns) else pd.Series([])
+    pairs = int((sizes * (sizes - 1) // 2).sum())
+    buckets = -(-pairs // cap)
+    if buckets <= 1:
+        return rule
+    log.info("match: EM on %s: %d pairs, trained on one in %d", rule, pairs, buckets)
+    return f'({rule}) AND hash(l."{UNIQUE_ID}") % {buckets} = 0'
+
+
+def _train_m_and_u(linker: Linker, em_blocks: list, present: set[str], frame: pd.DataFrame) -> None:
     training, settings = linker.training, linker._settings_obj
     training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=SEED)
     for block in em_blocks:
@@ -331,7 +348,8 @@ def _train_m_and_u(linker: Linker, em_blocks: list, present: set[str]) -> None:
         # set aside for the blocking rule: keep a copy to put back.
         before = settings.core_model_settings.copy()
         try:
-            training.estimate_parameters_using_expectation_maximisation(block, estimate_without_term_frequencies=True)
+            training.estimate_parameters_using_expectation_maximisation(em_rule(block, frame),
+                                                                        estimate_without_term_frequencies=True)
         except Exception as exc:  # noqa: BLE001 - a block with too few pairs teaches nothing
             settings.core_model_settings = before
             log.warning("match: EM on %s skipped: %s", rule, str(exc).splitlines()[0])
