@@ -11,7 +11,7 @@ from customer_master.assets.metadata import counts_markdown, table_preview
 from customer_master.customer360.activities import ActivityResult
 from customer_master.customer360.contacts import ContactResult
 from customer_master.ingest.inbox import IngestResult
-from customer_master.match.engine import DEFAULT_MATCH_THRESHOLD, MatchResult
+from customer_master.match.engine import MatchResult
 from customer_master.pipelines.resources import PipelinePaths
 from customer_master.survive import GoldenResult, build_golden_records
 from customer_master.validate import ValidationResult
@@ -59,7 +59,7 @@ def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, 
     run = {"run_id": context.run.run_id, "started_at": started.replace(tzinfo=None),
            "finished_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
            "inbox": str(paths.inbox_path), "warehouse": str(paths.warehouse_path),
-           "match_threshold": _threshold(context), **summary}
+           "match_threshold": matched_clusters.threshold, **summary}
     tables = warehouse_tables(ingested_rows, validated_rows, standardised_rows, golden_records, matched_clusters,
                               context.run.run_id, around)
     state = MasterState(xref=golden_records.xref[["master_id", "row_identity"]], masters=golden_records.masters,
@@ -75,12 +75,6 @@ def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, 
         "summary": dg.MetadataValue.json(summary_view),
         "tables": dg.MetadataValue.json({name: len(frame) for name, frame in tables.tables.items()}),
     })
-
-
-def _threshold(context: dg.AssetExecutionContext) -> float | None:
-    """The match threshold this run used, read from the match step's run config."""
-    config = (context.run.run_config or {}).get("ops", {}).get("matched_clusters", {}).get("config", {})
-    return float(config.get("match_threshold", DEFAULT_MATCH_THRESHOLD))
 
 
 def _warehouse_check(name: str, description: str):

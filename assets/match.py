@@ -5,7 +5,8 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from customer_master.match.engine import DEFAULT_MATCH_THRESHOLD, MatchResult, match_customers
+from customer_master.match.engine import MatchResult, match_customers
+from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
 from customer_master.pipelines.resources import PipelinePaths
 from customer_master.review.decisions import DEFAULT_BAND, load_decisions, resolve_decisions
 from customer_master.review.folder import import_pending

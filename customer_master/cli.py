@@ -15,7 +15,7 @@ from pathlib import Path
 
 from customer_master.config import DEFAULT_INBOX, DEFAULT_WAREHOUSE
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
-from customer_master.match.engine import DEFAULT_MATCH_THRESHOLD
+from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
 
 
 # Subcommands with their own argument parser: name -> (module with main(argv), help).

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from customer_master.match.engine import DEFAULT_MATCH_THRESHOLD
+from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
 from customer_master.run_inprocess import RunOutcome, run_consolidation
 
 PROJECT = Path(__file__).resolve().parents[1]

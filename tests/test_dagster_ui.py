@@ -259,7 +259,7 @@ def _wait_for_run(server: DagsterServer, run_id: str) -> dict:
 
 
 def test_run_launched_from_the_ui_publishes_the_warehouse(server: DagsterServer):
-    from customer_master.match.engine import DEFAULT_MATCH_THRESHOLD
+    from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
 
     # Otherwise the threshold in meta.runs would not show the run config was used.
     assert DEFAULT_MATCH_THRESHOLD != pytest.approx(LAUNCH_THRESHOLD)

@@ -28,7 +28,7 @@ from customer_master.benchmarks.baseline import record_key, run_baseline
 from customer_master.benchmarks.datasets import DATASETS
 from customer_master.benchmarks.thresholds import threshold_sweep, warehouse_sweep
 from customer_master.evaluate import evaluate_against_truth, pairwise_metrics
-from customer_master.match.engine import DEFAULT_MATCH_THRESHOLD
+from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
 from customer_master.run_inprocess import run_consolidation
 
 log = logging.getLogger(__name__)

@@ -28,10 +28,10 @@ from customer_master.check.keys import ValueTable, key_hashes
 from customer_master.check.type_index import TypeIndex, build_type_index, query_columns
 from customer_master.check.warehouse_file import file_stamp, read_warehouse
 from customer_master.match.scoring import CompiledModel, compile_model, quoted
+from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
 
 log = logging.getLogger(__name__)
 
-DEFAULT_THRESHOLD = 0.95
 # At most this many known rows per query and blocking rule: a key thousands of
 # rows share (a common name among a million persons) is little evidence, and the
 # true master is also found through its other keys.
@@ -55,7 +55,7 @@ class IndexStats:
 
 
 class CandidateIndex:
-    def __init__(self, match_input: pa.Table, models: dict[str, dict], threshold: float = DEFAULT_THRESHOLD,
+    def __init__(self, match_input: pa.Table, models: dict[str, dict], threshold: float = DEFAULT_MATCH_THRESHOLD,
                  customers: pa.Table | None = None, key_cap: int = DEFAULT_KEY_CAP):
         started = time.monotonic()
         self.threshold = float(threshold)
@@ -85,7 +85,7 @@ class CandidateIndex:
 
     @classmethod
     def from_frames(cls, match_input: pd.DataFrame, models: dict[str, dict | str],
-                    threshold: float = DEFAULT_THRESHOLD, customers: pd.DataFrame | None = None,
+                    threshold: float = DEFAULT_MATCH_THRESHOLD, customers: pd.DataFrame | None = None,
                     key_cap: int = DEFAULT_KEY_CAP) -> "CandidateIndex":
         """match_input: master_id, customer_type and the matching frame's columns
         (`matching_frame` of standardised rows); models: customer_type -> Splink model
@@ -105,7 +105,7 @@ class CandidateIndex:
         path = Path(path)
         started = time.monotonic()
         match_input, models, threshold, customers, run_id, stamp = read_warehouse(path, DISPLAY_COLUMNS)
-        threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+        threshold = DEFAULT_MATCH_THRESHOLD if threshold is None else threshold
         index = cls(match_input, models, threshold, customers, key_cap)
         index._source = _Source(path, stamp)
         index.stats.run_id = run_id

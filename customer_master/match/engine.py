@@ -26,10 +26,10 @@ from customer_master.match.constraints import pair_conflicts, split_conflicting_
 from customer_master.match.features import matching_frame
 from customer_master.match.learned import log_weights, model_weights
 from customer_master.match.models import TRAINING, UNIQUE_ID
+from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MATCH_THRESHOLD = 0.95
 # Pairs scored below the threshold but above this floor are kept as evidence (and,
 # later, steward review candidates); below it they are not stored.
 EVIDENCE_FLOOR = 0.5
