@@ -3,6 +3,8 @@
 
 import dagster as dg
 
+from customer_master.config import ingest_cache_dir
+from customer_master.ingest.cache import IngestCache
 from customer_master.ingest.inbox import IngestResult, ingest_inbox
 from customer_master.assets.metadata import table_preview
 from customer_master.pipelines.resources import PipelinePaths
@@ -11,7 +13,8 @@ from customer_master.pipelines.resources import PipelinePaths
 @dg.asset(group_name="ingest", kinds={"python", "excel"},
           description="Every non-blank data row of every readable sheet in the inbox, with its lineage.")
 def ingested_rows(context: dg.AssetExecutionContext, paths: PipelinePaths) -> IngestResult:
-    result = ingest_inbox(paths.inbox_path, max_file_mb=paths.max_file_mb)
+    result = ingest_inbox(paths.inbox_path, max_file_mb=paths.max_file_mb,
+                          cache=IngestCache(ingest_cache_dir(paths.warehouse_path)))
     sheets = result.sheets[result.sheets.status == "read"]
     context.add_output_metadata({
         "dagster/row_count": len(result.rows),
@@ -22,5 +25,6 @@ def ingested_rows(context: dg.AssetExecutionContext, paths: PipelinePaths) -> In
         "header_rows_skipped": int(sheets.header_rows_skipped.sum()),
         "rows_by_source": dg.MetadataValue.json(result.rows.source.value_counts().to_dict()),
         "rejected_files": table_preview(result.rejected_files, rows=20),
+        "files_unchanged": result.files_unchanged,
     })
     return result

@@ -17,3 +17,10 @@ DEFAULT_SETTINGS = Path(os.environ.get("CUSTOMER_MASTER_SETTINGS", "data/setting
 def staging_dir(warehouse: Path) -> Path:
     """Where Dagster keeps intermediate stage results between assets."""
     return Path(warehouse).parent / "staging"
+
+
+def ingest_cache_dir(warehouse: Path) -> Path:
+    """What ingest read from each inbox file (ingest/cache.py), kept per warehouse:
+    two warehouses in one folder never share it."""
+    warehouse = Path(warehouse)
+    return warehouse.with_name(warehouse.name + ".ingest-cache")

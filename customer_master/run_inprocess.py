@@ -30,7 +30,10 @@ class RunOutcome:
         lines = [
             "",
             f"customer-master run {r['run_id'][:8]} finished in {seconds:.1f} s",
-            f"  files          {r['files_read']} read, {r['files_rejected']} rejected"
+            f"  files          {r['files_read']} read"
+            + (f" ({int(r['files_unchanged'])} unchanged since the last run, not read again)"
+               if r.get("files_unchanged") else "")
+            + f", {r['files_rejected']} rejected"
             f" ({r['sheets_rejected']} sheet{'' if r['sheets_rejected'] == 1 else 's'} without a customer header)",
             f"  rows           {r['rows_ingested']} ingested: {r['rows_accepted']} accepted, "
             + (f"{int(r['activity_rows'])} activity rows, " if r.get("activity_rows") else "")

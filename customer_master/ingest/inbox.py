@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from customer_master.ingest.cache import CachedFile, IngestCache
 from customer_master.ingest.cells import column_to_text
 from customer_master.ingest.column_content import (SAMPLE, content_fields, first_data_row, fit_masks,
                                                    shares_of)
@@ -42,6 +43,7 @@ class IngestResult:
     rows: pd.DataFrame  # one row per non-blank data row, ROW_COLUMNS
     files: pd.DataFrame  # one row per file seen, FILE_COLUMNS
     sheets: pd.DataFrame  # one row per sheet (CSV: one, sheet ""), SHEET_COLUMNS
+    files_unchanged: int = 0  # files taken from the ingest cache, not read again
 
     @property
     def rejected_files(self) -> pd.DataFrame:
@@ -51,40 +53,43 @@ class IngestResult:
         return pd.concat([files, sheets], ignore_index=True)[["source", "file", "sheet", "reason"]]
 
 
-def ingest_inbox(inbox: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> IngestResult:
+def ingest_inbox(inbox: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB, cache: IngestCache | None = None
+                 ) -> IngestResult:
+    """cache: what earlier runs read from each file (ingest/cache.py); a file that
+    has not changed since is taken from it, not read again."""
     inbox = Path(inbox)
     if not inbox.is_dir():
         raise FileNotFoundError(f"inbox folder not found: {inbox}")
     sources = load_sources(inbox)
     paths = _inbox_files(inbox)
     log.info("ingest: %d files in %s", len(paths), inbox)
-    frames, file_rows, sheet_rows = [], [], []
+    frames, file_rows, sheet_rows, unchanged = [], [], [], 0
     for number, path in enumerate(paths, start=1):
         relative = path.relative_to(inbox).as_posix()
         source = relative.split("/")[0] if "/" in relative else ""
-        file_row = _file_facts(path, source, relative)
-        file_rows.append(file_row)
         reason = _refusal(path, source, max_file_mb)
         if reason:
-            file_row.update(status="rejected", reason=reason)
+            file_rows.append(_file_facts(path, source, relative) | {"status": "rejected", "reason": reason})
             log.warning("ingest [%d/%d] %s: rejected: %s", number, len(paths), relative, reason)
             continue
-        try:
-            grids = read_file(path)
-        except UnreadableFile as exc:
-            file_row.update(status="rejected", reason=str(exc))
-            log.warning("ingest [%d/%d] %s: rejected: %s", number, len(paths), relative, exc)
-            continue
-        file_row.update(status="read", encoding=grids[0].encoding if grids else "")
         config = source_config(sources, source).for_file(relative)
-        file_frames = []
-        for grid in grids:
-            frame, sheet_row = _sheet_rows(grid, config, relative)
-            sheet_rows.append(sheet_row)
-            if frame is not None:
-                file_frames.append(frame)
-        frames += file_frames
-        log.info("ingest [%d/%d] %s: %d rows", number, len(paths), relative, sum(map(len, file_frames)))
+        key = cache.key(path, relative, config) if cache else ""
+        cached = cache.load(key) if cache else None
+        entry = cached or _read(path, source, relative, config)
+        unchanged += cached is not None
+        if cache and cached is None and entry.rows is not None:
+            cache.store(key, entry)
+        file_rows.append(entry.file_row)
+        sheet_rows += entry.sheet_rows
+        if entry.file_row["status"] == "rejected":
+            log.warning("ingest [%d/%d] %s: rejected: %s", number, len(paths), relative, entry.file_row["reason"])
+            continue
+        if len(entry.rows):
+            frames.append(entry.rows)
+        log.info("ingest [%d/%d] %s: %d rows%s", number, len(paths), relative, len(entry.rows),
+                 " (unchanged since the last run: not read again)" if cached else "")
+    if cache:
+        cache.prune()
     rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ROW_COLUMNS[1:])
     rows.insert(0, "row_key", pd.RangeIndex(len(rows), dtype="int64"))
     rows = rows.astype({"row_number": "int64", "trust_rank": "int64"})
@@ -92,7 +97,27 @@ def ingest_inbox(inbox: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB) -> Inges
         rows=rows[ROW_COLUMNS],
         files=pd.DataFrame(file_rows, columns=FILE_COLUMNS),
         sheets=pd.DataFrame(sheet_rows, columns=SHEET_COLUMNS),
+        files_unchanged=unchanged,
     )
+
+
+def _read(path: Path, source: str, relative: str, config: SourceConfig) -> CachedFile:
+    """What ingest takes from one file: its facts, its sheets and its data rows
+    (rows None when the file cannot be read at all: that is not kept)."""
+    file_row = _file_facts(path, source, relative)
+    try:
+        grids = read_file(path)
+    except UnreadableFile as exc:
+        return CachedFile(file_row | {"status": "rejected", "reason": str(exc)}, [], None)
+    file_row.update(status="read", encoding=grids[0].encoding if grids else "")
+    frames, sheet_rows = [], []
+    for grid in grids:
+        frame, sheet_row = _sheet_rows(grid, config, relative)
+        sheet_rows.append(sheet_row)
+        if frame is not None:
+            frames.append(frame)
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ROW_COLUMNS[1:])
+    return CachedFile(file_row, sheet_rows, rows)
 
 
 def _inbox_files(inbox: Path) -> list[Path]:

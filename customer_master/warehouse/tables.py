@@ -124,6 +124,7 @@ def run_summary(ingest: IngestResult, validation: ValidationResult, match: Match
     return {
         "files_seen": int(len(files)),
         "files_read": int((files.status == "read").sum()),
+        "files_unchanged": ingest.files_unchanged,  # taken from the ingest cache, not read again
         "files_rejected": int((files.status == "rejected").sum()),
         "sheets_rejected": int((ingest.sheets.status == "rejected").sum()),
         "rows_ingested": int(len(ingest.rows)),
