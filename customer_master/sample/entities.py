@@ -21,6 +21,8 @@ BASE_PERSONS = 700
 # Look-alike company groups per kind at scale 1.0 (see _company_group).
 BASE_GROUPS = {"city": 12, "trade": 10, "branch": 10, "mixed": 3}
 BASE_NAMESAKE_GROUPS = 16
+# tries at a two-character brand before three (a scaled inbox runs out of pairs)
+BRAND_ATTEMPTS = 50
 
 
 @dataclass
@@ -137,11 +139,14 @@ class _Factory:
         return picked
 
     def brand(self) -> str:
-        while True:
-            a, b = self.rng.sample(BRAND_CHARS, 2)
-            if a + b not in self.brands:
-                self.brands.add(a + b)
-                return a + b
+        """A new two-character brand (华信); once those are nearly all taken (a scaled
+        inbox of thousands of companies), three characters."""
+        for attempt in range(BRAND_ATTEMPTS * 2):
+            brand = "".join(self.rng.sample(BRAND_CHARS, 2 if attempt < BRAND_ATTEMPTS else 3))
+            if brand not in self.brands:
+                self.brands.add(brand)
+                return brand
+        raise RuntimeError("no new brand after many attempts")
 
     def trade(self, exclude=()) -> tuple[str, str]:
         return self.rng.choice([t for t in TRADES if t[0] not in exclude])
