@@ -14,14 +14,13 @@ from customer_master.customer360.review_due import review_due
 from customer_master.customer360.roles import customer_roles
 from customer_master.customer360.segments import customer_segments
 from customer_master.ingest.inbox import IngestResult
-from customer_master.lifecycle.state import load_state
+from customer_master.lifecycle.state import MasterState
 from customer_master.match.engine import MatchResult
 from customer_master.match.features import match_input
 from customer_master.pipelines.resources import PipelinePaths
 from customer_master.sources import load_sources
 from customer_master.survive import GoldenResult
 from customer_master.validate import ValidationResult
-from customer_master.warehouse.publish import read_run_history
 
 GROUP = "customer360"
 
@@ -57,13 +56,12 @@ def customer_activities(context: dg.AssetExecutionContext, paths: PipelinePaths,
           description="The people at company customers, one per person within their master, with a role "
                       "from the title and a stable contact_id.")
 def customer_contacts(context: dg.AssetExecutionContext, paths: PipelinePaths, standardised_rows: pd.DataFrame,
-                      golden_records: GoldenResult) -> ContactResult:
-    state = load_state(paths.warehouse_path)
+                      golden_records: GoldenResult, previous_state: MasterState) -> ContactResult:
     overrides = {name: config.contact_roles for name, config in load_sources(paths.inbox_path).items()}
     overrides[""] = paths.load_settings().contact_roles
-    result = build_contacts(standardised_rows, golden_records.xref, golden_records.customers, state.contact_xref,
-                            state.contacts, context.run.run_id, len(read_run_history(paths.warehouse_path)) + 1,
-                            overrides)
+    result = build_contacts(standardised_rows, golden_records.xref, golden_records.customers,
+                            previous_state.contact_xref, previous_state.contacts, context.run.run_id,
+                            previous_state.run_seq, overrides)
     context.add_output_metadata({
         "dagster/row_count": len(result.contacts),
         "by_role": counts_markdown(result.contacts["role"].value_counts(), "role"),

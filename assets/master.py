@@ -22,13 +22,22 @@ from customer_master.warehouse.tables import Customer360, run_summary, warehouse
 
 
 @dg.asset(group_name="master", kinds={"duckdb"},
+          description="What the last published run left (master ids, their history, contact ids) and this run's "
+                      "sequence number: read once, so every step of the run starts from the same state.")
+def previous_state(context: dg.AssetExecutionContext, paths: PipelinePaths) -> MasterState:
+    state = load_state(paths.warehouse_path)
+    state.run_seq = len(read_run_history(paths.warehouse_path)) + 1
+    context.add_output_metadata({"run_seq": state.run_seq, "masters": len(state.masters),
+                                 "retired_ids": len(state.id_history)})
+    return state
+
+
+@dg.asset(group_name="master", kinds={"duckdb"},
           description="One golden record per cluster (survivorship rules in survive.py) and the source-row xref.")
-def golden_records(context: dg.AssetExecutionContext, paths: PipelinePaths, ingested_rows: IngestResult,
-                   standardised_rows: pd.DataFrame, matched_clusters: MatchResult) -> GoldenResult:
-    warehouse = paths.warehouse_path
+def golden_records(context: dg.AssetExecutionContext, ingested_rows: IngestResult, standardised_rows: pd.DataFrame,
+                   matched_clusters: MatchResult, previous_state: MasterState) -> GoldenResult:
     result = build_golden_records(standardised_rows, matched_clusters.clusters, matched_clusters.pairs,
-                                  previous=load_state(warehouse), run_id=context.run.run_id,
-                                  run_seq=len(read_run_history(warehouse)) + 1,
+                                  previous=previous_state, run_id=context.run.run_id, run_seq=previous_state.run_seq,
                                   file_dates=ingested_rows.files[["file", "modified_at"]])
     context.add_output_metadata({
         "dagster/row_count": len(result.customers),

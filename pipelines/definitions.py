@@ -11,7 +11,7 @@ from customer_master.assets.customer360 import (
     customer_activities, customer_contacts, customer_relationships, customer_roles_asset, customer_segments_asset,
     review_due_asset)
 from customer_master.assets.ingest import ingested_rows
-from customer_master.assets.master import customer_warehouse, golden_records, warehouse_checks
+from customer_master.assets.master import customer_warehouse, golden_records, previous_state, warehouse_checks
 from customer_master.assets.match import matched_clusters, steward_decisions
 from customer_master.assets.validate import standardised_rows, validated_rows
 from customer_master.config import DEFAULT_INBOX, DEFAULT_REVIEW_DIR, DEFAULT_SETTINGS, DEFAULT_WAREHOUSE, staging_dir
@@ -19,8 +19,8 @@ from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
 from customer_master.pipelines.resources import PipelinePaths, StageResultIOManager
 from customer_master.pipelines.triggers import CONSOLIDATE_JOB, build_triggers
 
-ASSETS = [ingested_rows, validated_rows, standardised_rows, steward_decisions, matched_clusters, golden_records,
-          customer_activities, customer_contacts, customer_roles_asset, customer_relationships,
+ASSETS = [ingested_rows, validated_rows, standardised_rows, steward_decisions, matched_clusters, previous_state,
+          golden_records, customer_activities, customer_contacts, customer_roles_asset, customer_relationships,
           customer_segments_asset, review_due_asset, customer_warehouse]
 
 

@@ -34,6 +34,7 @@ class MasterState:
     change_log: pd.DataFrame
     contact_xref: pd.DataFrame = None
     contacts: pd.DataFrame = None
+    run_seq: int = 1  # the sequence number of the run that starts from this state
 
     def __post_init__(self):
         for name in ("contact_xref", "contacts"):
