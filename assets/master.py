@@ -17,8 +17,9 @@ from customer_master.survive import GoldenResult, build_golden_records
 from customer_master.validate import ValidationResult
 from customer_master.warehouse.checks import ALL_CHECKS
 from customer_master.lifecycle.state import MasterState, load_state
-from customer_master.warehouse.publish import publish_warehouse, read_run_history
-from customer_master.warehouse.tables import Customer360, run_summary, warehouse_tables
+from customer_master.warehouse.publish import read_run_history
+from customer_master.warehouse.publish_run import publish_run
+from customer_master.warehouse.tables import Customer360
 
 
 @dg.asset(group_name="master", kinds={"duckdb"},
@@ -62,27 +63,18 @@ def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, 
                        customer_segments: pd.DataFrame, review_due: pd.DataFrame) -> dg.MaterializeResult:
     around = Customer360(activities=customer_activities, contacts=customer_contacts, roles=customer_roles,
                          relationships=customer_relationships, segments=customer_segments, review_due=review_due)
-    summary = run_summary(ingested_rows, validated_rows, matched_clusters, golden_records, around)
     stats = context.instance.get_run_stats(context.run.run_id)
     started = dt.datetime.fromtimestamp(stats.start_time or dt.datetime.now().timestamp(), dt.timezone.utc)
-    run = {"run_id": context.run.run_id, "started_at": started.replace(tzinfo=None),
-           "finished_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
-           "inbox": str(paths.inbox_path), "warehouse": str(paths.warehouse_path),
-           "match_threshold": matched_clusters.threshold, **summary}
-    tables = warehouse_tables(ingested_rows, validated_rows, standardised_rows, golden_records, matched_clusters,
-                              context.run.run_id, around)
-    state = MasterState(xref=golden_records.xref[["master_id", "row_identity"]], masters=golden_records.masters,
-                        id_history=golden_records.id_history, customers_history=golden_records.customers_history,
-                        change_log=golden_records.change_log, contact_xref=customer_contacts.state_xref,
-                        contacts=customer_contacts.state_ids)
-    path = publish_warehouse(paths.warehouse_path, tables, run, state)
+    published = publish_run(paths.inbox_path, paths.warehouse_path, context.run.run_id, started, ingested_rows,
+                            validated_rows, standardised_rows, matched_clusters, golden_records, around)
+    summary = published.summary
     summary_view = {k: v for k, v in summary.items() if k not in ("files", "rejected_by_reason")}
     return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(path.resolve())),
+        "path": dg.MetadataValue.path(str(published.path.resolve())),
         "dagster/row_count": summary["master_customers"],
         "rejects_by_reason": counts_markdown(pd.Series(summary["rejected_by_reason"], dtype="int64"), "reason"),
         "summary": dg.MetadataValue.json(summary_view),
-        "tables": dg.MetadataValue.json({name: len(frame) for name, frame in tables.tables.items()}),
+        "tables": dg.MetadataValue.json({name: len(frame) for name, frame in published.tables.tables.items()}),
     })
 
 

@@ -5,10 +5,10 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from customer_master.match.engine import MatchResult, match_customers
+from customer_master.match.engine import MatchResult, match_run
 from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
 from customer_master.pipelines.resources import PipelinePaths
-from customer_master.review.decisions import DEFAULT_BAND, load_decisions, resolve_decisions
+from customer_master.review.decisions import DEFAULT_BAND, load_decisions
 from customer_master.review.folder import import_pending
 
 
@@ -38,19 +38,14 @@ def steward_decisions(context: dg.AssetExecutionContext, paths: PipelinePaths) -
           description="Pairwise match probabilities and clusters of rows that are one customer.")
 def matched_clusters(context: dg.AssetExecutionContext, config: MatchConfig, paths: PipelinePaths,
                      standardised_rows: pd.DataFrame) -> MatchResult:
-    decisions, unresolved = resolve_decisions(load_decisions(paths.warehouse_path), standardised_rows)
-    if len(unresolved):
-        context.log.warning(f"{len(unresolved)} steward decision(s) point at rows no longer in the inbox "
-                            "(see quality.unresolved_decisions)")
-    result = match_customers(standardised_rows, threshold=config.match_threshold, decisions=decisions)
-    result.unresolved_decisions = unresolved
-    result.review_band = [config.review_from, config.review_to]
+    result = match_run(standardised_rows, paths.warehouse_path, config.match_threshold,
+                       (config.review_from, config.review_to))
     context.add_output_metadata({
         "match_threshold": config.match_threshold,
         "clusters": int(result.clusters.cluster.nunique()),
         "scored_pairs": len(result.pairs),
         "pairs_merged": int((result.pairs.match_probability >= config.match_threshold).sum()),
-        "steward_decisions_applied": len(decisions),
-        "steward_decisions_unresolved": len(unresolved),
+        "steward_decisions_applied": result.decisions_applied,
+        "steward_decisions_unresolved": len(result.unresolved_decisions),
     })
     return result

@@ -1,7 +1,7 @@
 """Validation stage: quarantine rows that cannot identify a customer, record
 field-level problems and let those rows go on. A row without a name that carries
 a contact or an ID number goes on too: matching may find its customer
-(match/engine.py quarantines it when it does not). The rules are the pandera schemas
+(match/clustering.py quarantines it when it does not). The rules are the pandera schemas
 in `schemas/row_rules.py`; this module routes their failure cases.
 
 Rows of activity sheets (interactions, transactions) are not customers: only a

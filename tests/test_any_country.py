@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from splink import DuckDBAPI, Linker
 
-from customer_master.match.engine import _estimate_prior, _refine_prior, registered_name_edges
+from customer_master.match.clustering import registered_name_edges
+from customer_master.match.training import _estimate_prior, _refine_prior
 from customer_master.match.features import name_words, rarest_word, word_frequencies
 from customer_master.match.models import TRAINING, _address_comparison
 from customer_master.standardise.addresses import street_parts

@@ -9,7 +9,7 @@ import pytest
 from splink import DuckDBAPI, Linker
 
 from customer_master.check.query import validated_rows
-from customer_master.match.engine import expected_matches
+from customer_master.match.training import expected_matches
 from customer_master.match.features import matching_frame
 from customer_master.match.models import TRAINING
 from customer_master.standardise.stage import standardise_rows
@@ -36,7 +36,7 @@ def test_the_expected_match_count_is_the_sum_over_the_scored_pairs():
 
 
 def test_a_common_name_alone_pairs_no_rows():
-    from customer_master.match.engine import candidate_pairs_by_rule
+    from customer_master.match.training import candidate_pairs_by_rule
     from customer_master.match.features import COMMON_NAME_ROWS
     common = [{"name": "张伟", "customer_type": "person", "mobile": f"139{i:08d}"} for i in range(COMMON_NAME_ROWS + 5)]
     rare = [{"name": "欧阳娜", "customer_type": "person", "mobile": f"137{i:08d}"} for i in range(2)]
@@ -52,7 +52,7 @@ def test_a_common_name_alone_pairs_no_rows():
 
 def test_em_trains_on_a_fixed_share_of_a_block_too_large_to_need():
     from splink import block_on
-    from customer_master.match.engine import em_rule
+    from customer_master.match.training import em_rule
     frame = _frame([{"name": f"客户{i}", "customer_type": "person", "birth_date": "1980-01-01"} for i in range(100)])
     block = block_on("birth_date")
     assert em_rule(block, frame, cap=10_000) == block.get_blocking_rule("duckdb").blocking_rule_sql

@@ -91,7 +91,7 @@ def models_json(models_from: Path | None, work: Path) -> dict[str, tuple[str, in
 def scaled_model(model_json: str, trained_rows: int, rows: int) -> str:
     """The model with its prior (probability that two random rows match) for `rows`
     rows instead of the `trained_rows` it was estimated on. The pipeline estimates the
-    prior as expected matches / pairs (`match.engine._refine_prior`): with as many
+    prior as expected matches / pairs (`match.training._refine_prior`): with as many
     duplicates per row, it falls as 1/rows, so a model trained on the 1,800 rows of the
     sample would overstate it some 300 times on half a million."""
     model = json.loads(model_json)

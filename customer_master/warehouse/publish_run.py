@@ -1,0 +1,39 @@
+"""A run's stage results into the published warehouse: the tables, the run's row
+of meta.runs and the state the next run starts from, in one call."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from customer_master.ingest.inbox import IngestResult
+from customer_master.lifecycle.state import MasterState
+from customer_master.match.engine import MatchResult
+from customer_master.survive import GoldenResult
+from customer_master.validate import ValidationResult
+from customer_master.warehouse.publish import WarehouseTables, publish_warehouse
+from customer_master.warehouse.tables import Customer360, run_summary, warehouse_tables
+
+
+@dataclass
+class PublishedRun:
+    path: Path  # the warehouse file now in place
+    summary: dict  # run_summary: what a steward wants after the run
+    tables: WarehouseTables
+
+
+def publish_run(inbox: Path, warehouse: Path, run_id: str, started: dt.datetime, ingest: IngestResult,
+                validation: ValidationResult, standardised, match: MatchResult, golden: GoldenResult,
+                around: Customer360) -> PublishedRun:
+    """started: when the run began (UTC)."""
+    summary = run_summary(ingest, validation, match, golden, around)
+    run = {"run_id": run_id, "started_at": started.replace(tzinfo=None),
+           "finished_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
+           "inbox": str(inbox), "warehouse": str(warehouse), "match_threshold": match.threshold, **summary}
+    tables = warehouse_tables(ingest, validation, standardised, golden, match, run_id, around)
+    state = MasterState(xref=golden.xref[["master_id", "row_identity"]], masters=golden.masters,
+                        id_history=golden.id_history, customers_history=golden.customers_history,
+                        change_log=golden.change_log, contact_xref=around.contacts.state_xref,
+                        contacts=around.contacts.state_ids)
+    return PublishedRun(publish_warehouse(warehouse, tables, run, state), summary, tables)
