@@ -156,7 +156,12 @@ def _estimate_prior(linker: Linker, deterministic_rules: list, rows: int) -> flo
     prior = settings._probability_two_random_records_match
     if not floor <= prior <= 0.5:  # also catches NaN
         settings._probability_two_random_records_match = min(max(floor, prior if prior == prior else 0), 0.5)
-        log.info("match: prior %.3g out of range; using %.3g", prior, settings._probability_two_random_records_match)
+        start = settings._probability_two_random_records_match
+        if prior == prior and prior < floor:
+            log.info("match: the near-certain rules (same ID, same name and phone …) find no pair in this inbox; "
+                     "training starts from one match among all pairs (prior %.3g)", start)
+        else:
+            log.info("match: the near-certain rules give a prior of %.3g; training starts from %.3g", prior, start)
     return max(floor, min(settings._probability_two_random_records_match * recall, 0.5))
 
 
