@@ -154,3 +154,10 @@ def test_id_number_birth_dates_as_pandas_timestamps_allowed_them():
     assert "birth date" not in (id_number_issue("110105226204110010") or "")
     assert "birth date" in id_number_issue("110105226204120010")
     assert "birth date" in id_number_issue("110105200002300010")
+
+
+def test_a_column_whose_only_bad_numbers_are_in_scientific_notation_is_read():
+    # every cell but the empty one takes parse_phone's slow way: nothing is left for the fast one
+    out = parse_phones(pd.Series(["1.38E+10", "1.39E+10", None]))
+    assert out.e164.isna().all()
+    assert "scientific notation" in out.issue.iloc[0] and "scientific notation" in out.issue.iloc[1]

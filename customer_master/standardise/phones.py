@@ -175,7 +175,8 @@ def parse_distinct_phones(values: pd.Series, region: str | None = DEFAULT_REGION
         candidates = pd.Series(cleaned, dtype=object)
         codes, distinct = pd.factorize(candidates, use_na_sentinel=True)
         e164, kind, issue, done_distinct = _plain_numbers(pd.Series(distinct, dtype=object), region)
-        done = (codes >= 0) & done_distinct[np.maximum(codes, 0)]
+        # (no distinct value: every cell went the slow way, scientific notation say)
+        done = (codes >= 0) & done_distinct[np.maximum(codes, 0)] if len(distinct) else np.zeros(n, dtype=bool)
         at = codes[done]
         columns["e164"][done], columns["kind"][done], columns["issue"][done] = e164[at], kind[at], issue[at]
         columns["extension"][done] = extension[done]
