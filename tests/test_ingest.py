@@ -88,3 +88,11 @@ def test_sample_inbox_rows_match_the_generators_truth():
     expected = set(map(tuple, truth[key].values.tolist()))
     assert ingested == expected
     assert len(rows) == len(truth)
+
+
+def test_a_csv_cell_longer_than_pythons_csv_limit_is_read(tmp_path):
+    note = "多次来电咨询" * 30000  # 180,000 characters: past the csv module's default 131,072
+    write_csv(tmp_path / "inbox" / "after_sales" / "calls.csv", ["姓名,手机号,备注", f"张伟,13800138000,{note}"])
+    result = ingest_inbox(tmp_path / "inbox")
+    assert result.files.status.tolist() == ["read"] and result.rows.name.tolist() == ["张伟"]
+    assert note in result.rows.raw.iloc[0]

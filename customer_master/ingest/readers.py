@@ -77,6 +77,11 @@ def _read_csv(path: Path) -> SheetGrid:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        # a long notes cell is data, not an error: no field is longer than the file
+        csv.field_size_limit(max(csv.field_size_limit(), len(text)))
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline="")))
+        except csv.Error as exc:
+            raise UnreadableFile(f"malformed CSV: {exc}") from exc
         return SheetGrid(sheet="", rows=rows, encoding=encoding)
     raise UnreadableFile("CSV is in an unknown text encoding (tried UTF-8, UTF-8 with BOM, GBK/GB18030)")
