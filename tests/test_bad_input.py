@@ -4,6 +4,7 @@ quality.rejected with a clear reason, and the run succeeds for the rest."""
 import io
 
 import duckdb
+import openpyxl
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 
@@ -39,6 +40,12 @@ def bad_inbox_run(tmp_path_factory):
     (inbox / "shop" / "scan.pdf").write_bytes(b"%PDF-1.4 ...")
     write_csv(inbox / "loose.csv", ["客户名称", "放错位置的公司"])
     write_csv(inbox / "shop" / "huge.csv", ["姓名,手机号"] + ["赵六,13800138003"] * 40000)
+    stray = openpyxl.Workbook()  # 5 KB, but one cell at XFD1048576: calamine would ask for 549 GB
+    stray.active.title = "客户"
+    stray.active.append(["客户名称", "手机"])
+    stray.active.append(["远航贸易有限公司", "13600136000"])
+    stray.active["XFD1048576"] = "x"
+    stray.save(inbox / "sales" / "stray_cell.xlsx")
     warehouse = root / "wh" / "customer_master.duckdb"
     outcome = run_pipeline(inbox, warehouse, max_file_mb=0.5)
     assert outcome.success, outcome.error
@@ -61,6 +68,7 @@ def _rejected_files(outcome) -> dict[tuple[str, str], str]:
     ("shop/scan.pdf", "", "unsupported file type"),
     ("loose.csv", "", "inbox root"),
     ("shop/huge.csv", "", "over the 0.5 MB limit"),
+    ("sales/stray_cell.xlsx", "客户", "more than 20,000,000 cells"),
 ])
 def test_unusable_files_and_sheets_are_rejected_with_a_reason(bad_inbox_run, file, sheet, reason):
     rejected = _rejected_files(bad_inbox_run)

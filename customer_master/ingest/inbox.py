@@ -161,6 +161,10 @@ def _sheet_rows(grid: SheetGrid, config: SourceConfig, relative: str) -> tuple[p
     facts = {"source": config.name, "file": relative, "sheet": grid.sheet, "kind": "", "status": "read", "reason": "",
              "header_row": None, "data_rows": 0, "blank_rows_skipped": 0, "header_rows_skipped": 0,
              "column_map": "{}", "column_sources": "{}"}
+    if grid.refusal:
+        facts.update(status="rejected", reason=grid.refusal)
+        log.warning("ingest %s sheet '%s': rejected: %s", relative, grid.sheet, grid.refusal)
+        return None, facts
     text_rows = [[str(c).strip() if c is not None else "" for c in row] for row in grid.rows[:40]]
     header_index = find_header_row(text_rows, config.columns)
     if header_index is None:

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
+from xml.etree import ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +33,13 @@ class SheetGrid:
     sheet: str  # empty string for CSV
     rows: list[list[object]]  # rows[i] is spreadsheet row i + 1
     encoding: str = ""
+    refusal: str = ""  # why the sheet was not read (its rows are then empty)
+
+
+# calamine builds a sheet's whole used range in memory, about 32 bytes a cell: one
+# stray cell at XFD1048576 asks for 549 GB and aborts the process. A sheet whose
+# declared extent is larger than this many cells is refused, with the reason.
+MAX_SHEET_CELLS = 20_000_000
 
 
 def read_file(path: Path) -> list[SheetGrid]:
@@ -46,9 +56,16 @@ def read_file(path: Path) -> list[SheetGrid]:
 def _read_workbook(path: Path) -> list[SheetGrid]:
     _refuse_encrypted(path)
     try:
+        extents = _declared_extents(path)
         workbook = CalamineWorkbook.from_path(str(path))
         grids = []
         for name in workbook.sheet_names:
+            rows, columns = extents.get(name, (0, 0))
+            if rows * columns > MAX_SHEET_CELLS:
+                grids.append(SheetGrid(sheet=name, rows=[], refusal=(
+                    f"sheet spans {rows:,} rows x {columns:,} columns, more than {MAX_SHEET_CELLS:,} cells (a stray "
+                    "cell far beyond the data?); delete the rows and columns past the data and save again")))
+                continue
             sheet = workbook.get_sheet_by_name(name)
             grids.append(SheetGrid(sheet=name, rows=sheet.to_python(skip_empty_area=False)))
         return grids
@@ -56,6 +73,38 @@ def _read_workbook(path: Path) -> list[SheetGrid]:
         raise UnreadableFile(f"corrupt or not a workbook: {exc}") from exc
     except Exception as exc:  # calamine raises plain errors for some damage too
         raise UnreadableFile(f"workbook could not be read: {type(exc).__name__}: {exc}") from exc
+
+
+def _declared_extents(path: Path) -> dict[str, tuple[int, int]]:
+    """(rows, columns) each sheet of an .xlsx declares in its <dimension>, read from
+    the head of the sheet's XML without loading cells or shared strings; {} for
+    other formats or a package that is not a readable zip (calamine then says
+    what is wrong with it)."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return {}
+    try:
+        with zipfile.ZipFile(path) as package:
+            relationships = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+            targets = {r.get("Id"): r.get("Target", "") for r in relationships}
+            extents = {}
+            for sheet in ElementTree.fromstring(package.read("xl/workbook.xml")).iter(f"{{{_MAIN}}}sheet"):
+                target = targets.get(sheet.get(f"{{{_RELS}}}id"), "").lstrip("/")
+                member = target if target.startswith("xl/") else f"xl/{target}"
+                with package.open(member) as part:
+                    found = _DIMENSION.search(part.read(4096).decode("utf-8", "replace"))
+                if found:
+                    columns = 0
+                    for letter in found.group(1):
+                        columns = columns * 26 + ord(letter) - 64
+                    extents[sheet.get("name")] = (int(found.group(2)), columns)
+            return extents
+    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError):
+        return {}
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_DIMENSION = re.compile(r'<(?:\w+:)?dimension\s+ref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
 
 
 def _refuse_encrypted(path: Path) -> None:
