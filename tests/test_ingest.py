@@ -96,3 +96,20 @@ def test_a_csv_cell_longer_than_pythons_csv_limit_is_read(tmp_path):
     result = ingest_inbox(tmp_path / "inbox")
     assert result.files.status.tolist() == ["read"] and result.rows.name.tolist() == ["张伟"]
     assert note in result.rows.raw.iloc[0]
+
+
+def test_hidden_lock_and_linked_files_are_listed_not_read(tmp_path):
+    inbox = tmp_path / "inbox"
+    write_csv(inbox / "shop" / "members.csv", ["姓名,手机号", "张伟,13800138001"])
+    write_csv(inbox / "shop" / ".draft.csv", ["姓名,手机号", "王芳,13900139002"])
+    write_csv(inbox / "shop" / "~$members.csv", ["姓名,手机号", "李娜,13700137003"])
+    outside = write_csv(tmp_path / "elsewhere.csv", ["姓名,手机号", "赵六,13600136004"])
+    (inbox / "shop" / "linked.csv").symlink_to(outside)
+    (inbox / "shop" / "broken.csv").symlink_to(tmp_path / "gone.csv")
+    (inbox / "shop" / "same.csv").symlink_to(inbox / "shop" / "members.csv")  # a link within the inbox is read
+    result = ingest_inbox(inbox)
+    reasons = dict(zip(result.files.file, result.files.reason))
+    assert set(result.rows.name) == {"张伟"} and len(result.rows) == 2
+    assert "hidden" in reasons["shop/.draft.csv"] and "lock file" in reasons["shop/~$members.csv"]
+    assert "outside the inbox" in reasons["shop/linked.csv"] and "broken link" in reasons["shop/broken.csv"]
+    assert set(result.files.loc[result.files.status == "rejected", "sha256"]) == {""}  # none was opened

@@ -67,6 +67,14 @@ def ingest_inbox(inbox: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB, cache: I
     for number, path in enumerate(paths, start=1):
         relative = path.relative_to(inbox).as_posix()
         source = relative.split("/")[0] if "/" in relative else ""
+        unopened = _unopened(path, inbox)
+        if unopened:
+            own = path.lstat()  # the entry itself: a link is not followed
+            file_rows.append({"source": source, "file": relative, "size_bytes": own.st_size, "sha256": "",
+                              "modified_at": dt.datetime.fromtimestamp(own.st_mtime, dt.timezone.utc)
+                              .replace(tzinfo=None), "encoding": "", "status": "rejected", "reason": unopened})
+            log.warning("ingest [%d/%d] %s: rejected: %s", number, len(paths), relative, unopened)
+            continue
         reason = _refusal(path, source, max_file_mb)
         if reason:
             file_rows.append(_file_facts(path, source, relative) | {"status": "rejected", "reason": reason})
@@ -121,16 +129,34 @@ def _read(path: Path, source: str, relative: str, config: SourceConfig) -> Cache
 
 
 def _inbox_files(inbox: Path) -> list[Path]:
-    """Every file under the inbox in a stable order, except the sources file,
-    hidden files and Excel's own lock files (~$Book.xlsx)."""
+    """Every file (or link) under the inbox in a stable order, except the sources
+    file; `_unopened` says which of them are not to be read."""
     found = []
     for path in inbox.rglob("*"):
-        if not path.is_file() or path.name == SOURCES_FILE and path.parent == inbox:
-            continue
-        if any(part.startswith(".") for part in path.relative_to(inbox).parts) or path.name.startswith("~$"):
+        if path.is_dir() and not path.is_symlink() or path.name == SOURCES_FILE and path.parent == inbox:
             continue
         found.append(path)
     return sorted(found, key=lambda p: p.relative_to(inbox).as_posix())
+
+
+def _unopened(path: Path, inbox: Path) -> str:
+    """Why an inbox entry is listed but never opened (not even to fingerprint it),
+    or "": hidden files, Excel's lock files, and links that lead nowhere or out
+    of the inbox (a link to /etc/passwd is no department's list)."""
+    relative = path.relative_to(inbox)
+    if any(part.startswith(".") for part in relative.parts):
+        return "hidden file (its name or folder starts with '.'); not read"
+    if path.name.startswith("~$"):
+        return "Excel's lock file of a workbook open somewhere (~$…); not data"
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.exists():
+            return "broken link: the file it points to does not exist"
+        if not target.is_relative_to(inbox.resolve()):
+            return f"link to a file outside the inbox ({target}); copy the file into the inbox instead"
+        if target.is_dir():
+            return "link to a folder; not read"
+    return ""
 
 
 def _file_facts(path: Path, source: str, relative: str) -> dict:
