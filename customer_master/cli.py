@@ -27,6 +27,8 @@ SUBCOMMANDS = {
                "steward review: export doubtful pairs, import decisions, detach a row"),
     "benchmark-quality": ("customer_master.benchmarks.match_quality",
                           "match quality on every benchmark dataset, ours vs plain Splink"),
+    "benchmark-scale": ("customer_master.benchmarks.scale",
+                        "a generated inbox of N rows: per-step time and memory, plain Splink, a nightly run"),
     "benchmark-standardise": ("customer_master.benchmarks.standardise_speed",
                               "time the standardise stage on 1,000,000 realistic rows built in memory"),
     "benchmark-check": ("customer_master.benchmarks.check_speed",

@@ -19,6 +19,7 @@ class RunOutcome:
     run: dict = field(default_factory=dict)  # the meta.runs row of this run
     checks: dict[str, bool] = field(default_factory=dict)
     warnings: set[str] = field(default_factory=set)  # checks of WARN severity: reported, never a failed run
+    steps: dict[str, tuple[float, float]] = field(default_factory=dict)  # step -> (start, end), epoch seconds
 
     @property
     def checks_passed(self) -> bool:
@@ -81,23 +82,37 @@ def run_consolidation(inbox: Path, warehouse: Path, staging: Path, threshold: fl
     defs = build_definitions(inbox=inbox, warehouse=warehouse, staging=staging, max_file_mb=max_file_mb,
                              settings=settings or DEFAULT_SETTINGS)
     job = defs.resolve_job_def(CONSOLIDATE_JOB)
+    instance = dg.DagsterInstance.ephemeral()
     result = job.execute_in_process(
         run_config={"ops": {"matched_clusters": {"config": {"match_threshold": threshold}}},
                     "loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=instance,
         raise_on_error=False,
     )
+    steps = _step_times(instance, result.run_id)
     if not result.success:
         failure = next((e for e in result.all_events if e.is_step_failure), None)
         error = failure.step_failure_data.error if failure else None
         message = _root_message(error) if error else "unknown error"
-        return RunOutcome(False, warehouse, failure.step_key if failure else "", message)
+        return RunOutcome(False, warehouse, failure.step_key if failure else "", message, steps=steps)
     evaluations = result.get_asset_check_evaluations()
     checks = {e.asset_check_key.name: e.passed for e in evaluations}
     warnings = {e.asset_check_key.name for e in evaluations if e.severity == dg.AssetCheckSeverity.WARN}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         frame = con.execute("SELECT * FROM meta.runs WHERE run_id = ?", [result.run_id]).df()
-    return RunOutcome(True, warehouse, run=frame.iloc[0].to_dict(), checks=checks, warnings=warnings)
+    return RunOutcome(True, warehouse, run=frame.iloc[0].to_dict(), checks=checks, warnings=warnings, steps=steps)
+
+
+def _step_times(instance, run_id: str) -> dict[str, tuple[float, float]]:
+    """When each step of the run started and ended (epoch seconds), from Dagster's event log."""
+    import dagster as dg
+
+    starts, ends = {}, {}
+    for entry in instance.all_logs(run_id, of_type={dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS,
+                                                    dg.DagsterEventType.STEP_FAILURE}):
+        (starts if entry.dagster_event.event_type == dg.DagsterEventType.STEP_START else ends)[entry.step_key] = \
+            entry.timestamp
+    return {step: (start, ends.get(step, start)) for step, start in sorted(starts.items(), key=lambda kv: kv[1])}
 
 
 def _root_message(error) -> str:

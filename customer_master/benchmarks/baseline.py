@@ -66,6 +66,22 @@ def _organisation_settings() -> tuple[list, list, list]:
     return comparisons, blocking, (deterministic, em_blocks)
 
 
+def _customer_settings() -> tuple[list, list, list]:
+    """The pipeline's standardised source rows (`master.source_rows`) of a generated
+    inbox, companies and persons together: the Splink docs' choices for a name,
+    identifiers, contact channels, a birth date and an address."""
+    comparisons = [cl.JaroWinklerAtThresholds("name", [0.92, 0.8]).configure(term_frequency_adjustments=True),
+                   cl.ExactMatch("mobile"), cl.ExactMatch("phone"), cl.EmailComparison("email"),
+                   cl.ExactMatch("id_number"), cl.ExactMatch("uscc"), cl.ExactMatch("birth_date"),
+                   cl.ExactMatch("city").configure(term_frequency_adjustments=True),
+                   cl.JaroWinklerAtThresholds("address", [0.9, 0.8])]
+    blocking = [block_on("name", "city"), block_on("mobile"), block_on("phone"), block_on("email"),
+                block_on("id_number"), block_on("uscc")]
+    deterministic = [block_on("name", "mobile"), block_on("id_number"), block_on("uscc")]
+    em_blocks = [block_on("mobile"), block_on("name", "city")]
+    return comparisons, blocking, (deterministic, em_blocks)
+
+
 def _phone_digits(phone: pd.Series) -> pd.Series:
     digits = phone.fillna("").astype(str).str.replace(r"\D", "", regex=True)
     return digits.where(digits != "", None)
@@ -78,8 +94,10 @@ def record_key(source: pd.Series | str, unique_id: pd.Series, multi: bool) -> pd
     return (source + "|" + unique_id) if multi else unique_id
 
 
-def run_baseline(raw: dict[str, pd.DataFrame], family: str, threshold: float) -> BaselineRun:
-    """Train plain Splink on the raw records, predict and cluster at the threshold."""
+def run_baseline(raw: dict[str, pd.DataFrame], family: str, threshold: float, keep_pairs: bool = True) -> BaselineRun:
+    """Train plain Splink on the raw records, predict and cluster at the threshold.
+    keep_pairs=False predicts at the threshold only and returns no pairs (the scale
+    benchmark, where the pairs below it would only cost memory)."""
     logging.getLogger("splink").setLevel(logging.ERROR)
     frames = [f.assign(unique_id=f["unique_id"].astype(str), source_dataset=source) for source, f in raw.items()]
     columns = set(frames[0].columns)
@@ -91,6 +109,8 @@ def run_baseline(raw: dict[str, pd.DataFrame], family: str, threshold: float) ->
                        cl.ExactMatch("Lat"), cl.ExactMatch("Lng")]
         blocking = [block_on("substr(Name, 1, 5)")]
         deterministic, em_blocks = [block_on("Name")], [block_on("substr(Name, 1, 5)"), block_on("Lat", "Lng")]
+    elif family == "customers":
+        comparisons, blocking, (deterministic, em_blocks) = _customer_settings()
     elif family == "febrl":
         comparisons, blocking, (deterministic, em_blocks) = _person_settings(columns, "given_name", "surname",
                                                                             "date_of_birth")
@@ -100,17 +120,19 @@ def run_baseline(raw: dict[str, pd.DataFrame], family: str, threshold: float) ->
         link_type="dedupe_only" if len(frames) == 1 else "link_and_dedupe",
         comparisons=comparisons, blocking_rules_to_generate_predictions=blocking)
     db_api = DuckDBAPI(duckdb.connect())
-    inputs = [db_api.register(f.drop(columns=["entity_id"])) for f in frames]
+    inputs = [db_api.register(f.drop(columns=["entity_id"], errors="ignore")) for f in frames]
     linker = Linker(inputs if len(inputs) > 1 else inputs[0], settings, log_level=logging.ERROR)
     linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=2_000_000, seed=SEED)
     for block in em_blocks:
         linker.training.estimate_parameters_using_expectation_maximisation(block)
-    predictions = linker.inference.predict(threshold_match_probability=min(PREDICT_FLOOR, threshold))
+    floor = min(PREDICT_FLOOR, threshold) if keep_pairs else threshold
+    predictions = linker.inference.predict(threshold_match_probability=floor)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, threshold)
     out = clusters.as_pandas_dataframe()
     multi = len(frames) > 1
-    scored = predictions.as_pandas_dataframe()
+    scored = predictions.as_pandas_dataframe() if keep_pairs else pd.DataFrame(
+        columns=["source_dataset_l", "unique_id_l", "source_dataset_r", "unique_id_r", "match_probability"])
     pairs = pd.DataFrame({
         "key_l": record_key(scored["source_dataset_l"] if multi else "", scored["unique_id_l"], multi),
         "key_r": record_key(scored["source_dataset_r"] if multi else "", scored["unique_id_r"], multi),

@@ -1,0 +1,125 @@
+"""The two measured runs of the scale benchmark, each in a process of its own so
+that its peak memory is its own: the pipeline (`customer-master run`'s asset
+graph, with the seconds and peak memory of every step) and plain Splink's
+train + predict + cluster on the same rows.
+
+    python -m customer_master.benchmarks.measured pipeline --inbox DIR --warehouse FILE --out RESULT.json
+    python -m customer_master.benchmarks.measured splink --warehouse FILE --clusters OUT.parquet --out RESULT.json
+
+The parent (`scale.py`) reads RESULT.json; nothing here prints."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import resource
+import threading
+import time
+from pathlib import Path
+
+from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
+
+SAMPLE_EVERY_SECONDS = 0.2
+
+
+class MemorySampler:
+    """The process's resident memory, sampled on a thread, so that a step's peak can
+    be read from the samples inside its time window (the process-wide high-water
+    mark only gives the peak of the whole run)."""
+
+    def __init__(self) -> None:
+        self.samples: list[tuple[float, int]] = []  # (epoch seconds, bytes)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> "MemorySampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.samples.append((time.time(), resident_bytes()))
+            self._stop.wait(SAMPLE_EVERY_SECONDS)
+
+    def peak_between(self, start: float, end: float) -> int:
+        """The highest sample inside the window; for a window shorter than the
+        sampling interval, the last sample before its end."""
+        inside = [rss for at, rss in self.samples if start <= at <= end]
+        before = [rss for at, rss in self.samples if at <= end]
+        return max(inside, default=before[-1] if before else 0)
+
+
+def resident_bytes() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * resource.getpagesize()
+
+
+def peak_bytes() -> int:
+    """The process's high-water mark of resident memory (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def measure_pipeline(inbox: Path, warehouse: Path, staging: Path) -> dict:
+    from customer_master.run_inprocess import run_consolidation
+
+    started = time.time()
+    with MemorySampler() as sampler:
+        outcome = run_consolidation(inbox, warehouse, staging, DEFAULT_MATCH_THRESHOLD, 1000.0)
+    seconds = time.time() - started
+    return {"success": outcome.success, "error": outcome.error, "failed_step": outcome.failed_step,
+            "seconds": seconds, "peak_bytes": peak_bytes(),
+            "files_unchanged": int(outcome.run.get("files_unchanged") or 0) if outcome.success else 0,
+            "steps": [{"step": step, "seconds": end - start, "peak_bytes": sampler.peak_between(start, end)}
+                      for step, (start, end) in outcome.steps.items()]}
+
+
+def measure_splink(warehouse: Path, clusters_out: Path) -> dict:
+    """Plain Splink on the pipeline's standardised source rows: the rows the
+    pipeline accepted, with the columns Splink's docs would compare."""
+    import duckdb
+
+    from customer_master.benchmarks.baseline import run_baseline
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(f"SELECT {ROW_KEY_SQL} AS unique_id, name, mobile, phone, email, id_number, uscc, "
+                           "birth_date::VARCHAR AS birth_date, city, address FROM master.source_rows").df()
+    started = time.time()
+    run = run_baseline({"rows": rows}, "customers", DEFAULT_MATCH_THRESHOLD, keep_pairs=False)
+    seconds = time.time() - started
+    del rows
+    run.clusters.to_parquet(clusters_out)
+    return {"success": True, "seconds": seconds, "peak_bytes": peak_bytes()}
+
+
+# A source row's key in both the pipeline's tables and the truth files.
+ROW_KEY_SQL = "file || '|' || sheet || '|' || row_number::VARCHAR"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("what", choices=["pipeline", "splink"])
+    parser.add_argument("--inbox", type=Path)
+    parser.add_argument("--warehouse", type=Path, required=True)
+    parser.add_argument("--staging", type=Path)
+    parser.add_argument("--clusters", type=Path)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    logging.getLogger("customer_master").setLevel(logging.ERROR)  # the steward's warnings are not the figures
+    try:
+        if args.what == "pipeline":
+            result = measure_pipeline(args.inbox, args.warehouse, args.staging or args.warehouse.with_suffix(".staging"))
+        else:
+            result = measure_splink(args.warehouse, args.clusters)
+    except Exception as exc:  # the parent reports it with the figures it has
+        result = {"success": False, "error": f"{type(exc).__name__}: {exc}", "peak_bytes": peak_bytes()}
+    args.out.write_text(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,278 @@
+"""Scale benchmark: a generated inbox of about N source rows with truth, through
+the pipeline and through plain Splink's train + predict + cluster on the same
+rows; then one new department file of 2,000 rows and a nightly run.
+
+    customer-master benchmark-scale --rows 200000 [--repeat 3] [--work DIR]
+
+Prints, as medians over --repeat full runs (each on a fresh warehouse): per-step
+seconds and peak memory of the pipeline, both totals, their ratios, and the
+pairwise precision / recall / F1 of both against the truth. Then the nightly
+run after the new file: its time as a share of the full run, and how far its
+masters are from a full run on the same inbox (master ids and pairs).
+
+Each measured run is a process of its own (`measured.py`), so its peak memory
+is its own and not the generator's or the other run's."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from customer_master.benchmarks.measured import ROW_KEY_SQL
+from customer_master.evaluate import evaluate_against_truth, pairwise_metrics
+
+ROWS_PER_SCALE = 5_830  # source rows the sample generator writes per unit of its --scale (all sheets)
+NEW_FILE_ROWS = 2_000
+GIB = 1024 ** 3
+
+
+@dataclass
+class NewFile:
+    held_out: Path  # where the file waits until the nightly run
+    destination: Path  # where it goes in the inbox
+    truth: pd.DataFrame  # the truth with its rows under their new file name and row numbers
+    file: str  # its inbox-relative name (the truth's `file`)
+
+
+def split_off_new_file(inbox: Path, truth: pd.DataFrame, rows: int, held_out_dir: Path) -> NewFile:
+    """Cut the last `rows` rows of the inbox's largest UTF-8 CSV customer list into
+    a file of their own (same header, `<name>_new.csv`), held out of the inbox for
+    the nightly run; the truth follows the rows to their new file and row numbers."""
+    customers = truth[(truth["sheet_kind"] == "customers") & truth["file"].str.endswith(".csv")]
+    for file, count in customers["file"].value_counts().items():
+        path = inbox / file
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            continue  # a GBK list: keep the new file in the encoding every reader agrees on
+        records = list(csv.reader(text.splitlines(keepends=True)))
+        numbers = sorted(truth.loc[truth["file"] == file, "row_number"].astype(int))
+        header_row = numbers[0] - 1
+        moved = min(rows, count - 1)
+        first_moved = numbers[-moved]
+        new_name = f"{Path(file).stem}_new.csv"
+        new_file = str(Path(file).with_name(new_name))
+        held_out = held_out_dir / new_name
+        held_out.parent.mkdir(parents=True, exist_ok=True)
+        _write_csv(held_out, [records[header_row - 1], *records[first_moved - 1:]])
+        _write_csv(path, records[:first_moved - 1])
+        truth = truth.copy()
+        numbers_now = truth["row_number"].astype(int)
+        move = (truth["file"] == file) & (numbers_now >= first_moved)
+        truth.loc[move, "file"] = new_file
+        truth.loc[move, "row_number"] = (numbers_now[move] - first_moved + 2).astype(str)
+        return NewFile(held_out, inbox / new_file, truth, new_file)
+    raise ValueError("the generated inbox has no UTF-8 CSV customer list to split a new file from")
+
+
+def _write_csv(path: Path, records: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(records)
+
+
+def _child(what: str, out: Path, **paths: Path) -> dict:
+    command = [sys.executable, "-m", "customer_master.benchmarks.measured", what, "--out", str(out)]
+    for name, path in paths.items():
+        command += [f"--{name}", str(path)]
+    subprocess.run(command, check=True)
+    result = json.loads(out.read_text())
+    if not result.get("success"):
+        raise RuntimeError(f"{what} run failed: {result.get('failed_step', '')} {result.get('error', '')}")
+    return result
+
+
+def _pipeline(inbox: Path, folder: Path) -> tuple[dict, Path]:
+    """One pipeline run on the warehouse in `folder` (a folder per warehouse: what a
+    run keeps beside its warehouse is its own)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    warehouse = folder / "w.duckdb"
+    result = _child("pipeline", folder / f"result-{time.monotonic_ns()}.json", inbox=inbox, warehouse=warehouse,
+                    staging=folder / "staging")
+    return result, warehouse
+
+
+def _splink_metrics(clusters: Path, truth: pd.DataFrame, warehouse: Path) -> dict:
+    """Plain Splink's clusters against the truth, scored like the pipeline's: a
+    record it never saw (the pipeline quarantined it) is a cluster of its own."""
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+    con.register("truth_frame", _records(truth))
+    con.register("clusters", pd.read_parquet(clusters))
+    return pairwise_metrics(con, """
+        SELECT coalesce(c.cluster, 'unseen: ' || t.key) AS predicted, t.entity_id AS actual
+        FROM truth_frame t LEFT JOIN clusters c USING (key)""")
+
+
+def _records(truth: pd.DataFrame) -> pd.DataFrame:
+    records = truth[truth["row_kind"] == "record"]
+    key = records["file"] + "|" + records["sheet"].fillna("") + "|" + records["row_number"].astype(str)
+    return pd.DataFrame({"key": key, "entity_id": records["entity_id"].astype(str)})
+
+
+def _masters(warehouse: Path) -> pd.DataFrame:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(f"SELECT {ROW_KEY_SQL} AS key, file, master_id FROM master.xref").df()
+
+
+def compare_masters(nightly: Path, full: Path, before: Path, new_file: str) -> dict:
+    """How far the nightly run's masters are from a full run's on the same inbox.
+    A row is untouched when no row of the new file joined its master; for those,
+    the share with the same master id as the full run, and the share that kept
+    their id from the night before. And the pairwise agreement of the two
+    clusterings over every row (1.0: the same masters)."""
+    night, fresh, prior = _masters(nightly), _masters(full), _masters(before)
+    touched = set(night.loc[night["file"] == new_file, "master_id"])
+    both = night.merge(fresh, on="key", suffixes=("", "_full"))
+    untouched = both[~both["master_id"].isin(touched)]
+    kept = untouched.merge(prior, on="key", suffixes=("", "_before"))
+    con = duckdb.connect()
+    con.register("both_runs", both)
+    agreement = pairwise_metrics(con, "SELECT master_id AS predicted, master_id_full AS actual FROM both_runs")
+    return {"untouched_rows": len(untouched), "touched_masters": len(touched),
+            "same_id_as_full_run": float((untouched["master_id"] == untouched["master_id_full"]).mean()),
+            "kept_id_from_before": float((kept["master_id"] == kept["master_id_before"]).mean()),
+            "pair_agreement_f1": agreement["f1"]}
+
+
+def _median_steps(runs: list[dict]) -> list[dict]:
+    steps = [s["step"] for s in runs[0]["steps"]]
+    return [{"step": step,
+             "seconds": statistics.median(next(s["seconds"] for s in r["steps"] if s["step"] == step) for r in runs),
+             "peak_bytes": statistics.median(next(s["peak_bytes"] for s in r["steps"] if s["step"] == step)
+                                             for r in runs)}
+            for step in steps]
+
+
+def run_benchmark(rows: int, work: Path, repeat: int = 3, baseline: bool = True, nightly: bool = True,
+                  seed: int | None = None, say=print) -> dict:
+    inbox, truth_csv = work / "inbox", work / "truth.csv"
+    started = time.monotonic()
+    command = [sys.executable, "-m", "customer_master.sample.generate", "--out", str(inbox), "--truth",
+               str(truth_csv), "--scale", f"{rows / ROWS_PER_SCALE:.4f}"]
+    subprocess.run(command + (["--seed", str(seed)] if seed is not None else []), check=True,
+                   stdout=subprocess.DEVNULL)
+    truth = pd.read_csv(truth_csv, dtype=str, keep_default_na=False)
+    new = split_off_new_file(inbox, truth, NEW_FILE_ROWS, work / "held_out")
+    truth_before = new.truth[new.truth["file"] != new.file]
+    result = {"rows": len(truth_before), "generate_seconds": time.monotonic() - started,
+              "new_file": new.file, "new_file_rows": int((new.truth["file"] == new.file).sum())}
+    say(f"benchmark-scale: {result['rows']:,} source rows generated in {result['generate_seconds']:.0f} s under {work}")
+
+    runs, first_warehouse = [], None
+    for attempt in range(repeat):
+        run, warehouse = _pipeline(inbox, work / f"full-{attempt}")
+        first_warehouse = first_warehouse or warehouse
+        runs.append(run)
+        say(f"  pipeline run {attempt + 1}/{repeat}: {run['seconds']:.1f} s, peak {run['peak_bytes'] / GIB:.2f} GiB")
+    result["pipeline"] = {"seconds": statistics.median(r["seconds"] for r in runs),
+                          "peak_bytes": statistics.median(r["peak_bytes"] for r in runs),
+                          "steps": _median_steps(runs),
+                          "quality": evaluate_against_truth(first_warehouse, truth_before)}
+
+    if baseline:
+        splink_runs = []
+        for attempt in range(repeat):
+            out = work / f"splink-{attempt}"
+            out.mkdir(exist_ok=True)
+            splink_runs.append(_child("splink", out / "result.json", warehouse=first_warehouse,
+                                      clusters=out / "clusters.parquet"))
+            say(f"  plain Splink run {attempt + 1}/{repeat}: {splink_runs[-1]['seconds']:.1f} s, "
+                f"peak {splink_runs[-1]['peak_bytes'] / GIB:.2f} GiB")
+        result["splink"] = {"seconds": statistics.median(r["seconds"] for r in splink_runs),
+                            "peak_bytes": statistics.median(r["peak_bytes"] for r in splink_runs),
+                            "quality": _splink_metrics(work / "splink-0" / "clusters.parquet", truth_before,
+                                                       first_warehouse)}
+
+    if nightly:
+        before = work / "before-nightly.duckdb"
+        shutil.copy2(first_warehouse, before)
+        new.destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(new.held_out, new.destination)
+        night, _ = _pipeline(inbox, first_warehouse.parent)
+        say(f"  nightly run after the new file: {night['seconds']:.1f} s")
+        full, full_warehouse = _pipeline(inbox, work / "full-after")
+        say(f"  full run on the same inbox: {full['seconds']:.1f} s")
+        result["nightly"] = {"seconds": night["seconds"], "full_seconds": full["seconds"],
+                             "files_unchanged": night["files_unchanged"],
+                             "quality": evaluate_against_truth(first_warehouse, new.truth),
+                             **compare_masters(first_warehouse, full_warehouse, before, new.file)}
+    return result
+
+
+def format_report(result: dict) -> str:
+    pipeline = result["pipeline"]
+    lines = ["", f"benchmark-scale: {result['rows']:,} source rows (medians of the full runs)",
+             f"  {'step':<44}{'seconds':>9}{'peak GiB':>10}"]
+    lines += [f"  {s['step']:<44}{s['seconds']:>9.1f}{s['peak_bytes'] / GIB:>10.2f}" for s in pipeline["steps"]]
+    lines.append(f"  {'pipeline, ingest to publish':<44}{pipeline['seconds']:>9.1f}{pipeline['peak_bytes'] / GIB:>10.2f}")
+    splink = result.get("splink")
+    if splink:
+        lines.append(f"  {'plain Splink, train + predict + cluster':<44}{splink['seconds']:>9.1f}"
+                     f"{splink['peak_bytes'] / GIB:>10.2f}")
+        lines.append(f"  {'ratio, pipeline / plain Splink':<44}{pipeline['seconds'] / splink['seconds']:>9.2f}"
+                     f"{pipeline['peak_bytes'] / splink['peak_bytes']:>10.2f}")
+    lines.append("  pairwise quality        precision  recall      F1")
+    for name, part in (("pipeline", pipeline), ("plain Splink", splink)):
+        if part:
+            q = part["quality"]
+            lines.append(f"    {name:<22}{q['precision']:>9.4f}{q['recall']:>8.4f}{q['f1']:>8.4f}")
+    night = result.get("nightly")
+    if night:
+        lines += [
+            f"  nightly run after one new file ({result['new_file']}, {result['new_file_rows']:,} rows): "
+            f"{night['seconds']:.1f} s = {night['seconds'] / night['full_seconds']:.0%} of a full run "
+            f"on the same inbox ({night['full_seconds']:.1f} s); {night['files_unchanged']} files unchanged, "
+            "not read again",
+            f"    rows of masters the new file did not touch ({night['untouched_rows']:,}; "
+            f"{night['touched_masters']:,} masters touched): "
+            f"{night['same_id_as_full_run']:.2%} have the full run's master id, "
+            f"{night['kept_id_from_before']:.2%} kept the id of the night before",
+            f"    pairs: the nightly masters agree with the full run's at F1 {night['pair_agreement_f1']:.4f}; "
+            f"against the truth P {night['quality']['precision']:.4f} R {night['quality']['recall']:.4f} "
+            f"F1 {night['quality']['f1']:.4f}"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="customer-master benchmark-scale", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=200_000, help="source rows to generate (default 200000)")
+    parser.add_argument("--repeat", type=int, default=3, help="full runs of each, for medians (default 3)")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="folder for the inbox and warehouses (default: a temporary folder, removed after)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip plain Splink")
+    parser.add_argument("--no-nightly", action="store_true", help="skip the new file and the nightly run")
+    parser.add_argument("--seed", type=int, default=None, help="the generator's seed (default: its own)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
+    args = parser.parse_args(argv)
+    if args.rows < 5 * NEW_FILE_ROWS or args.repeat < 1:
+        parser.error(f"--rows must be at least {5 * NEW_FILE_ROWS} and --repeat at least 1")
+    work = args.work or Path(tempfile.mkdtemp(prefix="cm-scale-"))
+    if args.work and any(args.work.iterdir() if args.work.exists() else []):
+        parser.error(f"--work {args.work} is not empty")
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        result = run_benchmark(args.rows, work, args.repeat, not args.no_baseline, not args.no_nightly, args.seed)
+    finally:
+        if args.work is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print(format_report(result))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""The scale benchmark's parts: the new department file it splits off for the
+nightly run, and the per-step timings the pipeline run reports. The whole
+command on a small generated inbox is in the slow tier."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from customer_master.benchmarks import scale
+from conftest import SAMPLE_INBOX, SAMPLE_TRUTH
+
+
+def _records(path) -> list[list[str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def test_the_new_file_carries_its_rows_and_the_truth_follows_them(tmp_path):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE_INBOX, inbox)
+    truth = pd.read_csv(SAMPLE_TRUTH, dtype=str, keep_default_na=False)
+    new = scale.split_off_new_file(inbox, truth, 100, tmp_path / "held")
+
+    source_file = str(new.destination.relative_to(inbox)).replace("_new.csv", ".csv")
+    original = _records(SAMPLE_INBOX / source_file)
+    held, kept = _records(new.held_out), _records(inbox / source_file)
+    moved = new.truth["file"] == new.file
+    assert moved.sum() == 100 and len(held) >= 101  # the header and the rows (and any blank row among them)
+    first_data_row = int(truth.loc[truth["file"] == source_file, "row_number"].astype(int).min())
+    assert held[0] == original[first_data_row - 2]  # the same header
+    assert kept + held[1:] == original  # nothing lost, nothing repeated
+    # every moved truth row points at its own record in the new file
+    before = truth.loc[moved[moved].index]
+    for old_number, new_number in zip(before["row_number"].astype(int), new.truth.loc[moved, "row_number"].astype(int)):
+        assert held[new_number - 1] == original[old_number - 1]
+    assert (new.truth.loc[~moved] == truth.loc[~moved]).all().all()
+
+
+def test_a_run_reports_when_each_step_started_and_ended(sample_run):
+    steps = sample_run.steps
+    assert list(steps)[0] == "ingested_rows"  # in the order they ran
+    assert {"validated_rows", "standardised_rows", "matched_clusters", "golden_records",
+            "customer_warehouse"} <= set(steps)
+    assert all(start <= end for start, end in steps.values())
+    assert steps["matched_clusters"][0] >= steps["standardised_rows"][1]
+
+
+@pytest.mark.slow
+def test_benchmark_scale_end_to_end(tmp_path, capsys):
+    figures = tmp_path / "figures.json"
+    assert scale.main(["--rows", "12000", "--repeat", "1", "--work", str(tmp_path / "work"),
+                       "--json", str(figures)]) == 0
+    result = json.loads(figures.read_text())
+    assert result["pipeline"]["quality"]["precision"] >= 0.99
+    assert result["splink"]["seconds"] > 0 and result["splink"]["quality"]["f1"] > 0.5
+    night = result["nightly"]
+    assert night["pair_agreement_f1"] == 1.0 and night["same_id_as_full_run"] == 1.0
+    report = capsys.readouterr().out
+    assert "ratio, pipeline / plain Splink" in report and "matched_clusters" in report
