@@ -1,5 +1,6 @@
 """Dagster resources: where the inbox and the warehouse are, and an IO manager
-that hands stage results between assets as Parquet (columnar), not pickles."""
+that hands stage results between assets as Parquet (columnar), not pickles,
+readable by their owner only (owner_only.py)."""
 
 
 import dataclasses
@@ -14,6 +15,7 @@ import pandas as pd
 
 from customer_master.config import DEFAULT_INBOX, DEFAULT_REVIEW_DIR, DEFAULT_SETTINGS, DEFAULT_WAREHOUSE
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
+from customer_master.owner_only import private_folder, write_private
 from customer_master.settings import Settings, load_settings
 
 
@@ -56,23 +58,25 @@ class StageResultIOManager(dg.ConfigurableIOManager):
         folder = self._folder(context)
         staging = folder.with_name(folder.name + ".writing")
         shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
+        private_folder(Path(self.base_dir))
+        private_folder(staging)
         if isinstance(obj, pd.DataFrame):
             manifest = {"kind": "frame"}
-            obj.to_parquet(staging / "frame.parquet", index=False)
+            _write_frame(obj, staging / "frame.parquet")
         elif dataclasses.is_dataclass(obj):
             manifest = {"kind": "dataclass", "type": f"{type(obj).__module__}:{type(obj).__qualname__}",
                         "frames": [], "values": {}}
             for field in dataclasses.fields(obj):
                 value = getattr(obj, field.name)
                 if isinstance(value, pd.DataFrame):
-                    value.to_parquet(staging / f"{field.name}.parquet", index=False)
+                    _write_frame(value, staging / f"{field.name}.parquet")
                     manifest["frames"].append(field.name)
                 else:
                     manifest["values"][field.name] = value
         else:
             raise TypeError(f"cannot store {type(obj).__name__}; return a DataFrame or a dataclass of them")
-        (staging / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+        text = json.dumps(manifest, ensure_ascii=False)
+        write_private(staging / "manifest.json", lambda path: Path(path).write_text(text, encoding="utf-8"))
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(staging, folder)
 
@@ -85,3 +89,7 @@ class StageResultIOManager(dg.ConfigurableIOManager):
         cls = getattr(importlib.import_module(module), name)
         frames = {f: pd.read_parquet(folder / f"{f}.parquet") for f in manifest["frames"]}
         return cls(**frames, **manifest["values"])
+
+
+def _write_frame(frame: pd.DataFrame, path: Path) -> None:
+    write_private(path, lambda target: frame.to_parquet(target, index=False))

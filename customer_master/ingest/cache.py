@@ -13,13 +13,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
+from customer_master.owner_only import TEMPORARY_PREFIX, private_folder, write_private
 from customer_master.sources import SourceConfig
 
 # the modules whose logic decides what a file's rows are
@@ -60,32 +59,19 @@ class IngestCache:
         return CachedFile(file_row, stored["sheet_rows"], frame)
 
     def store(self, key: str, entry: CachedFile) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        _write_private(self.folder / f"{key}.parquet", lambda path: entry.rows.to_parquet(path, index=False))
+        private_folder(self.folder)
+        write_private(self.folder / f"{key}.parquet", lambda path: entry.rows.to_parquet(path, index=False))
         facts = json.dumps({"file_row": entry.file_row, "sheet_rows": entry.sheet_rows}, default=str,
                            ensure_ascii=False)
-        _write_private(self.folder / f"{key}.json", lambda path: Path(path).write_text(facts, encoding="utf-8"))
+        write_private(self.folder / f"{key}.json", lambda path: Path(path).write_text(facts, encoding="utf-8"))
 
     def prune(self) -> None:
         """Remove the entries no file of this run asked for."""
         if not self.folder.is_dir():
             return
         for entry in self.folder.iterdir():
-            if entry.name.startswith(".tmp-") or entry.stem not in self.used:  # .tmp-: a run killed mid-write
+            if entry.name.startswith(TEMPORARY_PREFIX) or entry.stem not in self.used:  # a run killed mid-write
                 entry.unlink(missing_ok=True)
-
-
-def _write_private(path: Path, write) -> None:
-    """Write through a temporary file readable by its owner only, then move it into
-    place: a run that dies half-way leaves no half-written entry."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    os.close(handle)
-    try:
-        os.chmod(temporary, 0o600)
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
 
 
 @lru_cache(maxsize=1)

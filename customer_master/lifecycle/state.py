@@ -1,11 +1,11 @@
 """What one run hands the next: which source rows each master held, when each
 master was created, and every id ever retired. Kept as Parquet files in
-`state/` beside the warehouse, owned by the pipeline alone, so reading them is
-never blocked by a reader that holds the warehouse open."""
+`state/` beside the warehouse, owned by the pipeline alone (and readable by its
+owner only), so reading them is never blocked by a reader that holds the
+warehouse open."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +13,7 @@ import pandas as pd
 
 from customer_master.lifecycle.history import CHANGE_COLUMNS, VERSION_KEY
 from customer_master.lifecycle.ids import HISTORY_COLUMNS
+from customer_master.owner_only import private_folder, write_private
 
 STATE_FILES = {
     "xref": ["master_id", "row_identity"],
@@ -62,9 +63,7 @@ def load_state(warehouse: Path) -> MasterState:
 
 
 def save_state(warehouse: Path, state: MasterState) -> None:
-    folder = state_dir(warehouse)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, columns in STATE_FILES.items():
-        path = folder / f"{name}.parquet"
-        getattr(state, name).to_parquet(path.with_suffix(".writing"), index=False)
-        os.replace(path.with_suffix(".writing"), path)
+    folder = private_folder(state_dir(warehouse))
+    for name in STATE_FILES:
+        write_private(folder / f"{name}.parquet",
+                      lambda path, frame=getattr(state, name): frame.to_parquet(path, index=False))

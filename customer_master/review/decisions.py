@@ -8,7 +8,6 @@ inbox are reported, never silently dropped."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import duckdb
@@ -16,6 +15,7 @@ import pandas as pd
 
 from customer_master.lifecycle.ids import ROW_IDENTITY_SQL
 from customer_master.lifecycle.state import state_dir
+from customer_master.owner_only import private_folder, write_private
 
 DECISIONS = ("match", "no match", "detach")
 # Match probabilities whose pairs go to the stewards unless the run config says otherwise.
@@ -39,9 +39,8 @@ def add_decisions(warehouse: Path, new: pd.DataFrame) -> int:
     frames = [f for f in (load_decisions(warehouse), new[DECISION_COLUMNS]) if not f.empty]
     combined = pd.concat(frames, ignore_index=True)
     path = decisions_path(warehouse)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    combined.to_parquet(path.with_suffix(".writing"), index=False)
-    os.replace(path.with_suffix(".writing"), path)
+    private_folder(path.parent)
+    write_private(path, lambda target: combined.to_parquet(target, index=False))
     return len(new)
 
 

@@ -3,7 +3,11 @@ old one, check it, then swap it in with os.replace.
 
 DuckDB locks a file a process has open for writing, so the pipeline never opens
 the published file for writing: a reader holding it open keeps reading the old
-version (its open file), and the next reader to connect sees the new one."""
+version (its open file), and the next reader to connect sees the new one.
+
+The new file is built in a private folder beside the warehouse (its write-ahead
+log and spill files with it) and is owner-only before any row is written, like
+the lock, the run ledger, state/ and models/ (owner_only.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import fcntl
 import json
 import logging
 import os
+import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +25,7 @@ import pandas as pd
 
 from customer_master.lifecycle.state import MasterState, save_state
 from customer_master.match.learned import match_weights_page
+from customer_master.owner_only import open_private, private_folder, restrict_file, write_private
 from customer_master.warehouse.checks import ALL_CHECKS
 
 log = logging.getLogger(__name__)
@@ -55,7 +61,7 @@ def publishing_lock(warehouse: Path):
     """One publisher at a time per warehouse (a CLI run and a UI run may overlap):
     the swap, the run ledger and the state files are written under this lock."""
     lock_path = warehouse.with_name(f".{warehouse.name}.lock")
-    with lock_path.open("w") as handle:
+    with open_private(lock_path, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -66,17 +72,19 @@ def publishing_lock(warehouse: Path):
 def publish_warehouse(warehouse: Path, content: WarehouseTables, run: dict,
                       state: MasterState | None = None) -> Path:
     warehouse = Path(warehouse)
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(warehouse.parent, ours=False)
     with publishing_lock(warehouse):
         return _publish(warehouse, content, run, state)
 
 
 def _publish(warehouse: Path, content: WarehouseTables, run: dict, state: MasterState | None) -> Path:
-    building = warehouse.with_name(f".{warehouse.name}.building-{run['run_id']}")
-    _remove(building)
+    folder = warehouse.with_name(f".{warehouse.name}.building-{run['run_id']}")
+    _remove(folder)
+    building = private_folder(folder) / warehouse.name
     history = [*read_run_history(warehouse), run]
     try:
         with duckdb.connect(str(building)) as con:
+            restrict_file(building)  # before the first table is written
             for schema in SCHEMAS:
                 con.execute(f"CREATE SCHEMA {schema}")
             for name, frame in {**content.tables, "meta.runs": _runs_frame(history)}.items():
@@ -90,8 +98,8 @@ def _publish(warehouse: Path, content: WarehouseTables, run: dict, state: Master
             con.execute("CHECKPOINT")
         os.replace(building, warehouse)
     finally:
-        _remove(building)
-    with run_history_path(warehouse).open("a", encoding="utf-8") as ledger:
+        _remove(folder)
+    with open_private(run_history_path(warehouse), "a", encoding="utf-8") as ledger:
         ledger.write(json.dumps(run, ensure_ascii=False, default=str) + "\n")
     _archive_models(warehouse, content.tables.get("master.models"), run["run_id"])
     if state is not None:  # what the next run maps its clusters onto
@@ -111,12 +119,12 @@ def _archive_models(warehouse: Path, models: pd.DataFrame | None, run_id: str) -
     can see why rows merged."""
     if models is None or models.empty:
         return
-    folder = models_dir(warehouse) / run_id
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(models_dir(warehouse))
+    folder = private_folder(models_dir(warehouse) / run_id)
     for customer_type, model_json in models[["customer_type", "model_json"]].itertuples(index=False):
-        (folder / f"{customer_type}.json").write_text(model_json, encoding="utf-8")
         page = match_weights_page(json.loads(model_json))
-        (folder / f"{customer_type}_match_weights.html").write_text(page, encoding="utf-8")
+        for name, text in ((f"{customer_type}.json", model_json), (f"{customer_type}_match_weights.html", page)):
+            write_private(folder / name, lambda path, text=text: Path(path).write_text(text, encoding="utf-8"))
 
 
 def _runs_frame(history: list[dict]) -> pd.DataFrame:
@@ -131,5 +139,8 @@ def _runs_frame(history: list[dict]) -> pd.DataFrame:
 
 
 def _remove(path: Path) -> None:
+    """A build folder (or the build file and its log an earlier version left)."""
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
     for candidate in (path, path.with_name(path.name + ".wal")):
         candidate.unlink(missing_ok=True)
