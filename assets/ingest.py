@@ -6,6 +6,7 @@ import dagster as dg
 from customer_master.config import ingest_cache_dir
 from customer_master.ingest.cache import IngestCache
 from customer_master.ingest.inbox import IngestResult, ingest_inbox
+from customer_master.assets.match import check_run_config
 from customer_master.assets.metadata import table_preview
 from customer_master.pipelines.resources import PipelinePaths
 
@@ -13,6 +14,7 @@ from customer_master.pipelines.resources import PipelinePaths
 @dg.asset(group_name="ingest", kinds={"python", "excel"},
           description="Every non-blank data row of every readable sheet in the inbox, with its lineage.")
 def ingested_rows(context: dg.AssetExecutionContext, paths: PipelinePaths) -> IngestResult:
+    check_run_config(context)
     result = ingest_inbox(paths.inbox_path, max_file_mb=paths.max_file_mb,
                           cache=IngestCache(ingest_cache_dir(paths.warehouse_path)))
     sheets = result.sheets[result.sheets.status == "read"]

@@ -7,6 +7,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
+from customer_master.assets.match import check_run_config
 from customer_master.assets.metadata import counts_markdown, table_preview
 from customer_master.customer360.activities import ActivityResult
 from customer_master.customer360.contacts import ContactResult
@@ -26,6 +27,7 @@ from customer_master.warehouse.tables import Customer360
           description="What the last published run left (master ids, their history, contact ids) and this run's "
                       "sequence number: read once, so every step of the run starts from the same state.")
 def previous_state(context: dg.AssetExecutionContext, paths: PipelinePaths) -> MasterState:
+    check_run_config(context)
     state = load_state(paths.warehouse_path)
     state.run_seq = len(read_run_history(paths.warehouse_path)) + 1
     context.add_output_metadata({"run_seq": state.run_seq, "masters": len(state.masters),

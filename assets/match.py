@@ -3,29 +3,54 @@
 
 import dagster as dg
 import pandas as pd
-from pydantic import Field
+from pydantic import Field, ValidationError, model_validator
 
 from customer_master.match.engine import MatchResult, match_run
-from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
+from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD, check_match_settings
 from customer_master.pipelines.resources import PipelinePaths
 from customer_master.review.decisions import DEFAULT_BAND, load_decisions
 from customer_master.review.folder import import_pending
 
 
 class MatchConfig(dg.Config):
+    """The match settings of a run (run config of matched_clusters), checked by
+    check_match_settings whenever they are read, and by the run's first steps
+    (check_run_config) before anything is read from the inbox."""
+
     match_threshold: float = Field(
-        default=DEFAULT_MATCH_THRESHOLD, gt=0, lt=1,
-        description="Two rows merge when Splink's match probability reaches this (0-1). "
+        default=DEFAULT_MATCH_THRESHOLD,
+        description="Two rows merge when Splink's match probability reaches this (strictly between 0 and 1). "
                     "Higher: fewer wrong merges, more missed duplicates.")
-    review_from: float = Field(default=DEFAULT_BAND[0], ge=0, le=1,
-                               description="Pairs scored from here ...")
-    review_to: float = Field(default=DEFAULT_BAND[1], ge=0, le=1,
-                             description="... up to here are review candidates for the stewards.")
+    review_from: float = Field(default=DEFAULT_BAND[0],
+                               description="Pairs scored from here (0-1, at most review_to) ...")
+    review_to: float = Field(default=DEFAULT_BAND[1],
+                             description="... up to here (0-1) are review candidates for the stewards.")
+
+    @model_validator(mode="after")
+    def _settings_in_range(self) -> "MatchConfig":
+        check_match_settings(self.match_threshold, (self.review_from, self.review_to))
+        return self
+
+
+def check_run_config(context: dg.AssetExecutionContext) -> MatchConfig:
+    """This run's match settings, checked at the start of each first step of the run
+    (ingested_rows, previous_state, steward_decisions; a new root asset calls this too),
+    so that a run launched with a threshold or band out of range fails before it reads
+    the inbox or imports a workbook. Dagster checks run config only against its types
+    and builds MatchConfig, where the rule is applied, when matched_clusters starts."""
+    name = matched_clusters.node_def.name
+    given = ((context.run.run_config.get("ops") or {}).get(name) or {}).get("config") or {}
+    try:
+        return MatchConfig(**given)
+    except ValidationError as exc:
+        reasons = "; ".join(error["msg"].removeprefix("Value error, ") for error in exc.errors())
+        raise dg.Failure(description=f"run config of {name}: {reasons}") from None
 
 
 @dg.asset(group_name="match", kinds={"excel"},
           description="Review workbooks a steward dropped into the review folder, imported as decisions.")
 def steward_decisions(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
+    check_run_config(context)
     outcomes = import_pending(paths.review_path, paths.warehouse_path)
     return dg.MaterializeResult(metadata={
         "workbooks": dg.MetadataValue.json({name: result for name, result in outcomes}),

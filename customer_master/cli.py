@@ -78,8 +78,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.settings is not None and not args.settings.is_file():
         print(f"error: settings file not found: {args.settings}", file=sys.stderr)
         return 2
-    if not 0 < args.threshold < 1:
-        print(f"error: --threshold must be between 0 and 1, not {args.threshold}", file=sys.stderr)
+    from customer_master.match.threshold import MatchSettingError, check_match_settings
+
+    try:
+        check_match_settings(args.threshold, keys={"match_threshold": "--threshold"})
+    except MatchSettingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     from customer_master.run_inprocess import run_consolidation
 

@@ -20,7 +20,7 @@ from customer_master.match.constraints import pair_conflicts, unrelated_names
 from customer_master.match.features import matching_frame
 from customer_master.match.learned import log_weights, model_weights
 from customer_master.match.models import TRAINING, UNIQUE_ID
-from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
+from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD, check_match_settings
 from customer_master.match.training import present_columns, report_candidate_pairs, trained_linker
 from customer_master.review.decisions import DECISION_COLUMNS, DEFAULT_BAND, load_decisions, resolve_decisions
 
@@ -51,6 +51,7 @@ def match_run(rows: pd.DataFrame, warehouse: Path, threshold: float = DEFAULT_MA
               review_band: tuple[float, float] = DEFAULT_BAND) -> MatchResult:
     """match_customers with the stewards' decisions stored beside `warehouse`; the
     decisions whose rows left the inbox come back in `unresolved_decisions`."""
+    check_match_settings(threshold, review_band)
     decisions, unresolved = resolve_decisions(load_decisions(warehouse), rows)
     if len(unresolved):
         log.warning("match: %d steward decision(s) point at rows no longer in the inbox "
@@ -65,8 +66,7 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
                     decisions: pd.DataFrame | None = None) -> MatchResult:
     """decisions: a steward's verdicts (row_key_l, row_key_r, decision: match | no match |
     detach, row_key_r empty for detach); they win over the model."""
-    if not 0 < threshold < 1:
-        raise ValueError(f"match threshold must be between 0 and 1, not {threshold}")
+    check_match_settings(threshold)
     logging.getLogger("splink").setLevel(logging.WARNING)
     clusters, pairs, models = [], [], {}
     for customer_type, recipe in TRAINING.items():

@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from customer_master.config import DEFAULT_WAREHOUSE
+from customer_master.match.threshold import MatchSettingError, check_match_settings
 from customer_master.review.decisions import DEFAULT_BAND, add_decisions
 from customer_master.review.workbook import export_review, import_review
 
@@ -34,6 +35,12 @@ def main(argv: list[str]) -> int:
     for sub in (export, imported, detach):
         sub.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
     args = parser.parse_args(argv)
+    if args.command == "export" and args.band:
+        try:
+            check_match_settings(review_band=args.band, keys={"review_from": "--band LOW", "review_to": "--band HIGH"})
+        except MatchSettingError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     if not args.warehouse.exists():
         print(f"error: no warehouse at {args.warehouse}: run `customer-master run` first", file=sys.stderr)
         return 2

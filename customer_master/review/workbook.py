@@ -18,6 +18,7 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from customer_master.match.threshold import check_match_settings
 from customer_master.review.decisions import DEFAULT_BAND, add_decisions
 
 SHEET = "review"
@@ -28,6 +29,8 @@ FORMULA_START = ("=", "+", "-", "@")
 def review_candidates(warehouse: Path, band: tuple[float, float] | None = None) -> pd.DataFrame:
     """Pairs in the band (default: the last run's review band, its run config), each
     row's standardised values and lineage beside the other's."""
+    if band is not None:
+        check_match_settings(review_band=band, keys={"review_from": "band LOW", "review_to": "band HIGH"})
     side = ", ".join(f"{s}.{f}::VARCHAR AS {f}_{s}" for f in FIELDS for s in ("a", "b"))
     with duckdb.connect(str(warehouse), read_only=True) as con:
         if band is None:
