@@ -10,7 +10,7 @@ and as a person, and the answers are ranked together by match weight), the match
 probability, whether it reaches the run's match threshold, the golden name and
 contacts, and the evidence (match weight per compared field, strongest first).
 Exit 0 (also when nothing looks like the record), 2 for bad arguments or a
-missing warehouse.
+warehouse file that is missing or none (one line naming the file).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from customer_master.check.api import CheckResult, DuplicateChecker
-from customer_master.check.warehouse_file import WarehouseNotFound
+from customer_master.check.warehouse_file import NotAWarehouse, WarehouseNotFound
 from customer_master.config import DEFAULT_WAREHOUSE
 
 
@@ -61,8 +61,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         checker = DuplicateChecker(warehouse)
     except WarehouseNotFound:
-        print(f"customer-master check: no warehouse at {warehouse}; run `customer-master run` first "
+        print(f"customer-master check: error: no warehouse at {warehouse}; run `customer-master run` first "
               "(or pass --warehouse FILE)", file=sys.stderr)
+        return 2
+    except NotAWarehouse as exc:
+        print(f"customer-master check: error: {exc}", file=sys.stderr)
         return 2
     started = time.perf_counter()
     results = checker.check(args.name, phone=args.phone, mobile=args.mobile, email=args.email, uscc=args.uscc,

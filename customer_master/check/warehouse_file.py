@@ -9,13 +9,11 @@ import json
 import os
 from pathlib import Path
 
-import duckdb
-
 from customer_master.match.scoring import quoted
+from customer_master.warehouse.published import NotAWarehouse, WarehouseNotFound, read_published
 
-
-class WarehouseNotFound(FileNotFoundError):
-    pass
+__all__ = ["NotAWarehouse", "WarehouseNotFound", "file_stamp", "read_warehouse"]
+TABLES = ("master.match_input", "master.models", "master.customers", "meta.runs")
 
 
 def file_stamp(path: Path) -> tuple:
@@ -26,12 +24,12 @@ def file_stamp(path: Path) -> tuple:
 
 def read_warehouse(path: Path, display_columns: list[str]):
     """match_input and customers (Arrow tables), models (type -> JSON dict), the
-    last run's threshold (None if unknown) and run_id, and the file's stamp."""
-    if not path.is_file():
-        raise WarehouseNotFound(f"warehouse not found: {path} (run `customer-master run` first)")
+    last run's threshold (None if unknown) and run_id, and the file's stamp. NotAWarehouse
+    (WarehouseNotFound when nothing is there) naming the file when it is none."""
+    path = Path(path)
     for _ in range(3):  # a publish may swap the file in while we read: read again
-        stamp = file_stamp(path)
-        with duckdb.connect(str(path), read_only=True) as con:
+        stamp = file_stamp(path) if path.is_file() else None  # (read_published says what else it is)
+        with read_published(path, TABLES) as con:
             match_input = con.sql("SELECT * FROM master.match_input").to_arrow_table()
             models = {t: json.loads(m) for t, m in
                       con.execute("SELECT customer_type, model_json FROM master.models").fetchall()}

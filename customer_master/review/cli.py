@@ -1,4 +1,8 @@
-"""`customer-master review export | import | detach`: the steward's side of matching."""
+"""`customer-master review export | import | detach`: the steward's side of matching.
+
+Exit 0, or 2 with one line `error: ...` naming the file (for an import, the sheet
+and the rows) when the warehouse or the workbook is none, a filled-in line cannot
+be stored, the band is out of range or the row to detach is not there."""
 
 from __future__ import annotations
 
@@ -7,13 +11,13 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from customer_master.config import DEFAULT_WAREHOUSE
-from customer_master.match.threshold import MatchSettingError, check_match_settings
+from customer_master.match.threshold import check_match_settings
 from customer_master.review.decisions import DEFAULT_BAND, add_decisions
 from customer_master.review.workbook import export_review, import_review
+from customer_master.warehouse.published import read_published
 
 
 def main(argv: list[str]) -> int:
@@ -35,32 +39,30 @@ def main(argv: list[str]) -> int:
     for sub in (export, imported, detach):
         sub.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
     args = parser.parse_args(argv)
-    if args.command == "export" and args.band:
-        try:
-            check_match_settings(review_band=args.band, keys={"review_from": "--band LOW", "review_to": "--band HIGH"})
-        except MatchSettingError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-    if not args.warehouse.exists():
-        print(f"error: no warehouse at {args.warehouse}: run `customer-master run` first", file=sys.stderr)
-        return 2
     try:
+        if args.command == "export" and args.band:
+            check_match_settings(review_band=args.band, keys={"review_from": "--band LOW", "review_to": "--band HIGH"})
         if args.command == "export":
             count = export_review(args.warehouse, args.out, tuple(args.band) if args.band else None)
             print(f"{count} pairs to review written to {args.out}")
         elif args.command == "import":
+            with read_published(args.warehouse, ("master.xref",)):  # decisions are kept beside a warehouse
+                pass
             count = import_review(args.warehouse, args.workbook, args.reviewer)
             print(f"{count} decisions stored; the next run applies them")
         else:
             _detach(args)
-    except ValueError as exc:
+    except ValueError as exc:  # no warehouse, no workbook, a line that cannot be stored, a band out of range
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 2
+    except OSError as exc:  # the workbook cannot be written (--out is a folder, no permission)
+        print(f"error: {exc.filename or args.command}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     return 0
 
 
 def _detach(args: argparse.Namespace) -> None:
-    with duckdb.connect(str(args.warehouse), read_only=True) as con:
+    with read_published(args.warehouse, ("master.xref",)) as con:
         found = con.execute("SELECT row_identity, master_id FROM master.xref WHERE source = ? AND file = ? "
                             "AND sheet = ? AND row_number = ?",
                             [args.source, args.file, args.sheet, args.row]).fetchone()

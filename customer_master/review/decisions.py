@@ -17,7 +17,8 @@ from customer_master.lifecycle.ids import ROW_IDENTITY_SQL
 from customer_master.lifecycle.state import state_dir
 from customer_master.owner_only import private_folder, write_private
 
-DECISIONS = ("match", "no match", "detach")
+PAIR_DECISIONS = ("match", "no match")  # about two rows; what a review workbook holds
+DECISIONS = (*PAIR_DECISIONS, "detach")  # detach: about one row
 # Match probabilities whose pairs go to the stewards unless the run config says otherwise.
 DEFAULT_BAND = (0.5, 0.99)
 DECISION_COLUMNS = ["row_identity_l", "row_identity_r", "decision", "decided_by", "decided_at", "workbook"]
@@ -32,10 +33,32 @@ def load_decisions(warehouse: Path) -> pd.DataFrame:
     return pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=DECISION_COLUMNS)
 
 
+def decision_problem(row_identity_l: str | None, row_identity_r: str | None, decision: str) -> str | None:
+    """Why a decision cannot be stored (None: it can). A decision whose rows are not
+    named would be stored and then never apply to any row, without a word."""
+    if decision not in DECISIONS:
+        return f"'{decision}' is not one of {' / '.join(DECISIONS)}"
+    if decision == "detach":
+        return None if _given(row_identity_l) else "a detach names no row (row_identity_l is empty)"
+    empty = [name for name, value in (("row_identity_l", row_identity_l), ("row_identity_r", row_identity_r))
+             if not _given(value)]
+    if empty:
+        return (f"'{decision}' needs both rows' ids, and {' and '.join(empty)} "
+                f"{'is' if len(empty) == 1 else 'are'} empty")
+    return None
+
+
+def _given(value) -> bool:
+    return value is not None and not pd.isna(value) and bool(str(value).strip())
+
+
 def add_decisions(warehouse: Path, new: pd.DataFrame) -> int:
-    bad = set(new["decision"]) - set(DECISIONS)
-    if bad:
-        raise ValueError(f"unknown decision(s) {sorted(bad)}; use one of {', '.join(DECISIONS)}")
+    """Store `new` (DECISION_COLUMNS) beside the earlier decisions; ValueError, and
+    nothing stored, when one of them cannot be (decision_problem)."""
+    problems = [problem for l, r, d in new[["row_identity_l", "row_identity_r", "decision"]].itertuples(index=False)
+                if (problem := decision_problem(l, r, d))]
+    if problems:
+        raise ValueError("; ".join(sorted(set(problems))))
     frames = [f for f in (load_decisions(warehouse), new[DECISION_COLUMNS]) if not f.empty]
     combined = pd.concat(frames, ignore_index=True)
     path = decisions_path(warehouse)

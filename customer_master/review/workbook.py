@@ -4,22 +4,26 @@ Export: one row per pair whose match probability lies in the review band, the
 two source rows side by side with the match weight of each field, and a
 decision column with a drop-down (match / no match). Text that begins with
 = + - @ is written as text, never as a formula. Import: the filled-in decisions
-go to the decision store (who, when, from which workbook)."""
+go to the decision store (who, when, from which workbook); a workbook that
+cannot be read, or a line that cannot be stored, is refused as a whole with a
+ValueError naming the file, the sheet and the rows."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import zipfile
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from customer_master.match.threshold import check_match_settings
-from customer_master.review.decisions import DEFAULT_BAND, add_decisions
+from customer_master.review.decisions import DEFAULT_BAND, PAIR_DECISIONS, add_decisions, decision_problem
+from customer_master.warehouse.published import read_published
 
 SHEET = "review"
 FIELDS = ["name", "mobile", "phone", "email", "address", "uscc", "id_number", "birth_date", "city"]
@@ -32,7 +36,8 @@ def review_candidates(warehouse: Path, band: tuple[float, float] | None = None) 
     if band is not None:
         check_match_settings(review_band=band, keys={"review_from": "band LOW", "review_to": "band HIGH"})
     side = ", ".join(f"{s}.{f}::VARCHAR AS {f}_{s}" for f in FIELDS for s in ("a", "b"))
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    tables = ("master.match_pairs", "master.source_rows") + (("master.review_candidates",) if band is None else ())
+    with read_published(warehouse, tables) as con:
         if band is None:
             band = con.execute("SELECT min(match_probability), max(match_probability) "
                                "FROM master.review_candidates").fetchone()
@@ -107,28 +112,37 @@ def _as_text(sheet) -> None:
 
 
 def read_review(path: Path, reviewer: str | None = None) -> pd.DataFrame:
-    """The decisions filled in a review workbook (DECISION_COLUMNS)."""
-    workbook = openpyxl.load_workbook(path, read_only=True)
-    sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.active
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(h or "") for h in next(rows)]
-    missing = {"decision", "row_identity_l", "row_identity_r"} - set(header)
-    if missing:
-        raise ValueError(f"{path}: not a review workbook (no column {', '.join(sorted(missing))})")
-    position = {name: header.index(name) for name in ("decision", "row_identity_l", "row_identity_r")}
-    found, problems = [], []
-    for number, row in enumerate(rows, start=2):
-        decision = str(row[position["decision"]] or "").strip().lower()
-        if not decision:
-            continue
-        if decision not in ("match", "no match"):
-            problems.append(f"row {number}: '{decision}' is not match / no match")
-            continue
-        found.append((row[position["row_identity_l"]], row[position["row_identity_r"]], decision))
-    if problems:
-        raise ValueError(f"{path}: " + "; ".join(problems[:10]))
-    who = reviewer or workbook.properties.lastModifiedBy or workbook.properties.creator or "unknown"
-    workbook.close()
+    """The decisions filled in a review workbook (DECISION_COLUMNS). ValueError naming
+    the file (and the sheet and rows) when it is no review workbook or a filled-in line
+    cannot be stored: then nothing of it is."""
+    workbook = _open_workbook(Path(path))
+    try:
+        sheet = workbook[SHEET] if SHEET in workbook.sheetnames else workbook.active
+        where = f"{path}, sheet '{sheet.title}'"
+        rows = sheet.iter_rows(values_only=True)
+        header = [_cell_text(h) for h in next(rows, None) or ()]
+        missing = {"decision", "row_identity_l", "row_identity_r"} - set(header)
+        if missing:
+            raise ValueError(f"{where}: not a review workbook (no column {', '.join(sorted(missing))})")
+        position = {name: header.index(name) for name in ("decision", "row_identity_l", "row_identity_r")}
+        found, problems = [], []
+        for number, row in enumerate(rows, start=2):
+            cells = {name: _cell_text(row[at]) if at < len(row) else "" for name, at in position.items()}
+            decision = cells["decision"].lower()
+            if not decision:
+                continue
+            problem = (f"'{decision}' is not {' / '.join(PAIR_DECISIONS)}" if decision not in PAIR_DECISIONS
+                       else decision_problem(cells["row_identity_l"], cells["row_identity_r"], decision))
+            if problem:
+                problems.append(f"row {number}: {problem}")
+                continue
+            found.append((cells["row_identity_l"], cells["row_identity_r"], decision))
+        if problems:
+            more = f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
+            raise ValueError(f"{where}: nothing imported: " + "; ".join(problems[:10]) + more)
+        who = reviewer or workbook.properties.lastModifiedBy or workbook.properties.creator or "unknown"
+    finally:
+        workbook.close()
     frame = pd.DataFrame(found, columns=["row_identity_l", "row_identity_r", "decision"])
     return frame.assign(decided_by=who, decided_at=pd.Timestamp(dt.datetime.now(dt.timezone.utc)).tz_localize(None),
                         workbook=Path(path).name)
@@ -136,3 +150,25 @@ def read_review(path: Path, reviewer: str | None = None) -> pd.DataFrame:
 
 def import_review(warehouse: Path, path: Path, reviewer: str | None = None) -> int:
     return add_decisions(warehouse, read_review(path, reviewer))
+
+
+def _open_workbook(path: Path):
+    if not path.exists():
+        raise ValueError(f"no workbook at {path}")
+    if not path.is_file():
+        raise ValueError(f"{path} is a folder, not a workbook")
+    try:
+        return openpyxl.load_workbook(path, read_only=True)
+    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ValueError(f"{path} is not a readable .xlsx workbook ({reason})") from None
+
+
+def _cell_text(value) -> str:
+    """A cell as the text a person sees: an id typed or stored as a number (12345,
+    12345.0) reads as 12345."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
