@@ -181,6 +181,49 @@ def test_numpy_scoring_equals_the_compiled_sql(checker, warehouse):
     np.testing.assert_allclose(a["match_probability"], b["match_probability"], rtol=0, atol=1e-12)
 
 
+def test_candidates_are_the_blocking_rules_own_pairs(checker, warehouse):
+    """The keys looked up are the rules' whole equalities, expressions included
+    (surname + birth year + first initial, not the surname alone): every candidate
+    the index retrieves satisfies a rule, and every pair a rule admits is retrieved."""
+    from customer_master.check.type_index import query_columns
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        known = con.sql("SELECT * FROM master.match_input").df()
+        models = dict(con.execute("SELECT customer_type, model_json FROM master.models").fetchall())
+    with_expressions = 0
+    for customer_type, typed in checker.index._types.items():
+        rows = known[known["customer_type"] == customer_type].sample(200, random_state=5)
+        records = rows.astype(object).where(rows.notna(), None).to_dict("records")
+        q, c = checker.index.candidates(typed, query_columns(records, typed))
+        found = {(int(rows["row_key"].iloc[i]), int(typed.row_keys[j])) for i, j in zip(q.tolist(), c.tolist())}
+        rules = " OR ".join(f"({r['blocking_rule']})" for r in
+                            json.loads(models[customer_type])["blocking_rules_to_generate_predictions"])
+        con = duckdb.connect()
+        con.register("l", rows)
+        con.register("r", known[known["customer_type"] == customer_type])
+        expected = set(con.execute(f"SELECT l.row_key, r.row_key FROM l, r WHERE {rules}").fetchall())
+        assert found == expected, customer_type
+        with_expressions += sum(len(key.parts) > len([p for p in key.parts if p in key.columns])
+                                for key in typed.model.blocking)
+    assert with_expressions  # the person rules' initials and least(given, family) are keys of their own
+
+
+def test_scoring_in_batches_gives_the_same_pairs(checker, warehouse, monkeypatch):
+    """Many queries at once (a run's activity rows) are scored in batches of
+    candidate pairs; the batches change nothing but the memory."""
+    from customer_master.check import index as index_module
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.sql("SELECT * EXCLUDE (master_id) FROM master.match_input USING SAMPLE 200 ROWS "
+                       "(reservoir, 11)").df()
+    whole = checker.index.score_pairs(rows).sort_values(["query", "source_row_key"], ignore_index=True)
+    monkeypatch.setattr(index_module, "PAIRS_PER_BATCH", 37)
+    assert len(index_module._batches(np.full(100, 5), 37)) > 10
+    batched = checker.index.score_pairs(rows).sort_values(["query", "source_row_key"], ignore_index=True)
+    assert len(whole) > 200
+    pd.testing.assert_frame_equal(whole, batched)
+
+
 # --- (c) noisy variants of known customers ----------------------------------------------
 
 @pytest.mark.parametrize("typed", [False, True], ids=["no type", "typed"])

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from customer_master.check.keys import ValueTable, key_hashes
+from customer_master.check.keys import ValueTable, key_hashes, key_part_values
 from customer_master.check.type_index import TypeIndex, build_type_index, query_columns
 from customer_master.check.warehouse_file import file_stamp, read_warehouse
 from customer_master.match.scoring import CompiledModel, compile_model, quoted
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 # rows share (a common name among a million persons) is little evidence, and the
 # true master is also found through its other keys.
 DEFAULT_KEY_CAP = 500
+PAIRS_PER_BATCH = 1_000_000  # candidate pairs scored at once (a few hundred MB of columns)
 DISPLAY_COLUMNS = ["name", "mobile", "phone", "email", "address", "city"]
 RESULT_COLUMNS = ["row_key", "rank", "master_id", "match_probability", "match_weight", "evidence", "source_row_key"]
 
@@ -242,13 +243,12 @@ class CandidateIndex:
                                          "match_probability", "evidence"])
         return pd.concat(parts, ignore_index=True)
 
-    def candidates(self, index: "TypeIndex", records: list[dict]) -> tuple[np.ndarray, np.ndarray, dict]:
+    def candidates(self, index: "TypeIndex", query: dict) -> tuple[np.ndarray, np.ndarray]:
         """(query position, row position) of every pair a blocking rule's keys give
-        (at most key_cap rows per query and rule), and the query columns."""
-        query = query_columns(records, index)
+        (at most key_cap rows per query and rule), for the queries' columns."""
         found_q, found_c = [], []
         for key, lookup in zip(index.model.blocking, index.keys):
-            hashes, present = key_hashes([query[c][1] for c in key.columns])
+            hashes, present = self._query_key(key, query)
             q, c = lookup.join(hashes, present, self.key_cap)
             found_q.append(q)
             found_c.append(c)
@@ -257,10 +257,41 @@ class CandidateIndex:
             n = np.int64(index.rows.num_rows)
             pair_id = np.unique(q * n + c)
             q, c = pair_id // n, pair_id % n
-        return q, c, query
+        return q, c
+
+    def _candidate_counts(self, index: "TypeIndex", query: dict) -> np.ndarray:
+        """An upper bound of each query's candidate pairs (before the rules' overlap is removed)."""
+        total = np.zeros(len(next(iter(query.values()))[0]), dtype=np.int64)
+        for key, lookup in zip(index.model.blocking, index.keys):
+            hashes, present = self._query_key(key, query)
+            total += np.minimum(lookup.counts(hashes, present), self.key_cap)
+        return total
+
+    def _query_key(self, key, query: dict) -> tuple[np.ndarray, np.ndarray]:
+        table = pa.table({c: query[c][1] for c in key.columns})
+        return key_hashes(key_part_values(table, key.parts, self._con))
 
     def _score_type(self, index: "TypeIndex", records: list[dict], engine: str) -> dict:
-        q, c, query = self.candidates(index, records)
+        """The queries scored in batches of at most PAIRS_PER_BATCH candidate pairs,
+        so that memory stays bounded however many queries come at once (a run's
+        activity rows)."""
+        query = query_columns(records, index)
+        parts = []
+        for start, stop in _batches(self._candidate_counts(index, query), PAIRS_PER_BATCH):
+            part = self._score_batch(index, {k: (v[0][start:stop], None if v[1] is None else v[1][start:stop])
+                                             for k, v in query.items()}, engine)
+            part["query"] = part["query"] + start
+            parts.append(part)
+        if len(parts) == 1:
+            return parts[0]
+        return {"query": np.concatenate([p["query"] for p in parts]),
+                "row": np.concatenate([p["row"] for p in parts]),
+                "match_weight": np.concatenate([p["match_weight"] for p in parts]),
+                "match_probability": np.concatenate([p["match_probability"] for p in parts]),
+                "fields": {f: np.concatenate([p["fields"][f] for p in parts]) for f in index.model.comparisons}}
+
+    def _score_batch(self, index: "TypeIndex", query: dict, engine: str) -> dict:
+        q, c = self.candidates(index, query)
         model = index.model
         empty = {"query": np.empty(0, np.int64), "row": np.empty(0, np.int64), "match_weight": np.empty(0),
                  "match_probability": np.empty(0), "fields": {f: np.empty(0) for f in model.comparisons}}
@@ -333,6 +364,14 @@ class CandidateIndex:
 
 
 _ROW_KEY = "row_key"
+
+
+def _batches(pairs_per_query: np.ndarray, budget: int) -> list[tuple[int, int]]:
+    """Consecutive (start, stop) ranges of queries of about `budget` pairs each."""
+    batch_of = np.maximum(np.cumsum(pairs_per_query) - 1, 0) // budget
+    cuts = np.flatnonzero(np.diff(batch_of)) + 1
+    edges = [0, *cuts.tolist(), len(pairs_per_query)]
+    return list(zip(edges[:-1], edges[1:]))
 
 
 def _field_weight_sql(model: CompiledModel, field_name: str) -> str:

@@ -33,6 +33,23 @@ def key_hashes(columns: list[pa.ChunkedArray | pa.Array]) -> tuple[np.ndarray, n
     return combined, present
 
 
+def key_part_values(table: pa.Table, parts: tuple[str, ...], con) -> list[pa.Array | pa.ChunkedArray]:
+    """The values of a blocking key's parts over rows (`table` holds the columns
+    they read): a column as it is, an expression (`substr(first_name, 1, 1)`)
+    evaluated by DuckDB, in the rows' order."""
+    expressions = [p for p in parts if p not in table.column_names]
+    evaluated = None
+    if expressions:
+        con.register("key_rows", table)
+        try:
+            evaluated = con.sql("SELECT " + ", ".join(f"{e} AS k{i}" for i, e in enumerate(expressions))
+                                + " FROM key_rows").to_arrow_table()
+        finally:
+            con.unregister("key_rows")
+    return [table.column(p) if p in table.column_names else evaluated.column(f"k{expressions.index(p)}")
+            for p in parts]
+
+
 class KeyIndex:
     """Sorted key hashes of one blocking rule over the known rows."""
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from customer_master.check.keys import KeyIndex, ValueTable, key_hashes
+from customer_master.check.keys import KeyIndex, ValueTable, key_hashes, key_part_values
 from customer_master.match.pair_scorer import PairScorer
 from customer_master.match.scoring import CompiledModel
 
@@ -59,9 +60,11 @@ def build_type_index(rows: pa.Table, model: CompiledModel, model_json: dict) -> 
         columns[f"tf_{column}"] = pa.array(per_row, pa.float64(), mask=~found)
     table = pa.table(columns).combine_chunks()
     keys = []
+    con = duckdb.connect()
     for key in model.blocking:
-        hashes, present = key_hashes([table.column(c) for c in key.columns])
+        hashes, present = key_hashes(key_part_values(table.select(list(key.columns)), key.parts, con))
         keys.append(KeyIndex(hashes, present))
+    con.close()
     scorer = PairScorer(model_json, {c: _duckdb_type(t) for c, t in schema.items()})
     master_ids = table.column("master_id").to_numpy(zero_copy_only=False).astype(object)
     _, master_rank = np.unique(master_ids.astype(str), return_inverse=True) if len(master_ids) else \

@@ -32,10 +32,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class BlockingKey:
-    """One blocking rule: the columns it requires equal (what candidates are
-    looked up by) and the whole rule as a condition on a pair table."""
+    """One blocking rule: what it requires equal on both sides (what candidates
+    are looked up by: a column, or an expression of the row such as
+    `substr(first_name, 1, 1)`), the columns those read, and the whole rule as a
+    condition on a pair table."""
     columns: tuple[str, ...]
     condition: str  # SQL over <column>_l / <column>_r
+    parts: tuple[str, ...] = ()  # SQL over the row's columns, one per equality
 
 
 @dataclass
@@ -115,18 +118,24 @@ def without_dialect_tags(model: dict) -> dict:
 
 
 def blocking_key(rule_sql: str) -> BlockingKey:
-    """l."a" = r."a" AND l."b" = r."b" [AND anything else] -> columns (a, b) and the
-    rule rewritten onto a pair table. A rule without such an equality cannot be
-    looked up by key, and is refused rather than scanned."""
+    """l."a" = r."a" AND substr(l."b", 1, 1) = substr(r."b", 1, 1) [AND anything else]
+    -> parts (a, substr(b, 1, 1)), the columns they read, and the rule rewritten
+    onto a pair table. Every equality of the same expression on both sides is a
+    part of the key, so the candidates looked up are the rule's own and not a
+    wider set (the surname alone, for surname + birth year + initial). A rule
+    without such an equality cannot be looked up by key, and is refused rather
+    than scanned."""
     tree = sqlglot.parse_one(rule_sql, read="duckdb")
-    columns = []
+    parts, columns = [], []
     for part in (tree.flatten() if isinstance(tree, exp.And) else [tree]):
-        if isinstance(part, exp.EQ) and all(isinstance(side, exp.Column) for side in (part.left, part.right)):
-            sides = {part.left.table.lower(): part.left.name, part.right.table.lower(): part.right.name}
-            if set(sides) == {"l", "r"} and sides["l"] == sides["r"]:
-                columns.append(sides["l"])
-    if not columns:
-        raise ValueError(f"blocking rule {rule_sql!r} has no equality of one column on both sides "
+        if not isinstance(part, exp.EQ):
+            continue
+        left, right = _one_side(part.left), _one_side(part.right)
+        if left and right and {left[0], right[0]} == {"l", "r"} and left[1] == right[1]:
+            parts.append(left[1])
+            columns += [c.name for c in part.left.find_all(exp.Column)]
+    if not parts:
+        raise ValueError(f"blocking rule {rule_sql!r} has no equality of one column or expression on both sides "
                          "(l.x = r.x); the duplicate check looks candidates up by such keys")
 
     def on_pair_table(node):
@@ -134,7 +143,19 @@ def blocking_key(rule_sql: str) -> BlockingKey:
             return exp.column(f"{node.name}_{node.table.lower()}", quoted=True)
         return node
     condition = tree.transform(on_pair_table).sql(dialect="duckdb")
-    return BlockingKey(tuple(dict.fromkeys(columns)), condition)
+    return BlockingKey(tuple(dict.fromkeys(columns)), condition, tuple(dict.fromkeys(parts)))
+
+
+def _one_side(node: exp.Expression) -> tuple[str, str] | None:
+    """(l or r, the expression's SQL without that qualifier) when every column of
+    the expression belongs to the same side; a bare column's SQL is its name."""
+    sides = {c.table.lower() for c in node.find_all(exp.Column)}
+    if len(sides) != 1 or not sides <= {"l", "r"}:
+        return None
+    if isinstance(node, exp.Column):
+        return sides.pop(), node.name
+    bare = node.transform(lambda n: exp.column(n.name, quoted=True) if isinstance(n, exp.Column) else n)
+    return sides.pop(), bare.sql(dialect="duckdb")
 
 
 _SAFE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
