@@ -34,7 +34,8 @@ def bad_inbox_run(tmp_path_factory):
     (inbox / "sales" / "corrupt.xlsx").write_bytes(b"PK\x03\x04 this is not really a workbook")
     (inbox / "sales" / "locked.xlsx").write_bytes(_encrypt(good.read_bytes(), "secret"))
     (inbox / "sales" / "empty.csv").write_bytes(b"")
-    write_csv(inbox / "shop" / "latin1.csv", ["Nom,Téléphone", "Café Müller,0123"], "latin-1")
+    write_csv(inbox / "shop" / "latin1.csv", ["Customer Name,Phone", "Café Müller,030123456"], "latin-1")  # read as such
+    write_csv(inbox / "shop" / "koi8.csv", ["Имя,Телефон", "Иванов Иван,4951234567"], "koi8_r")
     write_csv(inbox / "shop" / "utf16.csv", ["姓名,手机号", "李娜,13800138002"], "utf-16")
     write_xlsx(inbox / "shop" / "notes_only.xlsx", {"备忘": [["下周拜访客户"], ["整理名单"]]})
     (inbox / "shop" / "scan.pdf").write_bytes(b"%PDF-1.4 ...")
@@ -61,7 +62,7 @@ def _rejected_files(outcome) -> dict[tuple[str, str], str]:
     ("sales/corrupt.xlsx", "", "corrupt or not a workbook"),
     ("sales/locked.xlsx", "", "password-protected"),
     ("sales/empty.csv", "", "empty file"),
-    ("shop/latin1.csv", "", "unknown text encoding"),
+    ("shop/koi8.csv", "", "unknown text encoding"),
     ("shop/utf16.csv", "", "UTF-16"),
     ("shop/notes_only.xlsx", "备忘", "no recognisable customer header"),
     ("sales/good.xlsx", "说明", "no recognisable customer header"),
@@ -82,7 +83,7 @@ def test_the_good_rows_still_reach_the_master(bad_inbox_run):
         rejected = con.execute("SELECT file, row_number, reason FROM quality.rejected ORDER BY 1, 2").fetchall()
         issues = con.execute("SELECT file, row_number, field, value, issue FROM quality.field_issues "
                              "ORDER BY 1, 2, 3").fetchall()
-    assert {"华信科技有限公司", "宏达物流有限公司", "张伟", "王芳"} <= names
+    assert {"华信科技有限公司", "宏达物流有限公司", "张伟", "王芳", "Café Müller"} <= names
     assert rejected == [("sales/good.xlsx", 4, "totals row (合计/Total), not a customer"),
                         ("sales/good.xlsx", 5, NAMELESS_UNMATCHED)]
     assert ("sales/good.xlsx", 3, "email", "not-an-email", "not a valid email address") in issues

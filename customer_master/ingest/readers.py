@@ -4,24 +4,37 @@ a steward understands; nothing here decides what a row means."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 import zipfile
+from collections import Counter
 from xml.etree import ElementTree
 from dataclasses import dataclass
 from pathlib import Path
 
 import olefile
+from charset_normalizer import from_bytes
 from python_calamine import CalamineError, CalamineWorkbook
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 CSV_SUFFIXES = {".csv"}
 SUPPORTED_SUFFIXES = EXCEL_SUFFIXES | CSV_SUFFIXES
 
-# Tried in order: UTF-8 with BOM first (the BOM is proof), then plain UTF-8, then
-# GBK's superset GB18030, which Chinese Excel writes as "CSV" by default.
-CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+# A CSV that is not UTF-8 is one of these two: GBK's superset GB18030, which
+# Chinese Excel writes as "CSV" by default, or Windows-1252 (Latin-1's superset),
+# which Excel writes on a Western European machine. Nearly any bytes decode as
+# GB18030, so the two are told apart by a detector (charset-normalizer) and a
+# decoded text that still reads as mojibake is refused (see `_decode_csv`).
+LEGACY_ENCODINGS = ("gb18030", "cp1252")
+# charset-normalizer's "chaos" (share of implausible character sequences) above
+# which a decoded text is taken for mojibake
+MAX_CHAOS = 0.1
+# In real Chinese text nearly every ideograph is one of GB2312's 6,763 common
+# characters (a file of traditional characters in GBK: some 60%); text in another
+# encoding read as GB18030 lands on rare ones (Shift-JIS: none of them).
+MIN_COMMON_HANZI = 0.5
 
 
 class UnreadableFile(Exception):
@@ -121,16 +134,79 @@ def _read_csv(path: Path) -> SheetGrid:
     data = path.read_bytes()
     if b"\x00" in data[:4096]:
         raise UnreadableFile("binary content or UTF-16 text in a .csv file; save it as CSV UTF-8 or GBK")
-    for encoding in CSV_ENCODINGS:
+    text, encoding = _decode_csv(data)
+    # a long notes cell is data, not an error: no field is longer than the file
+    csv.field_size_limit(max(csv.field_size_limit(), len(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise UnreadableFile(f"malformed CSV: {exc}") from exc
+    return SheetGrid(sheet="", rows=rows, encoding=encoding)
+
+
+def _decode_csv(data: bytes) -> tuple[str, str]:
+    """(text, encoding) of a CSV file's bytes: UTF-8 with BOM (the BOM is proof),
+    UTF-8, else GB18030 or Windows-1252 as charset-normalizer ranks them, each
+    only when the decoded text is plausible (`_plausible`). UnreadableFile when
+    no reading is: the file's names would enter the master as gibberish."""
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data.decode("utf-8-sig"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass  # a BOM over bytes that are no UTF-8: judged like any other file
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    tried = []
+    ranked = [m.encoding for m in from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS), threshold=0.2)
+              if m.chaos <= MAX_CHAOS]
+    for encoding in [*ranked, *(e for e in LEGACY_ENCODINGS if e not in ranked)]:
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        # a long notes cell is data, not an error: no field is longer than the file
-        csv.field_size_limit(max(csv.field_size_limit(), len(text)))
-        try:
-            rows = list(csv.reader(io.StringIO(text, newline="")))
-        except csv.Error as exc:
-            raise UnreadableFile(f"malformed CSV: {exc}") from exc
-        return SheetGrid(sheet="", rows=rows, encoding=encoding)
-    raise UnreadableFile("CSV is in an unknown text encoding (tried UTF-8, UTF-8 with BOM, GBK/GB18030)")
+        if encoding in ranked and _plausible(text, data, encoding):
+            return text, encoding
+        tried.append(f"as {_ENCODING_NAMES[encoding]} it reads '{_sample(text)}'")
+    raise UnreadableFile("CSV is in an unknown text encoding: not UTF-8" + "".join(f"; {t}" for t in tried)
+                         + " (gibberish); save it as CSV UTF-8 (in Excel: Save As, CSV UTF-8)")
+
+
+_ENCODING_NAMES = {"gb18030": "GBK/GB18030", "cp1252": "Windows-1252 (Western European)"}
+_IDEOGRAPHS = re.compile(r"[\u3400-\u9fff]")
+_PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")
+# bytes that form a UTF-8 character (two to four bytes): beside Windows-1252 text
+# they are the mark of a file that mixes UTF-8 with another encoding ("MÃ¼ller")
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_JUDGED_CHARS = 200_000  # the head of a long file is enough to judge it
+
+
+def _plausible(text: str, data: bytes, encoding: str) -> bool:
+    head = text[:_JUDGED_CHARS]
+    if encoding == "gb18030":
+        if _PRIVATE_USE.search(head):
+            return False
+        counts = Counter(_IDEOGRAPHS.findall(head))
+        total = sum(counts.values())
+        common = sum(n for c, n in counts.items() if _in_gb2312(c))
+        return total < 2 or common / total >= MIN_COMMON_HANZI
+    non_ascii = sum(b >= 0x80 for b in data[:_JUDGED_CHARS])
+    utf8_bytes = sum(len(m) for m in _UTF8_SEQUENCE.findall(data[:_JUDGED_CHARS]))
+    return utf8_bytes * 2 <= non_ascii
+
+
+def _in_gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _sample(text: str) -> str:
+    """The first few words of text that hold characters beyond ASCII."""
+    for line in text.splitlines():
+        if any(ord(c) > 127 for c in line):
+            return line.strip()[:40]
+    return text[:40]
