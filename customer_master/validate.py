@@ -10,6 +10,7 @@ unresolved when it is linked to the master."""
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 
@@ -41,6 +42,7 @@ class ValidationResult:
 
 def validate_rows(rows: pd.DataFrame) -> ValidationResult:
     IngestedRows.validate(rows)  # the ingest contract: a failure here is a bug, not bad input
+    unused_cells = _unused_cells(rows)  # the rows go on (or to quarantine) without these values
     rows = rows.assign(**{PHONE_REGION: phone_regions(rows)})
     is_customer = rows["sheet_kind"].eq(CUSTOMERS)
     activities, rows = rows[~is_customer], rows[is_customer]
@@ -64,7 +66,8 @@ def validate_rows(rows: pd.DataFrame) -> ValidationResult:
     accepted, issues = _without_bad_values(accepted)
     activities, activity_issues = _without_bad_values(activities)
     rejected = pd.concat([rejected, activity_rejects]).sort_values("row_key")
-    issues = pd.concat([issues, activity_issues]).sort_values(["row_key", "field"])
+    issues = pd.concat([df for df in (issues, activity_issues, unused_cells) if len(df)] or [issues])
+    issues = issues.sort_values(["row_key", "field"], kind="stable")
     log.info("validate: %d customer rows accepted, %d activity rows, %d quarantined, %d field issues",
              len(accepted), len(activities), len(rejected), len(issues))
     return ValidationResult(
@@ -73,6 +76,21 @@ def validate_rows(rows: pd.DataFrame) -> ValidationResult:
         field_issues=issues[ISSUE_COLUMNS].reset_index(drop=True),
         activities=activities.reset_index(drop=True),
     )
+
+
+def _unused_cells(rows: pd.DataFrame) -> pd.DataFrame:
+    """The cells ingest did not use (an Excel error value, a number whose digits
+    a float lost: ingest.inbox._cell_issues) as field issues (ISSUE_COLUMNS), of
+    every row, quarantined ones too; `field` is the column's canonical field, or
+    its header where it maps to none."""
+    if "cell_issues" not in rows:
+        return pd.DataFrame(columns=ISSUE_COLUMNS)
+    marked = rows.loc[rows["cell_issues"].notna(), ["row_key", *LINEAGE_COLUMNS, "cell_issues"]]
+    records = [{"row_key": row_key, "source": source, "file": file, "sheet": sheet, "row_number": row_number,
+                "field": cell["field"] or cell["column"], "value": cell["value"], "issue": cell["issue"]}
+               for row_key, source, file, sheet, row_number, found in marked.itertuples(index=False)
+               for cell in json.loads(found)]
+    return pd.DataFrame(records, columns=ISSUE_COLUMNS)
 
 
 def _identified(rows: pd.DataFrame) -> pd.Series:

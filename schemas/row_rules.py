@@ -15,7 +15,7 @@ from pandera.typing import Series
 from customer_master.standardise.amounts import parse_amounts
 from customer_master.standardise.dates import parse_dates
 from customer_master.standardise.emails import standardise_emails
-from customer_master.standardise.identifiers import clean_code, id_number_issue, uscc_issue
+from customer_master.standardise.identifiers import clean_code, id_number_issue, scientific_issue, uscc_issue
 from customer_master.standardise.phones import DEFAULT_REGION, phone_issues_of
 
 TOTALS_ROW = re.compile(r"^\s*(?:合\s*计|总\s*计|小\s*计|共\s*计|总数|total|totals|grand total|subtotal|sum)\b\s*[:：]?", re.IGNORECASE)
@@ -85,7 +85,10 @@ RESIDENT_ID_SHAPE = r"^\d{14,17}[\dX]$"
 def id_number_issues(values: pd.Series) -> pd.Series:
     codes = clean_code(values)
     resident = codes.str.match(RESIDENT_ID_SHAPE).fillna(False).astype(bool)
-    return codes.where(resident).map(id_number_issue, na_action="ignore").astype(object)
+    issues = codes.where(resident).map(id_number_issue, na_action="ignore").astype(object)
+    # any scheme's number in scientific notation lost its digits to Excel
+    lost = codes.where(~resident).map(lambda code: scientific_issue(code, "ID number"), na_action="ignore")
+    return issues.where(issues.notna(), lost.astype(object)).where(lambda s: s.notna(), None)
 
 
 def date_issues(values: pd.Series) -> pd.Series:

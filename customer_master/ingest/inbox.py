@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from customer_master.ingest.cache import CachedFile, IngestCache
-from customer_master.ingest.cells import column_to_text
+from customer_master.ingest.cells import DIGIT_FIELDS, column_to_text, excel_error_issue, lost_digits_issue
 from customer_master.ingest.column_content import (SAMPLE, content_fields, first_data_row, fit_masks,
                                                    shares_of)
 from customer_master.ingest.headers import (ACTIVITY_FIELDS, CANONICAL_FIELDS, HEADER_SEARCH_ROWS, NAME_FIELDS,
@@ -30,7 +31,7 @@ DEFAULT_MAX_FILE_MB = 100.0
 LINEAGE_COLUMNS = ["source", "file", "sheet", "row_number"]
 ROW_COLUMNS = ["row_key", *LINEAGE_COLUMNS, "sheet_kind", "roles", "party_type", "trust_rank", "source_country",
                *CANONICAL_FIELDS,
-               "first_cell", "extra", "raw"]
+               "first_cell", "extra", "raw", "cell_issues"]
 FILE_COLUMNS = ["source", "file", "size_bytes", "sha256", "modified_at", "encoding", "status", "reason"]
 SHEET_COLUMNS = [
     "source", "file", "sheet", "kind", "status", "reason", "header_row", "data_rows",
@@ -214,8 +215,15 @@ def _sheet_rows(grid: SheetGrid, config: SourceConfig, relative: str) -> tuple[p
 
     body = [list(r) + [None] * (width - len(r)) for r in grid.rows[header_index + 1:]]
     cells = pd.DataFrame(body, columns=headers, dtype=object) if body else pd.DataFrame(columns=headers, dtype=object)
+    numbers = {}  # header -> the cells Excel stored as numbers (a phone typed into a number column)
     for column in cells.columns:
-        cells[column] = column_to_text(cells[column].where(cells[column].notna(), ""))
+        values = cells[column].where(cells[column].notna(), "")
+        kinds = values.map(type)
+        if not kinds.eq(str).all():
+            number = kinds.isin((int, float))
+            if number.any():
+                numbers[column] = values[number]
+        cells[column] = column_to_text(values)
     cells["row_number"] = range(header_index + 2, header_index + 2 + len(cells))
 
     if kind == "customers":  # columns no header names: recognised by what they hold
@@ -239,6 +247,10 @@ def _sheet_rows(grid: SheetGrid, config: SourceConfig, relative: str) -> tuple[p
                  column_map=pd.Series(dict(zip(headers, fields))).to_json(force_ascii=False),
                  column_sources=pd.Series(dict(zip(headers, sources))).to_json(force_ascii=False))
     cells = cells.loc[keep]
+    issues = _cell_issues(cells, numbers, headers, fields)
+    raw = cells[headers]
+    for (row, header) in zip(issues["row"], issues["column"]):  # the value is not used; the row keeps it in raw
+        cells.at[row, header] = ""
 
     out = pd.DataFrame({"source": config.name, "file": relative, "sheet": grid.sheet,
                         "row_number": cells["row_number"].to_numpy(), "sheet_kind": kind,
@@ -253,8 +265,45 @@ def _sheet_rows(grid: SheetGrid, config: SourceConfig, relative: str) -> tuple[p
     out["first_cell"] = cells[headers].replace("", None).bfill(axis=1).iloc[:, 0].to_numpy() if len(cells) else None
     extra_columns = [h for h, f in zip(headers, fields) if f is None and cells[h].ne("").any()]
     out["extra"] = _row_json(cells[extra_columns])
-    out["raw"] = _row_json(cells[headers])
+    out["raw"] = _row_json(raw)
+    out["cell_issues"] = _issues_json(issues, cells.index)
     return out, facts
+
+
+def _cell_issues(cells: pd.DataFrame, numbers: dict[str, pd.Series], headers: list[str], fields: list) -> pd.DataFrame:
+    """The cells whose value cannot be used, with why (CELL_ISSUE_KEYS, and `row`,
+    the cell's index): Excel error values (#REF!, #N/A …) in any column, and in a
+    phone, ID number or credit-code column the numbers whose digits a float
+    lost (cells.lost_digits_issue)."""
+    parts = []
+    for header, field in zip(headers, fields):
+        column = cells[header]
+        marked = column[column.str.startswith("#")]
+        if len(marked):
+            issue = marked.map(lambda text, header=header: excel_error_issue(text, header)).dropna()
+            parts.append(pd.DataFrame({"row": issue.index, "column": header, "field": field,
+                                       "value": marked[issue.index].to_numpy(), "issue": issue.to_numpy()}))
+        if field in DIGIT_FIELDS and header in numbers:
+            stored = numbers[header][numbers[header].index.isin(cells.index)]
+            issue = stored.map(lambda value, field=field: lost_digits_issue(value, field)).dropna()
+            parts.append(pd.DataFrame({"row": issue.index, "column": header, "field": field,
+                                       "value": column[issue.index].to_numpy(), "issue": issue.to_numpy()}))
+    parts = [part for part in parts if len(part)]
+    if not parts:
+        return pd.DataFrame(columns=["row", *CELL_ISSUE_KEYS])
+    return pd.concat(parts, ignore_index=True)
+
+
+# What ingest says of a cell it did not use: row column `cell_issues` holds a JSON
+# list of {column, field (null for a column no field maps), value, issue}, or null.
+CELL_ISSUE_KEYS = ["column", "field", "value", "issue"]
+
+
+def _issues_json(issues: pd.DataFrame, index: pd.Index) -> list[str | None]:
+    """Per row of index, its cells' issues as a JSON list; None for a row without."""
+    by_row = {row: json.dumps(group[CELL_ISSUE_KEYS].to_dict("records"), ensure_ascii=False)
+              for row, group in issues.groupby("row", sort=False)} if len(issues) else {}
+    return [by_row.get(row) for row in index]
 
 
 def _header_row_by_content(rows: list, config: SourceConfig) -> int | None:

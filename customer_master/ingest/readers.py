@@ -69,7 +69,8 @@ def read_file(path: Path) -> list[SheetGrid]:
 def _read_workbook(path: Path) -> list[SheetGrid]:
     _refuse_encrypted(path)
     try:
-        extents = _declared_extents(path)
+        parts = _sheet_parts(path)
+        extents = _declared_extents(path, parts)
         workbook = CalamineWorkbook.from_path(str(path))
         grids = []
         for name in workbook.sheet_names:
@@ -80,7 +81,10 @@ def _read_workbook(path: Path) -> list[SheetGrid]:
                     "cell far beyond the data?); delete the rows and columns past the data and save again")))
                 continue
             sheet = workbook.get_sheet_by_name(name)
-            grids.append(SheetGrid(sheet=name, rows=sheet.to_python(skip_empty_area=False)))
+            cells = sheet.to_python(skip_empty_area=False)
+            if name in parts:
+                _put(cells, _error_cells(path, parts[name]))
+            grids.append(SheetGrid(sheet=name, rows=cells))
         return grids
     except CalamineError as exc:
         raise UnreadableFile(f"corrupt or not a workbook: {exc}") from exc
@@ -88,33 +92,99 @@ def _read_workbook(path: Path) -> list[SheetGrid]:
         raise UnreadableFile(f"workbook could not be read: {type(exc).__name__}: {exc}") from exc
 
 
-def _declared_extents(path: Path) -> dict[str, tuple[int, int]]:
-    """(rows, columns) each sheet of an .xlsx declares in its <dimension>, read from
-    the head of the sheet's XML without loading cells or shared strings; {} for
-    other formats or a package that is not a readable zip (calamine then says
-    what is wrong with it)."""
+def _sheet_parts(path: Path) -> dict[str, str]:
+    """Each sheet's XML part inside an .xlsx package (name -> member); {} for other
+    formats or a package that is not a readable zip (calamine then says what is
+    wrong with it)."""
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return {}
     try:
         with zipfile.ZipFile(path) as package:
             relationships = ElementTree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
             targets = {r.get("Id"): r.get("Target", "") for r in relationships}
-            extents = {}
+            parts = {}
             for sheet in ElementTree.fromstring(package.read("xl/workbook.xml")).iter(f"{{{_MAIN}}}sheet"):
                 target = targets.get(sheet.get(f"{{{_RELS}}}id"), "").lstrip("/")
-                member = target if target.startswith("xl/") else f"xl/{target}"
-                with package.open(member) as part:
-                    found = _DIMENSION.search(part.read(4096).decode("utf-8", "replace"))
-                if found:
-                    columns = 0
-                    for letter in found.group(1):
-                        columns = columns * 26 + ord(letter) - 64
-                    extents[sheet.get("name")] = (int(found.group(2)), columns)
-            return extents
+                parts[sheet.get("name")] = target if target.startswith("xl/") else f"xl/{target}"
+            return parts
     except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError):
         return {}
 
 
+def _declared_extents(path: Path, parts: dict[str, str]) -> dict[str, tuple[int, int]]:
+    """(rows, columns) each sheet of an .xlsx declares in its <dimension>, read from
+    the head of the sheet's XML without loading cells or shared strings."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            extents = {}
+            for name, member in parts.items():
+                with package.open(member) as part:
+                    found = _DIMENSION.search(part.read(4096).decode("utf-8", "replace"))
+                if found:
+                    extents[name] = (int(found.group(2)), _column_number(found.group(1)))
+            return extents
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return {}
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _error_cells(path: Path, member: str) -> dict[tuple[int, int], str]:
+    """The error values (#REF!, #N/A …) of a sheet's error cells by (row, column),
+    from 0: calamine reads such a cell as empty, which would lose what the cell
+    says. The sheet's XML is scanned in blocks for error cells (t="e") and read
+    whole only when it has some."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            with package.open(member) as part:
+                tail = b""
+                while block := part.read(1 << 20):
+                    if _ERROR_TYPE.search(tail + block):
+                        break
+                    tail = block[-16:]
+                else:
+                    return {}
+            xml = package.read(member)
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return {}
+    return _errors_in(xml)
+
+
+def _errors_in(xml: bytes) -> dict[tuple[int, int], str]:
+    """(row, column) -> error value of every error cell of a sheet's XML."""
+    found = {}
+    for match in _ERROR_TYPE.finditer(xml):
+        start, end = xml.rfind(b"<", 0, match.start()), xml.find(b">", match.end())
+        tag = xml[start:end + 1]
+        where = _CELL_REFERENCE.search(tag) if _CELL_TAG.match(tag) else None
+        if where is None or tag.endswith(b"/>"):
+            continue
+        close = xml.find(b"c>", end)
+        value = _VALUE.search(xml, end, close if close >= 0 else len(xml))
+        if value:
+            found[(int(where.group(2)) - 1, _column_number(where.group(1).decode()) - 1)] = value.group(1).decode()
+    return found
+
+
+def _put(rows: list[list], cells: dict[tuple[int, int], object]) -> None:
+    """Write cells into a grid of rows, growing it where they lie beyond."""
+    for (row, column), value in cells.items():
+        while len(rows) <= row:
+            rows.append([])
+        if len(rows[row]) <= column:
+            rows[row].extend([""] * (column + 1 - len(rows[row])))
+        rows[row][column] = value
+
+
+_ERROR_TYPE = re.compile(rb'\st="e"')
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c\s")
+_CELL_REFERENCE = re.compile(rb'\sr="([A-Z]+)(\d+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</")
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _DIMENSION = re.compile(r'<(?:\w+:)?dimension\s+ref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')

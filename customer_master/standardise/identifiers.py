@@ -22,6 +22,9 @@ _CODE_NOISE = re.compile(r"[\s\-]")
 
 @lru_cache(maxsize=1 << 18)
 def uscc_issue(code: str) -> str | None:
+    lost = scientific_issue(code, "credit code")
+    if lost:
+        return lost
     if len(code) != 18:
         return f"credit code has {len(code)} characters, not 18"
     if any(c not in USCC_CHARSET for c in code):
@@ -42,8 +45,23 @@ def id_number_issue(code: str) -> str | None:
         return "ID number holds no valid birth date"
     total = sum(int(c) * w for c, w in zip(code[:17], _ID_WEIGHTS))
     if _ID_CHECK[total % 11] != code[17]:
+        if code.endswith("000"):  # Excel keeps 15 digits of a number: the last three become 000
+            return ("ID number ends in 000 and its check character is wrong: probably stored as a number in Excel, "
+                    "which keeps 15 digits; digits lost, format the column as text and type the number again")
         return "ID number check character is wrong"
     return None
+
+
+_SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?E\+?\d+$")
+
+
+def scientific_issue(code: str, what: str) -> str | None:
+    """The issue of a code written in scientific notation (1.10105E+17: what Excel
+    shows of a number, and writes into a CSV), else None."""
+    if not _SCIENTIFIC.match(code):
+        return None
+    return (f"{what} lost digits to scientific notation ({code}): stored as a number in Excel; digits lost, "
+            "format the column as text and type the number again")
 
 
 # pandas' nanosecond timestamps, which this check used to parse with, end here

@@ -81,7 +81,8 @@ def parse_phone(text: str, region: str | None = DEFAULT_REGION) -> tuple[str | N
         # Excel's narrow-column forms (1.38E+10, 1.38001E+10) keep 3-6 digits: the
         # rest of the number is gone. 7 or more means the tail was zeros.
         if significant < MIN_SCIENTIFIC_DIGITS:
-            return None, None, None, f"phone lost digits to scientific notation ({raw}); re-export the column as text"
+            return None, None, None, (f"phone lost digits to scientific notation ({raw}): stored as a number in "
+                                      "Excel; digits lost, format the column as text and type the number again")
         raw = number
     raw = _FLOAT_TAIL.sub(r"\1", raw)
     extension = None
