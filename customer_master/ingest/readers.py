@@ -84,6 +84,7 @@ def _read_workbook(path: Path) -> list[SheetGrid]:
             cells = sheet.to_python(skip_empty_area=False)
             if name in parts:
                 _put(cells, _error_cells(path, parts[name]))
+            _fill_merged(cells, _merged_ranges(sheet))
             grids.append(SheetGrid(sheet=name, rows=cells))
         return grids
     except CalamineError as exc:
@@ -169,6 +170,31 @@ def _errors_in(xml: bytes) -> dict[tuple[int, int], str]:
         if value:
             found[(int(where.group(2)) - 1, _column_number(where.group(1).decode()) - 1)] = value.group(1).decode()
     return found
+
+
+def _merged_ranges(sheet) -> list:
+    try:
+        return sheet.merged_cell_ranges or []
+    except Exception:  # a format or a damage calamine cannot tell merges of: the cells as they are
+        return []
+
+
+def _fill_merged(rows: list[list], ranges: list) -> None:
+    """A cell merged over several rows (a customer's name beside its contacts'
+    lines) holds its value in the top-left cell only; every row the merge covers
+    takes that value in the merge's first column, so the rows below are not read
+    as rows without a name. A row that holds nothing else stays blank, and a merge
+    across columns only (a title) changes nothing."""
+    for (top, left), (bottom, _) in ranges:
+        if top >= len(rows) or left >= len(rows[top]) or rows[top][left] in (None, ""):
+            continue
+        value = rows[top][left]
+        for row in rows[top + 1:bottom + 1]:
+            if any(cell not in (None, "") for cell in row):
+                if len(row) <= left:
+                    row.extend([""] * (left + 1 - len(row)))
+                if row[left] in (None, ""):
+                    row[left] = value
 
 
 def _put(rows: list[list], cells: dict[tuple[int, int], object]) -> None:
