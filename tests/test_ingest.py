@@ -112,4 +112,5 @@ def test_hidden_lock_and_linked_files_are_listed_not_read(tmp_path):
     assert set(result.rows.name) == {"张伟"} and len(result.rows) == 2
     assert "hidden" in reasons["shop/.draft.csv"] and "lock file" in reasons["shop/~$members.csv"]
     assert "outside the inbox" in reasons["shop/linked.csv"] and "broken link" in reasons["shop/broken.csv"]
-    assert set(result.files.loc[result.files.status == "rejected", "sha256"]) == {""}  # none was opened
+    assert set(result.files.loc[result.files.status.isin(["rejected", "ignored"]), "sha256"]) == {""}  # none opened
+    assert dict(zip(result.files.file, result.files.status))["shop/~$members.csv"] == "ignored"

@@ -34,7 +34,7 @@ ROW_COLUMNS = ["row_key", *LINEAGE_COLUMNS, "sheet_kind", "roles", "party_type",
                "first_cell", "extra", "raw", "cell_issues"]
 FILE_COLUMNS = ["source", "file", "size_bytes", "sha256", "modified_at", "encoding", "status", "reason"]
 SHEET_COLUMNS = [
-    "source", "file", "sheet", "kind", "status", "reason", "header_row", "data_rows",
+    "source", "file", "sheet", "visibility", "kind", "status", "reason", "header_row", "data_rows",
     "blank_rows_skipped", "header_rows_skipped", "column_map", "column_sources",
 ]
 
@@ -48,8 +48,10 @@ class IngestResult:
 
     @property
     def rejected_files(self) -> pd.DataFrame:
-        """Files and sheets that could not be used at all, with the reason."""
-        files = self.files.loc[self.files.status == "rejected", ["source", "file", "reason"]].assign(sheet="")
+        """Files and sheets that could not be used at all, with the reason (the
+        files ingest ignores too: hidden files, Excel's lock files)."""
+        unread = self.files.status.isin(["rejected", IGNORED])
+        files = self.files.loc[unread, ["source", "file", "reason"]].assign(sheet="")
         sheets = self.sheets.loc[self.sheets.status == "rejected", ["source", "file", "sheet", "reason"]]
         return pd.concat([files, sheets], ignore_index=True)[["source", "file", "sheet", "reason"]]
 
@@ -68,13 +70,13 @@ def ingest_inbox(inbox: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB, cache: I
     for number, path in enumerate(paths, start=1):
         relative = path.relative_to(inbox).as_posix()
         source = relative.split("/")[0] if "/" in relative else ""
-        unopened = _unopened(path, inbox)
+        status, unopened = _unopened(path, inbox)
         if unopened:
             own = path.lstat()  # the entry itself: a link is not followed
             file_rows.append({"source": source, "file": relative, "size_bytes": own.st_size, "sha256": "",
                               "modified_at": dt.datetime.fromtimestamp(own.st_mtime, dt.timezone.utc)
-                              .replace(tzinfo=None), "encoding": "", "status": "rejected", "reason": unopened})
-            log.warning("ingest [%d/%d] %s: rejected: %s", number, len(paths), relative, unopened)
+                              .replace(tzinfo=None), "encoding": "", "status": status, "reason": unopened})
+            log.warning("ingest [%d/%d] %s: %s: %s", number, len(paths), relative, status, unopened)
             continue
         reason = _refusal(path, source, max_file_mb)
         if reason:
@@ -140,24 +142,29 @@ def _inbox_files(inbox: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(inbox).as_posix())
 
 
-def _unopened(path: Path, inbox: Path) -> str:
-    """Why an inbox entry is listed but never opened (not even to fingerprint it),
-    or "": hidden files, Excel's lock files, and links that lead nowhere or out
-    of the inbox (a link to /etc/passwd is no department's list)."""
+IGNORED = "ignored"
+
+
+def _unopened(path: Path, inbox: Path) -> tuple[str, str]:
+    """(status, reason) of an inbox entry that is listed but never opened (not even
+    to fingerprint it), or ("", ""): hidden files and Office's lock files are
+    ignored (no department's list), links that lead nowhere or out of the inbox
+    rejected (a link to /etc/passwd is no department's list either, but someone
+    meant it to be read)."""
     relative = path.relative_to(inbox)
     if any(part.startswith(".") for part in relative.parts):
-        return "hidden file (its name or folder starts with '.'); not read"
+        return IGNORED, "hidden file (its name or folder starts with '.'); not read"
     if path.name.startswith("~$"):
-        return "Excel's lock file of a workbook open somewhere (~$…); not data"
+        return IGNORED, "Office's lock file of a workbook open somewhere (~$…); not data"
     if path.is_symlink():
         target = path.resolve()
         if not target.exists():
-            return "broken link: the file it points to does not exist"
+            return "rejected", "broken link: the file it points to does not exist"
         if not target.is_relative_to(inbox.resolve()):
-            return f"link to a file outside the inbox ({target}); copy the file into the inbox instead"
+            return "rejected", f"link to a file outside the inbox ({target}); copy the file into the inbox instead"
         if target.is_dir():
-            return "link to a folder; not read"
-    return ""
+            return "rejected", "link to a folder; not read"
+    return "", ""
 
 
 def _file_facts(path: Path, source: str, relative: str) -> dict:
@@ -185,7 +192,8 @@ def _refusal(path: Path, source: str, max_file_mb: float) -> str:
 
 
 def _sheet_rows(grid: SheetGrid, config: SourceConfig, relative: str) -> tuple[pd.DataFrame | None, dict]:
-    facts = {"source": config.name, "file": relative, "sheet": grid.sheet, "kind": "", "status": "read", "reason": "",
+    facts = {"source": config.name, "file": relative, "sheet": grid.sheet, "visibility": grid.visibility, "kind": "",
+             "status": "read", "reason": "",
              "header_row": None, "data_rows": 0, "blank_rows_skipped": 0, "header_rows_skipped": 0,
              "column_map": "{}", "column_sources": "{}"}
     if grid.refusal:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import olefile
 from charset_normalizer import from_bytes
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 CSV_SUFFIXES = {".csv"}
@@ -37,6 +37,15 @@ MAX_CHAOS = 0.1
 MIN_COMMON_HANZI = 0.5
 
 
+VISIBLE, HIDDEN, VERY_HIDDEN = "visible", "hidden", "very hidden"
+_VISIBILITY = ((SheetVisibleEnum.Visible, VISIBLE), (SheetVisibleEnum.Hidden, HIDDEN),
+               (SheetVisibleEnum.VeryHidden, VERY_HIDDEN))  # calamine's values compare, but do not hash
+
+
+def _visibility(state) -> str:
+    return next((text for value, text in _VISIBILITY if state == value), VISIBLE)
+
+
 class UnreadableFile(Exception):
     """The whole file (or sheet) cannot be used; the message is the reason."""
 
@@ -47,6 +56,7 @@ class SheetGrid:
     rows: list[list[object]]  # rows[i] is spreadsheet row i + 1
     encoding: str = ""
     refusal: str = ""  # why the sheet was not read (its rows are then empty)
+    visibility: str = VISIBLE  # hidden: unhidden in Excel's Format menu; very hidden: only in its VBA editor
 
 
 # calamine builds a sheet's whole used range in memory, about 32 bytes a cell: one
@@ -72,11 +82,12 @@ def _read_workbook(path: Path) -> list[SheetGrid]:
         parts = _sheet_parts(path)
         extents = _declared_extents(path, parts)
         workbook = CalamineWorkbook.from_path(str(path))
+        visibility = {m.name: _visibility(m.visible) for m in workbook.sheets_metadata}
         grids = []
         for name in workbook.sheet_names:
             rows, columns = extents.get(name, (0, 0))
             if rows * columns > MAX_SHEET_CELLS:
-                grids.append(SheetGrid(sheet=name, rows=[], refusal=(
+                grids.append(SheetGrid(sheet=name, rows=[], visibility=visibility.get(name, VISIBLE), refusal=(
                     f"sheet spans {rows:,} rows x {columns:,} columns, more than {MAX_SHEET_CELLS:,} cells (a stray "
                     "cell far beyond the data?); delete the rows and columns past the data and save again")))
                 continue
@@ -85,7 +96,7 @@ def _read_workbook(path: Path) -> list[SheetGrid]:
             if name in parts:
                 _put(cells, _error_cells(path, parts[name]))
             _fill_merged(cells, _merged_ranges(sheet))
-            grids.append(SheetGrid(sheet=name, rows=cells))
+            grids.append(SheetGrid(sheet=name, rows=cells, visibility=visibility.get(name, VISIBLE)))
         return grids
     except CalamineError as exc:
         raise UnreadableFile(f"corrupt or not a workbook: {exc}") from exc
