@@ -30,6 +30,8 @@ def _parse_dates(values: pd.Series) -> pd.Series:
     parsed = duckdb.query_df(iso, "iso", "SELECT try_strptime(text, '%Y-%m-%d')::TIMESTAMP AS d FROM iso").df()["d"]
     parsed = parsed.astype("datetime64[s]").set_axis(s.index)
     numeric = pd.to_numeric(s.where(~s.str.contains("-", regex=False)), errors="coerce")
-    serial = numeric.where(numeric.between(*_SERIAL_RANGE))
+    # plain float64 with NaN: a masked (Float64) array keeps the out-of-range values
+    # under its mask, and to_timedelta converts those too (1.38E+10 days overflows)
+    serial = numeric.where(numeric.between(*_SERIAL_RANGE)).astype("float64")
     from_serial = (_EXCEL_EPOCH + pd.to_timedelta(serial.floordiv(1), unit="D")).astype("datetime64[s]")
     return parsed.fillna(from_serial).dt.normalize()
