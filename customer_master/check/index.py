@@ -157,17 +157,28 @@ class CandidateIndex:
 
     def score_matching(self, frame: pd.DataFrame, top: int = 5, engine: str = "numpy") -> pd.DataFrame:
         """Like `score`, from matching-frame rows (customer_type, row_key and the
-        compared columns) rather than standardised rows."""
-        records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-        rows = []
-        for query, found in enumerate(self.score_records(records, top, engine)):
-            for hit in found:
-                rows.append({"row_key": records[query].get(_ROW_KEY), **hit})
-        if not rows:
+        compared columns) rather than standardised rows. Column by column: a run's
+        tens of thousands of activity rows are never turned into dicts."""
+        frame = frame.reset_index(drop=True)
+        row_keys = frame[_ROW_KEY].to_numpy() if _ROW_KEY in frame else np.full(len(frame), None)
+        parts = []
+        for name, scored in self.score_pairs_arrays(frame, engine).items():
+            index = self._types[name]
+            at, rank = _top_hits(scored, index, top)
+            c = scored["row"][at]
+            fields = {f: w[at].tolist() for f, w in scored["fields"].items()}
+            parts.append(pd.DataFrame({
+                "query": scored["query"][at],
+                "row_key": row_keys[scored["query"][at]], "rank": rank, "master_id": index.master_ids[c],
+                "match_probability": scored["match_probability"][at], "match_weight": scored["match_weight"][at],
+                "evidence": [json.dumps({f: round(w[i], 3) for f, w in fields.items()}, ensure_ascii=False)
+                             for i in range(len(at))],
+                "source_row_key": index.row_keys[c]}))
+        parts = [p for p in parts if len(p)]
+        if not parts:
             return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
                 RESULT_COLUMNS, ["int64", "int64", "object", "float64", "float64", "object", "int64"])})
-        out = pd.DataFrame(rows)
-        out["evidence"] = out["evidence"].map(lambda e: json.dumps(e, ensure_ascii=False))
+        out = pd.concat(parts, ignore_index=True).sort_values(["query", "rank"], ignore_index=True)
         return out[RESULT_COLUMNS]
 
     def score_records(self, records: list[dict], top: int = 5, engine: str = "numpy") -> list[list[dict]]:
@@ -175,50 +186,41 @@ class CandidateIndex:
         gives them), the `top` most likely masters, most likely first: dicts of rank,
         master_id, match_probability, match_weight, evidence (match weight per
         comparison, rounded to 3 places) and source_row_key (the master's row that scored best)."""
-        pairs = self.score_pairs_arrays(records, engine)
         out = [[] for _ in records]
-        for name, scored in pairs.items():
+        for name, scored in self.score_pairs_arrays(records, engine).items():
             index = self._types[name]
-            q, c = scored["query"], scored["row"]
-            if not len(q):
-                continue
-            mw = scored["match_weight"]
-            rank_of_master = index.master_rank[c]
-            source = index.row_keys[c]
-            order = np.lexsort((source, rank_of_master, -mw, q))
-            fields = scored["fields"]
-            seen: set[tuple[int, int]] = set()
-            for i in order.tolist():
-                query = int(q[i])
-                if len(out[query]) >= top:
-                    continue
-                key = (query, int(rank_of_master[i]))
-                if key in seen:
-                    continue
-                seen.add(key)
-                out[query].append({
-                    "rank": len(out[query]) + 1,
-                    "master_id": index.master_ids[c[i]],
+            at, rank = _top_hits(scored, index, top)
+            for i, r in zip(at.tolist(), rank.tolist()):
+                c = scored["row"][i]
+                out[int(scored["query"][i])].append({
+                    "rank": r,
+                    "master_id": index.master_ids[c],
                     "match_probability": float(scored["match_probability"][i]),
-                    "match_weight": float(mw[i]),
-                    "evidence": {f: round(float(w[i]), 3) for f, w in fields.items()},
-                    "source_row_key": int(source[i]),
+                    "match_weight": float(scored["match_weight"][i]),
+                    "evidence": {f: round(float(w[i]), 3) for f, w in scored["fields"].items()},
+                    "source_row_key": int(index.row_keys[c]),
                 })
         return out
 
-    def score_pairs_arrays(self, records: list[dict], engine: str = "numpy") -> dict[str, dict]:
+    def score_pairs_arrays(self, records: list[dict] | pd.DataFrame, engine: str = "numpy") -> dict[str, dict]:
         """Every candidate pair of every record, scored, per customer type: query
         (position in records), row (position in the type's rows), match_weight,
-        match_probability, fields (weight per comparison), as numpy arrays."""
+        match_probability, fields (weight per comparison), as numpy arrays.
+        records: dicts, or a frame of them (positions are its rows' positions)."""
         if self._source is not None:
             self.refresh()
+        if isinstance(records, pd.DataFrame):
+            types = records["customer_type"].to_numpy() if len(records) else np.empty(0, object)
+        else:
+            types = np.array([r.get("customer_type") for r in records], dtype=object)
         out = {}
         with self._lock:
             for name, index in self._types.items():
-                mine = [i for i, r in enumerate(records) if r.get("customer_type") == name]
-                if mine:
-                    scored = self._score_type(index, [records[i] for i in mine], engine)
-                    scored["query"] = np.asarray(mine, dtype=np.int64)[scored["query"]]
+                mine = np.flatnonzero(types == name)
+                if len(mine):
+                    chosen = records.iloc[mine] if isinstance(records, pd.DataFrame) else [records[i] for i in mine]
+                    scored = self._score_type(index, query_columns(chosen, index), engine)
+                    scored["query"] = mine.astype(np.int64)[scored["query"]]
                     out[name] = scored
         return out
 
@@ -226,13 +228,14 @@ class CandidateIndex:
         """Every candidate pair of every query, scored: query (position in frame),
         row_key (the query's), source_row_key (the known row's), master_id,
         match_weight, match_probability, evidence."""
-        records = frame.reset_index(drop=True).astype(object).where(frame.notna(), None).to_dict("records")
+        frame = frame.reset_index(drop=True)
+        row_keys = frame[_ROW_KEY].to_numpy() if _ROW_KEY in frame else np.full(len(frame), None)
         parts = []
-        for name, scored in self.score_pairs_arrays(records, engine).items():
+        for name, scored in self.score_pairs_arrays(frame, engine).items():
             index = self._types[name]
             q, c = scored["query"], scored["row"]
             parts.append(pd.DataFrame({
-                "query": q, "row_key": [records[i].get(_ROW_KEY) for i in q.tolist()],
+                "query": q, "row_key": row_keys[q],
                 "source_row_key": index.row_keys[c], "master_id": index.master_ids[c],
                 "match_weight": scored["match_weight"], "match_probability": scored["match_probability"],
                 "evidence": [json.dumps({f: round(float(w[i]), 3) for f, w in scored["fields"].items()})
@@ -246,9 +249,11 @@ class CandidateIndex:
     def candidates(self, index: "TypeIndex", query: dict) -> tuple[np.ndarray, np.ndarray]:
         """(query position, row position) of every pair a blocking rule's keys give
         (at most key_cap rows per query and rule), for the queries' columns."""
+        return self._candidates(index, self._query_keys(index, query))
+
+    def _candidates(self, index: "TypeIndex", keys: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
         found_q, found_c = [], []
-        for key, lookup in zip(index.model.blocking, index.keys):
-            hashes, present = self._query_key(key, query)
+        for (hashes, present), lookup in zip(keys, index.keys):
             q, c = lookup.join(hashes, present, self.key_cap)
             found_q.append(q)
             found_c.append(c)
@@ -259,27 +264,24 @@ class CandidateIndex:
             q, c = pair_id // n, pair_id % n
         return q, c
 
-    def _candidate_counts(self, index: "TypeIndex", query: dict) -> np.ndarray:
-        """An upper bound of each query's candidate pairs (before the rules' overlap is removed)."""
-        total = np.zeros(len(next(iter(query.values()))[0]), dtype=np.int64)
-        for key, lookup in zip(index.model.blocking, index.keys):
-            hashes, present = self._query_key(key, query)
-            total += np.minimum(lookup.counts(hashes, present), self.key_cap)
-        return total
+    def _query_keys(self, index: "TypeIndex", query: dict) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each blocking key's (hash, present) per query."""
+        columns = list(dict.fromkeys(c for key in index.model.blocking for c in key.columns))
+        table = pa.table({c: query[c][1] for c in columns})
+        return [key_hashes(parts) for parts in key_part_values(table, index.model.blocking, self._con)]
 
-    def _query_key(self, key, query: dict) -> tuple[np.ndarray, np.ndarray]:
-        table = pa.table({c: query[c][1] for c in key.columns})
-        return key_hashes(key_part_values(table, key.parts, self._con))
-
-    def _score_type(self, index: "TypeIndex", records: list[dict], engine: str) -> dict:
-        """The queries scored in batches of at most PAIRS_PER_BATCH candidate pairs,
-        so that memory stays bounded however many queries come at once (a run's
-        activity rows)."""
-        query = query_columns(records, index)
+    def _score_type(self, index: "TypeIndex", query: dict, engine: str) -> dict:
+        """The queries (their columns) scored in batches of about PAIRS_PER_BATCH
+        candidate pairs, so that memory stays bounded however many queries come at
+        once (a run's activity rows)."""
+        keys = self._query_keys(index, query)
+        per_query = sum(np.minimum(lookup.counts(hashes, present), self.key_cap)
+                        for (hashes, present), lookup in zip(keys, index.keys))
         parts = []
-        for start, stop in _batches(self._candidate_counts(index, query), PAIRS_PER_BATCH):
+        for start, stop in _batches(np.asarray(per_query, np.int64), PAIRS_PER_BATCH):
             part = self._score_batch(index, {k: (v[0][start:stop], None if v[1] is None else v[1][start:stop])
-                                             for k, v in query.items()}, engine)
+                                             for k, v in query.items()},
+                                     [(h[start:stop], p[start:stop]) for h, p in keys], engine)
             part["query"] = part["query"] + start
             parts.append(part)
         if len(parts) == 1:
@@ -290,8 +292,8 @@ class CandidateIndex:
                 "match_probability": np.concatenate([p["match_probability"] for p in parts]),
                 "fields": {f: np.concatenate([p["fields"][f] for p in parts]) for f in index.model.comparisons}}
 
-    def _score_batch(self, index: "TypeIndex", query: dict, engine: str) -> dict:
-        q, c = self.candidates(index, query)
+    def _score_batch(self, index: "TypeIndex", query: dict, keys: list, engine: str) -> dict:
+        q, c = self._candidates(index, keys)
         model = index.model
         empty = {"query": np.empty(0, np.int64), "row": np.empty(0, np.int64), "match_weight": np.empty(0),
                  "match_probability": np.empty(0), "fields": {f: np.empty(0) for f in model.comparisons}}
@@ -364,6 +366,25 @@ class CandidateIndex:
 
 
 _ROW_KEY = "row_key"
+
+
+def _top_hits(scored: dict, index: "TypeIndex", top: int) -> tuple[np.ndarray, np.ndarray]:
+    """The `top` most likely masters of each query, from its scored pairs: (position
+    in the pairs, rank from 1), by query then rank. A master counts once, by its
+    best-scoring row; ties go to the master and row that sort first."""
+    q, c = scored["query"], scored["row"]
+    if not len(q):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    master = index.master_rank[c]
+    order = np.lexsort((index.row_keys[c], master, -scored["match_weight"], q))
+    pair_of_master = q[order] * np.int64(len(index.master_ids) + 1) + master[order]
+    _, first = np.unique(pair_of_master, return_index=True)
+    best = order[np.sort(first)]  # each query's masters by their best row, still in score order
+    query = q[best]
+    starts = np.flatnonzero(np.r_[True, query[1:] != query[:-1]])
+    rank = np.arange(len(best)) - np.repeat(starts, np.diff(np.r_[starts, len(best)])) + 1
+    keep = rank <= top
+    return best[keep], rank[keep]
 
 
 def _batches(pairs_per_query: np.ndarray, budget: int) -> list[tuple[int, int]]:

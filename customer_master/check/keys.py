@@ -33,11 +33,12 @@ def key_hashes(columns: list[pa.ChunkedArray | pa.Array]) -> tuple[np.ndarray, n
     return combined, present
 
 
-def key_part_values(table: pa.Table, parts: tuple[str, ...], con) -> list[pa.Array | pa.ChunkedArray]:
-    """The values of a blocking key's parts over rows (`table` holds the columns
+def key_part_values(table: pa.Table, keys: list, con) -> list[list[pa.Array | pa.ChunkedArray]]:
+    """The values of each blocking key's parts over rows (`table` holds the columns
     they read): a column as it is, an expression (`substr(first_name, 1, 1)`)
-    evaluated by DuckDB, in the rows' order."""
-    expressions = [p for p in parts if p not in table.column_names]
+    evaluated by DuckDB, in the rows' order. Every key's expressions in one
+    query: a single check pays for one DuckDB call, not one per rule."""
+    expressions = list(dict.fromkeys(p for key in keys for p in key.parts if p not in table.column_names))
     evaluated = None
     if expressions:
         con.register("key_rows", table)
@@ -46,8 +47,9 @@ def key_part_values(table: pa.Table, parts: tuple[str, ...], con) -> list[pa.Arr
                                 + " FROM key_rows").to_arrow_table()
         finally:
             con.unregister("key_rows")
-    return [table.column(p) if p in table.column_names else evaluated.column(f"k{expressions.index(p)}")
-            for p in parts]
+    position = {e: i for i, e in enumerate(expressions)}
+    return [[table.column(p) if p in table.column_names else evaluated.column(position[p]) for p in key.parts]
+            for key in keys]
 
 
 class KeyIndex:

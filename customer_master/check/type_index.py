@@ -59,11 +59,10 @@ def build_type_index(rows: pa.Table, model: CompiledModel, model_json: dict) -> 
         per_row, found = table.get(values)
         columns[f"tf_{column}"] = pa.array(per_row, pa.float64(), mask=~found)
     table = pa.table(columns).combine_chunks()
-    keys = []
     con = duckdb.connect()
-    for key in model.blocking:
-        hashes, present = key_hashes(key_part_values(table.select(list(key.columns)), key.parts, con))
-        keys.append(KeyIndex(hashes, present))
+    key_columns = list(dict.fromkeys(c for key in model.blocking for c in key.columns))
+    keys = [KeyIndex(*key_hashes(parts))
+            for parts in key_part_values(table.select(key_columns), model.blocking, con)]
     con.close()
     scorer = PairScorer(model_json, {c: _duckdb_type(t) for c, t in schema.items()})
     master_ids = table.column("master_id").to_numpy(zero_copy_only=False).astype(object)
@@ -93,13 +92,21 @@ def _column_type(arrow_type: pa.DataType) -> pa.DataType:
     return arrow_type
 
 
-def query_columns(records: list[dict], index: TypeIndex) -> dict[str, tuple[np.ndarray, pa.Array | None]]:
+def query_columns(records: list[dict] | pd.DataFrame, index: TypeIndex) -> dict[str, tuple[np.ndarray, pa.Array | None]]:
     """The queries' columns in the known rows' types: column -> (numpy values, arrow
-    values), and tf_<column> -> (term frequency per query, NaN when unknown, None)."""
+    values), and tf_<column> -> (term frequency per query, NaN when unknown, None).
+    records: dicts (one query at a time, the check's API) or a frame of them (a
+    run's activity rows: read by column, never turned into dicts)."""
     columns = {}
+    frame = records if isinstance(records, pd.DataFrame) else None
     n = len(records)
     for column, arrow_type in index.schema.items():
-        values = [_missing_as_none(r.get(column)) for r in records]
+        if frame is None:
+            values = [_missing_as_none(r.get(column)) for r in records]
+        elif column in frame:
+            values = [_missing_as_none(v) for v in frame[column].astype(object).tolist()]
+        else:
+            values = [None] * n
         if pa.types.is_string(arrow_type):
             values = [v if v is None or isinstance(v, str) else str(v) for v in values]
         arrow = pa.array(values, arrow_type, from_pandas=True)
