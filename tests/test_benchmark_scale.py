@@ -62,3 +62,10 @@ def test_benchmark_scale_end_to_end(tmp_path, capsys):
     assert night["pair_agreement_f1"] == 1.0 and night["same_id_as_full_run"] == 1.0
     report = capsys.readouterr().out
     assert "ratio, pipeline / plain Splink" in report and "matched_clusters" in report
+
+
+def test_a_run_past_the_memory_limit_is_stopped_and_named(tmp_path):
+    """The benchmark stops a measured run past its memory limit itself (rather than
+    the machine's out-of-memory killer picking any process) and says where."""
+    with pytest.raises(scale.RunStopped, match=r"pipeline run stopped at .* GiB .*limit 0.05 GiB.*steps done"):
+        scale._pipeline(SAMPLE_INBOX, tmp_path / "w", limit_gib=0.05)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -82,24 +83,58 @@ def _write_csv(path: Path, records: list[list[str]]) -> None:
         csv.writer(fh, lineterminator="\n").writerows(records)
 
 
-def _child(what: str, out: Path, **paths: Path) -> dict:
+MEMORY_LIMIT_GIB = 18.0  # a measured run past this is stopped (the machine has 24 GiB), and the report says so
+
+
+class RunStopped(RuntimeError):
+    """A measured run went past the memory limit and was stopped."""
+
+
+def _child(what: str, out: Path, limit_gib: float, **paths: Path) -> dict:
+    """Run one measured run in its own process, stopping it past `limit_gib` of
+    resident memory rather than letting the machine's out-of-memory killer pick a
+    process."""
     command = [sys.executable, "-m", "customer_master.benchmarks.measured", what, "--out", str(out)]
     for name, path in paths.items():
         command += [f"--{name}", str(path)]
-    subprocess.run(command, check=True)
+    started = time.monotonic()
+    process = subprocess.Popen(command)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, _resident_bytes(process.pid))
+        if peak > limit_gib * GIB:
+            process.kill()
+            process.wait()
+            raise RunStopped(f"{what} run stopped at {peak / GIB:.1f} GiB after {time.monotonic() - started:.0f} s "
+                             f"(limit {limit_gib:g} GiB)")
+        time.sleep(0.5)
+    if process.returncode != 0:
+        raise RuntimeError(f"{what} run exited with {process.returncode}")
     result = json.loads(out.read_text())
     if not result.get("success"):
         raise RuntimeError(f"{what} run failed: {result.get('failed_step', '')} {result.get('error', '')}")
     return result
 
 
-def _pipeline(inbox: Path, folder: Path) -> tuple[dict, Path]:
+def _resident_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+
+
+def _pipeline(inbox: Path, folder: Path, limit_gib: float) -> tuple[dict, Path]:
     """One pipeline run on the warehouse in `folder` (a folder per warehouse: what a
     run keeps beside its warehouse is its own)."""
     folder.mkdir(parents=True, exist_ok=True)
     warehouse = folder / "w.duckdb"
-    result = _child("pipeline", folder / f"result-{time.monotonic_ns()}.json", inbox=inbox, warehouse=warehouse,
-                    staging=folder / "staging")
+    try:
+        result = _child("pipeline", folder / f"result-{time.monotonic_ns()}.json", limit_gib, inbox=inbox,
+                        warehouse=warehouse, staging=folder / "staging")
+    except RunStopped as stopped:
+        done = sorted(p.name for p in (folder / "staging").iterdir()) if (folder / "staging").is_dir() else []
+        raise RunStopped(f"{stopped}; steps done: {', '.join(done) or 'none'}") from None
     return result, warehouse
 
 
@@ -156,7 +191,7 @@ def _median_steps(runs: list[dict]) -> list[dict]:
 
 
 def run_benchmark(rows: int, work: Path, repeat: int = 3, baseline: bool = True, nightly: bool = True,
-                  seed: int | None = None, say=print) -> dict:
+                  seed: int | None = None, limit_gib: float = MEMORY_LIMIT_GIB, say=print) -> dict:
     inbox, truth_csv = work / "inbox", work / "truth.csv"
     started = time.monotonic()
     command = [sys.executable, "-m", "customer_master.sample.generate", "--out", str(inbox), "--truth",
@@ -172,7 +207,7 @@ def run_benchmark(rows: int, work: Path, repeat: int = 3, baseline: bool = True,
 
     runs, first_warehouse = [], None
     for attempt in range(repeat):
-        run, warehouse = _pipeline(inbox, work / f"full-{attempt}")
+        run, warehouse = _pipeline(inbox, work / f"full-{attempt}", limit_gib)
         first_warehouse = first_warehouse or warehouse
         runs.append(run)
         say(f"  pipeline run {attempt + 1}/{repeat}: {run['seconds']:.1f} s, peak {run['peak_bytes'] / GIB:.2f} GiB")
@@ -186,7 +221,7 @@ def run_benchmark(rows: int, work: Path, repeat: int = 3, baseline: bool = True,
         for attempt in range(repeat):
             out = work / f"splink-{attempt}"
             out.mkdir(exist_ok=True)
-            splink_runs.append(_child("splink", out / "result.json", warehouse=first_warehouse,
+            splink_runs.append(_child("splink", out / "result.json", limit_gib, warehouse=first_warehouse,
                                       clusters=out / "clusters.parquet"))
             say(f"  plain Splink run {attempt + 1}/{repeat}: {splink_runs[-1]['seconds']:.1f} s, "
                 f"peak {splink_runs[-1]['peak_bytes'] / GIB:.2f} GiB")
@@ -200,9 +235,9 @@ def run_benchmark(rows: int, work: Path, repeat: int = 3, baseline: bool = True,
         shutil.copy2(first_warehouse, before)
         new.destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(new.held_out, new.destination)
-        night, _ = _pipeline(inbox, first_warehouse.parent)
+        night, _ = _pipeline(inbox, first_warehouse.parent, limit_gib)
         say(f"  nightly run after the new file: {night['seconds']:.1f} s")
-        full, full_warehouse = _pipeline(inbox, work / "full-after")
+        full, full_warehouse = _pipeline(inbox, work / "full-after", limit_gib)
         say(f"  full run on the same inbox: {full['seconds']:.1f} s")
         result["nightly"] = {"seconds": night["seconds"], "full_seconds": full["seconds"],
                              "files_unchanged": night["files_unchanged"],
@@ -256,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-nightly", action="store_true", help="skip the new file and the nightly run")
     parser.add_argument("--seed", type=int, default=None, help="the generator's seed (default: its own)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
+    parser.add_argument("--max-memory-gib", type=float, default=MEMORY_LIMIT_GIB,
+                        help=f"stop a measured run past this resident memory (default {MEMORY_LIMIT_GIB:g})")
     args = parser.parse_args(argv)
     if args.rows < 5 * NEW_FILE_ROWS or args.repeat < 1:
         parser.error(f"--rows must be at least {5 * NEW_FILE_ROWS} and --repeat at least 1")
@@ -264,7 +301,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--work {args.work} is not empty")
     work.mkdir(parents=True, exist_ok=True)
     try:
-        result = run_benchmark(args.rows, work, args.repeat, not args.no_baseline, not args.no_nightly, args.seed)
+        result = run_benchmark(args.rows, work, args.repeat, not args.no_baseline, not args.no_nightly, args.seed,
+                               args.max_memory_gib)
+    except RunStopped as stopped:
+        print(f"benchmark-scale: {stopped}", file=sys.stderr)
+        return 1
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
