@@ -87,7 +87,7 @@ def _unused_cells(rows: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=ISSUE_COLUMNS)
     marked = rows.loc[rows["cell_issues"].notna(), ["row_key", *LINEAGE_COLUMNS, "cell_issues"]]
     records = [{"row_key": row_key, "source": source, "file": file, "sheet": sheet, "row_number": row_number,
-                "field": cell["field"] or cell["column"], "value": cell["value"], "issue": cell["issue"]}
+                "field": cell["field"] if isinstance(cell["field"], str) else cell["column"], "value": cell["value"], "issue": cell["issue"]}
                for row_key, source, file, sheet, row_number, found in marked.itertuples(index=False)
                for cell in json.loads(found)]
     return pd.DataFrame(records, columns=ISSUE_COLUMNS)
