@@ -3,20 +3,21 @@
 
 import dagster as dg
 
-from customer_master.config import ingest_cache_dir
 from customer_master.ingest.cache import IngestCache
 from customer_master.ingest.inbox import IngestResult, ingest_inbox
 from customer_master.assets.match import check_run_config
 from customer_master.assets.metadata import table_preview
-from customer_master.pipelines.resources import PipelinePaths
+from customer_master.pipelines.resources import PipelinePaths, WarehouseLock
+from customer_master.warehouse.layout import layout
 
 
 @dg.asset(group_name="ingest", kinds={"python", "excel"},
           description="Every non-blank data row of every readable sheet in the inbox, with its lineage.")
-def ingested_rows(context: dg.AssetExecutionContext, paths: PipelinePaths) -> IngestResult:
+def ingested_rows(context: dg.AssetExecutionContext, paths: PipelinePaths,
+                  run_lock: WarehouseLock) -> IngestResult:  # run_lock: held from the run's start
     check_run_config(context)
     result = ingest_inbox(paths.inbox_path, max_file_mb=paths.max_file_mb,
-                          cache=IngestCache(ingest_cache_dir(paths.warehouse_path)))
+                          cache=IngestCache(layout(paths.warehouse_path).ingest_cache))
     sheets = result.sheets[result.sheets.status == "read"]
     context.add_output_metadata({
         "dagster/row_count": len(result.rows),

@@ -13,7 +13,7 @@ from customer_master.customer360.activities import ActivityResult
 from customer_master.customer360.contacts import ContactResult
 from customer_master.ingest.inbox import IngestResult
 from customer_master.match.engine import MatchResult
-from customer_master.pipelines.resources import PipelinePaths
+from customer_master.pipelines.resources import PipelinePaths, WarehouseLock
 from customer_master.survive import GoldenResult, build_golden_records
 from customer_master.validate import ValidationResult
 from customer_master.warehouse.checks import ALL_CHECKS
@@ -25,8 +25,9 @@ from customer_master.warehouse.tables import Customer360
 
 @dg.asset(group_name="master", kinds={"duckdb"},
           description="What the last published run left (master ids, their history, contact ids) and this run's "
-                      "sequence number: read once, so every step of the run starts from the same state.")
-def previous_state(context: dg.AssetExecutionContext, paths: PipelinePaths) -> MasterState:
+                      "sequence number: read once, so every step of the run starts from the same state. The "
+                      "warehouse's lock, taken when the run started, is held until the run has published.")
+def previous_state(context: dg.AssetExecutionContext, paths: PipelinePaths, run_lock: WarehouseLock) -> MasterState:
     check_run_config(context)
     state = load_state(paths.warehouse_path)
     state.run_seq = len(read_run_history(paths.warehouse_path)) + 1
@@ -62,13 +63,15 @@ def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, 
                        matched_clusters: MatchResult, golden_records: GoldenResult,
                        customer_activities: ActivityResult, customer_contacts: ContactResult,
                        customer_roles: pd.DataFrame, customer_relationships: pd.DataFrame,
-                       customer_segments: pd.DataFrame, review_due: pd.DataFrame) -> dg.MaterializeResult:
+                       customer_segments: pd.DataFrame, review_due: pd.DataFrame,
+                       run_lock: WarehouseLock) -> dg.MaterializeResult:
     around = Customer360(activities=customer_activities, contacts=customer_contacts, roles=customer_roles,
                          relationships=customer_relationships, segments=customer_segments, review_due=review_due)
     stats = context.instance.get_run_stats(context.run.run_id)
     started = dt.datetime.fromtimestamp(stats.start_time or dt.datetime.now().timestamp(), dt.timezone.utc)
     published = publish_run(paths.inbox_path, paths.warehouse_path, context.run.run_id, started, ingested_rows,
-                            validated_rows, standardised_rows, matched_clusters, golden_records, around)
+                            validated_rows, standardised_rows, matched_clusters, golden_records, around,
+                            keep_backups=paths.keep_backups)
     summary = published.summary
     summary_view = {k: v for k, v in summary.items() if k not in ("files", "rejected_by_reason")}
     return dg.MaterializeResult(metadata={

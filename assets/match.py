@@ -7,7 +7,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from customer_master.match.engine import MatchResult, match_run
 from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD, check_match_settings
-from customer_master.pipelines.resources import PipelinePaths
+from customer_master.pipelines.resources import PipelinePaths, WarehouseLock
 from customer_master.review.decisions import DEFAULT_BAND, load_decisions
 from customer_master.review.folder import import_pending
 
@@ -49,7 +49,8 @@ def check_run_config(context: dg.AssetExecutionContext) -> MatchConfig:
 
 @dg.asset(group_name="match", kinds={"excel"},
           description="Review workbooks a steward dropped into the review folder, imported as decisions.")
-def steward_decisions(context: dg.AssetExecutionContext, paths: PipelinePaths) -> dg.MaterializeResult:
+def steward_decisions(context: dg.AssetExecutionContext, paths: PipelinePaths,
+                      run_lock: WarehouseLock) -> dg.MaterializeResult:  # run_lock: held from the run's start
     check_run_config(context)
     outcomes = import_pending(paths.review_path, paths.warehouse_path)
     return dg.MaterializeResult(metadata={

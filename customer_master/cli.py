@@ -9,11 +9,10 @@ import importlib
 import json
 import logging
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from customer_master.config import DEFAULT_INBOX, DEFAULT_WAREHOUSE
+from customer_master.config import DEFAULT_INBOX, DEFAULT_KEEP_BACKUPS, DEFAULT_WAREHOUSE
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
 from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
 
@@ -25,6 +24,8 @@ SUBCOMMANDS = {
               "is a new customer already known? the most likely existing masters with the evidence"),
     "review": ("customer_master.review.cli",
                "steward review: export doubtful pairs, import decisions, detach a row"),
+    "restore": ("customer_master.warehouse.restore",
+                "put a kept warehouse back, with its state, as a new run (without RUN_ID: list them)"),
     "benchmark-quality": ("customer_master.benchmarks.match_quality",
                           "match quality on every benchmark dataset, ours vs plain Splink"),
     "benchmark-scale": ("customer_master.benchmarks.scale",
@@ -51,6 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--settings", type=Path, default=None,
                      help="business rules of the Customer 360 tables (default data/settings.yaml, "
                           "or CUSTOMER_MASTER_SETTINGS; a missing file means the defaults)")
+    run.add_argument("--keep-backups", type=int, default=DEFAULT_KEEP_BACKUPS, metavar="N",
+                     help="published warehouses kept, with their state, for `customer-master restore` "
+                          f"(default {DEFAULT_KEEP_BACKUPS}, or CUSTOMER_MASTER_KEEP_BACKUPS)")
+    run.add_argument("--wait", action="store_true",
+                     help="when another run on the warehouse is in progress, wait for it to finish "
+                          "(default: stop at once with an error, exit 3)")
     run.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
 
     evaluate = commands.add_parser("evaluate", help="pairwise precision/recall/F1 of a warehouse against a truth file")
@@ -85,21 +92,28 @@ def _run(args: argparse.Namespace) -> int:
     except MatchSettingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.keep_backups < 0:
+        print(f"error: --keep-backups must be 0 or more, not {args.keep_backups}", file=sys.stderr)
+        return 2
     from customer_master.run_inprocess import run_consolidation
 
     from customer_master.settings import SettingsError
+    from customer_master.warehouse.lock import WarehouseBusy
 
     started = time.monotonic()
     try:
-        with tempfile.TemporaryDirectory(prefix="customer-master-staging-") as staging:
-            outcome = run_consolidation(args.inbox, args.warehouse, Path(staging), args.threshold, args.max_file_mb,
-                                        args.settings)
+        outcome = run_consolidation(args.inbox, args.warehouse, None, args.threshold, args.max_file_mb,
+                                    args.settings, wait=args.wait, keep_backups=args.keep_backups)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except WarehouseBusy as exc:
+        print(f"error: {exc}; try again when it has finished, or run with --wait", file=sys.stderr)
+        return 3
     if not outcome.success:
-        print(f"\nerror: the run failed in step '{outcome.failed_step}': {outcome.error}", file=sys.stderr)
-        print("The previous warehouse (if any) is unchanged.", file=sys.stderr)
+        where = f"in step '{outcome.failed_step}'" if outcome.failed_step else "before its first step"
+        print(f"\nerror: the run failed {where}: {outcome.error}", file=sys.stderr)
+        print(outcome.failure_consequence(), file=sys.stderr)
         return 1
     print(outcome.format_summary(time.monotonic() - started))
     return 0 if outcome.checks_passed else 1

@@ -13,14 +13,5 @@ DEFAULT_REVIEW_DIR = Path(os.environ.get("CUSTOMER_MASTER_REVIEW", "data/review"
 # the business rules of the customer 360 tables (settings.py); a missing file means the defaults
 DEFAULT_SETTINGS = Path(os.environ.get("CUSTOMER_MASTER_SETTINGS", "data/settings.yaml"))
 
-
-def staging_dir(warehouse: Path) -> Path:
-    """Where Dagster keeps intermediate stage results between assets."""
-    return Path(warehouse).parent / "staging"
-
-
-def ingest_cache_dir(warehouse: Path) -> Path:
-    """What ingest read from each inbox file (ingest/cache.py), kept per warehouse:
-    two warehouses in one folder never share it."""
-    warehouse = Path(warehouse)
-    return warehouse.with_name(warehouse.name + ".ingest-cache")
+# how many published warehouses (each with its state) are kept for `customer-master restore`
+DEFAULT_KEEP_BACKUPS = int(os.environ.get("CUSTOMER_MASTER_KEEP_BACKUPS", "3"))

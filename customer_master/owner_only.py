@@ -2,9 +2,9 @@
 phones, ID numbers), so every file is readable by its owner only (0600) and
 every folder is the owner's only (0700), whatever the process umask.
 
-This covers the published warehouse, the files being built beside it, its lock
-and run ledger, `state/`, `models/`, the ingest cache and the staging Parquet
-handed between steps. Modes are set when a file or folder is created, before
+This covers the published warehouse and everything in its folder `<warehouse>.d/`
+(warehouse/layout.py): the file being built, the lock and run ledger, `state/`,
+`models/`, the ingest cache, the backups and the staging Parquet handed between steps. Modes are set when a file or folder is created, before
 any data is written into it; a library that creates its own file (DuckDB) is
 given a private folder to create it in and the file is restricted right after."""
 
@@ -22,7 +22,7 @@ TEMPORARY_PREFIX = ".tmp-"  # write_private's files before they are moved into p
 
 def private_folder(folder: Path, ours: bool = True) -> Path:
     """`folder`, created (with any missing parent) owner-only. ours: the folder is
-    the pipeline's own (state/, models/, a cache, staging), so an existing one is made
+    the pipeline's own (<warehouse>.d/ and what is in it), so an existing one is made
     owner-only as well; the folder the warehouse lives in is the user's choice
     (ours=False) and is made owner-only only when the pipeline creates it."""
     folder = Path(folder)

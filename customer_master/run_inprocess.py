@@ -4,10 +4,18 @@ and read back what a steward wants to see afterwards."""
 from __future__ import annotations
 
 import json
+import logging
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+
+from customer_master.config import DEFAULT_KEEP_BACKUPS
+from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
+from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
+
+log = logging.getLogger("customer_master.run")
 
 
 @dataclass
@@ -20,6 +28,25 @@ class RunOutcome:
     checks: dict[str, bool] = field(default_factory=dict)
     warnings: set[str] = field(default_factory=set)  # checks of WARN severity: reported, never a failed run
     steps: dict[str, tuple[float, float]] = field(default_factory=dict)  # step -> (start, end), epoch seconds
+    run_id: str = ""
+    # what became of the run's warehouse (publish.warehouse_of_run): 'recorded',
+    # 'in place, not recorded' or 'not published'; had_warehouse: one was in place before
+    published: str = ""
+    had_warehouse: bool = False
+
+    def failure_consequence(self) -> str:
+        """What a failed run did to the warehouse, truthfully (after a failure in or after the swap too)."""
+        if self.published == "recorded":
+            return (f"This run's warehouse was published before the failure and is in place: {self.warehouse} "
+                    f"(run {self.run_id[:8]} in meta.runs).")
+        if self.published == "in place, not recorded":
+            return (f"This run's warehouse was swapped in before the failure: {self.warehouse} holds its masters, "
+                    f"but recording run {self.run_id[:8]} (the run ledger, the state the next run starts from) did "
+                    "not finish. The next run, restore or review on this warehouse finishes it before anything "
+                    "else.")
+        if self.had_warehouse:
+            return f"The previous warehouse is unchanged: {self.warehouse}."
+        return f"No warehouse was published (there was none at {self.warehouse} before)."
 
     @property
     def checks_passed(self) -> bool:
@@ -68,8 +95,13 @@ class RunOutcome:
         return "ok" if ok else ("warning" if name in self.warnings else "FAILED")
 
 
-def run_consolidation(inbox: Path, warehouse: Path, staging: Path, threshold: float,
-                      max_file_mb: float, settings: Path | None = None) -> RunOutcome:
+def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
+                      threshold: float = DEFAULT_MATCH_THRESHOLD, max_file_mb: float = DEFAULT_MAX_FILE_MB,
+                      settings: Path | None = None, wait: bool = False,
+                      keep_backups: int = DEFAULT_KEEP_BACKUPS) -> RunOutcome:
+    """One run of the asset graph on `warehouse`, under its lock (warehouse/lock.py), taken
+    before the Dagster run starts: WarehouseBusy when another run holds it, unless `wait`.
+    staging: where the steps hand stage results on (default <warehouse>.d/staging/)."""
     import dagster as dg
 
     from customer_master.pipelines.definitions import build_definitions
@@ -77,30 +109,44 @@ def run_consolidation(inbox: Path, warehouse: Path, staging: Path, threshold: fl
 
     from customer_master.config import DEFAULT_SETTINGS
     from customer_master.settings import load_settings
+    from customer_master.warehouse.layout import layout
+    from customer_master.warehouse.lock import run_lock
+    from customer_master.warehouse.publish import warehouse_of_run
 
     load_settings(settings or DEFAULT_SETTINGS)  # a mistake in the file stops here, before any step runs
+    warehouse = Path(warehouse)
     defs = build_definitions(inbox=inbox, warehouse=warehouse, staging=staging, max_file_mb=max_file_mb,
-                             settings=settings or DEFAULT_SETTINGS)
+                             settings=settings or DEFAULT_SETTINGS, keep_backups=keep_backups)
     job = defs.resolve_job_def(CONSOLIDATE_JOB)
     instance = dg.DagsterInstance.ephemeral()
-    result = job.execute_in_process(
-        run_config={"ops": {"matched_clusters": {"config": {"match_threshold": threshold}}},
-                    "loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-        instance=instance,
-        raise_on_error=False,
-    )
+    with ExitStack() as held:
+        try:
+            held.enter_context(run_lock(warehouse, wait=wait, on_wait=lambda message: log.warning("%s", message)))
+        except OSError as exc:  # the warehouse's folder cannot be made (a file in the way, no permission)
+            return RunOutcome(False, warehouse, "", f"cannot use {layout(warehouse).folder}: {exc.strerror or exc}",
+                              published="not published", had_warehouse=warehouse.is_file())
+        had_warehouse = warehouse.exists()
+        result = job.execute_in_process(
+            run_config={"ops": {"matched_clusters": {"config": {"match_threshold": threshold}}},
+                        "loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+            instance=instance,
+            raise_on_error=False,
+        )
+        published = warehouse_of_run(warehouse, result.run_id)
     steps = _step_times(instance, result.run_id)
     if not result.success:
         failure = next((e for e in result.all_events if e.is_step_failure), None)
-        error = failure.step_failure_data.error if failure else None
+        error = failure.step_failure_data.error if failure else _run_failure_error(result)
         message = _root_message(error) if error else "unknown error"
-        return RunOutcome(False, warehouse, failure.step_key if failure else "", message, steps=steps)
+        return RunOutcome(False, warehouse, failure.step_key if failure else "", message, steps=steps,
+                          run_id=result.run_id, published=published, had_warehouse=had_warehouse)
     evaluations = result.get_asset_check_evaluations()
     checks = {e.asset_check_key.name: e.passed for e in evaluations}
     warnings = {e.asset_check_key.name for e in evaluations if e.severity == dg.AssetCheckSeverity.WARN}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         frame = con.execute("SELECT * FROM meta.runs WHERE run_id = ?", [result.run_id]).df()
-    return RunOutcome(True, warehouse, run=frame.iloc[0].to_dict(), checks=checks, warnings=warnings, steps=steps)
+    return RunOutcome(True, warehouse, run=frame.iloc[0].to_dict(), checks=checks, warnings=warnings, steps=steps,
+                      run_id=result.run_id, published=published, had_warehouse=had_warehouse)
 
 
 def _step_times(instance, run_id: str) -> dict[str, tuple[float, float]]:
@@ -113,6 +159,14 @@ def _step_times(instance, run_id: str) -> dict[str, tuple[float, float]]:
         (starts if entry.dagster_event.event_type == dg.DagsterEventType.STEP_START else ends)[entry.step_key] = \
             entry.timestamp
     return {step: (start, ends.get(step, start)) for step, start in sorted(starts.items(), key=lambda kv: kv[1])}
+
+
+def _run_failure_error(result):
+    """The error of a run that failed outside its steps (a resource that could not start)."""
+    for event in result.all_events:
+        if event.is_run_failure and event.event_specific_data is not None:
+            return getattr(event.event_specific_data, "error", None)
+    return None
 
 
 def _root_message(error) -> str:

@@ -14,10 +14,12 @@ from customer_master.assets.ingest import ingested_rows
 from customer_master.assets.master import customer_warehouse, golden_records, previous_state, warehouse_checks
 from customer_master.assets.match import matched_clusters, steward_decisions
 from customer_master.assets.validate import standardised_rows, validated_rows
-from customer_master.config import DEFAULT_INBOX, DEFAULT_REVIEW_DIR, DEFAULT_SETTINGS, DEFAULT_WAREHOUSE, staging_dir
+from customer_master.config import (DEFAULT_INBOX, DEFAULT_KEEP_BACKUPS, DEFAULT_REVIEW_DIR, DEFAULT_SETTINGS,
+                                    DEFAULT_WAREHOUSE)
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
-from customer_master.pipelines.resources import PipelinePaths, StageResultIOManager
+from customer_master.pipelines.resources import PipelinePaths, StageResultIOManager, WarehouseLock
 from customer_master.pipelines.triggers import CONSOLIDATE_JOB, build_triggers
+from customer_master.warehouse.layout import layout
 
 ASSETS = [ingested_rows, validated_rows, standardised_rows, steward_decisions, matched_clusters, previous_state,
           golden_records, customer_activities, customer_contacts, customer_roles_asset, customer_relationships,
@@ -26,9 +28,14 @@ ASSETS = [ingested_rows, validated_rows, standardised_rows, steward_decisions, m
 
 def build_definitions(inbox: Path = DEFAULT_INBOX, warehouse: Path = DEFAULT_WAREHOUSE,
                       staging: Path | None = None, max_file_mb: float = DEFAULT_MAX_FILE_MB,
-                      review_dir: Path = DEFAULT_REVIEW_DIR, settings: Path = DEFAULT_SETTINGS) -> dg.Definitions:
+                      review_dir: Path = DEFAULT_REVIEW_DIR, settings: Path = DEFAULT_SETTINGS,
+                      keep_backups: int = DEFAULT_KEEP_BACKUPS, wait: bool = True) -> dg.Definitions:
+    """staging: where a run's steps hand stage results on (default <warehouse>.d/staging/);
+    wait: a run that finds another one on its warehouse waits for it (else it fails at once)."""
+    staging = Path(staging or layout(warehouse).staging)
+    # every step in the run's process: the warehouse lock (a process's) is held by the run
     consolidate = dg.define_asset_job(
-        CONSOLIDATE_JOB, selection=dg.AssetSelection.assets(*ASSETS),
+        CONSOLIDATE_JOB, selection=dg.AssetSelection.assets(*ASSETS), executor_def=dg.in_process_executor,
         description="Ingest, validate, standardise, match, survive and publish the customer master.")
     nightly, inbox_changed, review_dropped = build_triggers(consolidate)
     return dg.Definitions(
@@ -37,10 +44,12 @@ def build_definitions(inbox: Path = DEFAULT_INBOX, warehouse: Path = DEFAULT_WAR
         jobs=[consolidate],
         schedules=[nightly],
         sensors=[inbox_changed, review_dropped],
+        executor=dg.in_process_executor,  # for runs of a selection of assets too
         resources={
             "paths": PipelinePaths(inbox=str(inbox), warehouse=str(warehouse), max_file_mb=max_file_mb,
-                                   review_dir=str(review_dir), settings=str(settings)),
-            "io_manager": StageResultIOManager(base_dir=str(staging or staging_dir(warehouse))),
+                                   review_dir=str(review_dir), settings=str(settings), keep_backups=keep_backups),
+            "run_lock": WarehouseLock(warehouse=str(warehouse), staging=str(staging), wait=wait),
+            "io_manager": StageResultIOManager(base_dir=str(staging)),
         },
     )
 

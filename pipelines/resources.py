@@ -1,6 +1,7 @@
-"""Dagster resources: where the inbox and the warehouse are, and an IO manager
-that hands stage results between assets as Parquet (columnar), not pickles,
-readable by their owner only (owner_only.py)."""
+"""Dagster resources: where the inbox and the warehouse are, the warehouse's
+lock held for the whole run, and an IO manager that hands stage results between
+assets as Parquet (columnar), not pickles, readable by their owner only
+(owner_only.py)."""
 
 
 import dataclasses
@@ -8,15 +9,18 @@ import importlib
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 
-from customer_master.config import DEFAULT_INBOX, DEFAULT_REVIEW_DIR, DEFAULT_SETTINGS, DEFAULT_WAREHOUSE
+from customer_master.config import (DEFAULT_INBOX, DEFAULT_KEEP_BACKUPS, DEFAULT_REVIEW_DIR, DEFAULT_SETTINGS,
+                                    DEFAULT_WAREHOUSE)
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
 from customer_master.owner_only import private_folder, write_private
 from customer_master.settings import Settings, load_settings
+from customer_master.warehouse.lock import run_lock
 
 
 class PipelinePaths(dg.ConfigurableResource):
@@ -28,6 +32,7 @@ class PipelinePaths(dg.ConfigurableResource):
     max_file_mb: float = DEFAULT_MAX_FILE_MB
     review_dir: str = str(DEFAULT_REVIEW_DIR)
     settings: str = str(DEFAULT_SETTINGS)  # business rules of the Customer 360 tables (optional file)
+    keep_backups: int = DEFAULT_KEEP_BACKUPS  # published warehouses kept for `customer-master restore`
 
     @property
     def inbox_path(self) -> Path:
@@ -45,20 +50,45 @@ class PipelinePaths(dg.ConfigurableResource):
         return load_settings(Path(self.settings))
 
 
+class WarehouseLock(dg.ConfigurableResource):
+    """One run at a time per warehouse (warehouse/lock.py): taken when the run starts,
+    before its first step reads the inbox cache, the decisions or the state, and
+    released when it ends, whether it published or failed; then the run's staging
+    folder goes. The job runs its steps in the run's own process (in_process
+    executor), so the lock, which belongs to a process, is held by the run.
+    A run started while another holds the warehouse (a `customer-master run`, say)
+    waits for it, saying so in its log; with `wait: false` it fails at once."""
+
+    warehouse: str = str(DEFAULT_WAREHOUSE)
+    staging: str = ""  # the IO manager's folder: the run's stage results are in <staging>/<run_id>/
+    wait: bool = True
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext):
+        with run_lock(Path(self.warehouse), wait=self.wait, on_wait=context.log.warning):
+            try:
+                yield self
+            finally:
+                if self.staging and context.run is not None:
+                    shutil.rmtree(Path(self.staging) / context.run.run_id, ignore_errors=True)
+
+
 class StageResultIOManager(dg.ConfigurableIOManager):
     """Stores a stage result (a DataFrame, or a dataclass whose fields are
-    DataFrames and JSON-able values) as a folder of Parquet files."""
+    DataFrames and JSON-able values) as a folder of Parquet files, under
+    <base_dir>/<run_id>/ (removed when the run ends: WarehouseLock)."""
 
     base_dir: str
 
-    def _folder(self, context) -> Path:
-        return Path(self.base_dir).joinpath(*context.asset_key.path)
+    def _folder(self, context: dg.OutputContext) -> Path:
+        return Path(self.base_dir).joinpath(context.run_id, *context.asset_key.path)
 
     def handle_output(self, context: dg.OutputContext, obj) -> None:
         folder = self._folder(context)
         staging = folder.with_name(folder.name + ".writing")
         shutil.rmtree(staging, ignore_errors=True)
         private_folder(Path(self.base_dir))
+        private_folder(folder.parent)
         private_folder(staging)
         if isinstance(obj, pd.DataFrame):
             manifest = {"kind": "frame"}
@@ -82,6 +112,11 @@ class StageResultIOManager(dg.ConfigurableIOManager):
 
     def load_input(self, context: dg.InputContext):
         folder = self._folder(context.upstream_output)
+        if not (folder / "manifest.json").exists():
+            raise FileNotFoundError(
+                f"no stage result of {context.upstream_output.asset_key.to_user_string()} in {folder.parent}: a run "
+                "hands stage results between its own steps and removes them when it ends, so materialize the "
+                "whole graph (job consolidate), not one asset of it")
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         if manifest["kind"] == "frame":
             return pd.read_parquet(folder / "frame.parquet")

@@ -19,9 +19,9 @@ SAMPLE_TRUTH = PROJECT / "data" / "sample_truth.csv"
 
 
 def run_pipeline(inbox: Path, warehouse: Path, threshold: float = DEFAULT_MATCH_THRESHOLD,
-                 max_file_mb: float = 100.0, settings: Path | None = None) -> RunOutcome:
-    staging = warehouse.parent / f"staging-{warehouse.stem}"
-    return run_consolidation(inbox, warehouse, staging, threshold, max_file_mb, settings)
+                 max_file_mb: float = 100.0, settings: Path | None = None, **options) -> RunOutcome:
+    """A real run (the staging Parquet in the warehouse's own folder); options: wait, keep_backups."""
+    return run_consolidation(inbox, warehouse, None, threshold, max_file_mb, settings, **options)
 
 
 def write_xlsx(path: Path, sheets: dict[str, list[list]], merge: dict[str, list[str]] | None = None) -> Path:

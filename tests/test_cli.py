@@ -46,7 +46,8 @@ def test_a_failing_run_exits_non_zero_with_the_cause(tmp_path):
     blocker.write_text("a file where the warehouse folder should be")
     result = _run("run", "--inbox", str(inbox), "--warehouse", str(blocker / "cm.duckdb"))
     assert result.returncode == 1
-    assert "error: the run failed in step" in result.stderr
+    assert "error: the run failed before its first step: cannot use" in result.stderr  # its folder cannot be made
+    assert "No warehouse was published" in result.stderr
     assert "Traceback" not in result.stderr
 
 

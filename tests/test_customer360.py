@@ -5,6 +5,7 @@ to master ids, segments and review reminders; all through the real asset graph."
 from __future__ import annotations
 
 import json
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import duckdb
 import pytest
 
 from conftest import run_pipeline, write_xlsx
+from customer_master.warehouse.layout import layout
 
 AS_OF = "2026-11-15"
 
@@ -289,11 +291,9 @@ def test_contact_ids_survive_a_rerun_and_review_due_growth_warns(c360, tmp_path)
     copy = tmp_path / "wh" / "customer_master.duckdb"
     copy.parent.mkdir()
     copy.write_bytes(warehouse.read_bytes())
-    (copy.parent / "state").mkdir()
-    for path in (warehouse.parent / "state").iterdir():
-        (copy.parent / "state" / path.name).write_bytes(path.read_bytes())
-    for path in warehouse.parent.glob("*.jsonl"):
-        (copy.parent / path.name).write_bytes(path.read_bytes())
+    layout(copy).folder.mkdir()
+    shutil.copytree(layout(warehouse).state, layout(copy).state)
+    shutil.copyfile(layout(warehouse).ledger, layout(copy).ledger)
     before = _query(copy, "SELECT contact_id, name FROM master.contacts ORDER BY 1")
     due_before = len(_query(copy, "SELECT * FROM quality.review_due"))
 

@@ -14,6 +14,7 @@ from conftest import SAMPLE_INBOX, run_pipeline, write_xlsx
 from customer_master.review.decisions import load_decisions
 from customer_master.review.folder import import_pending
 from customer_master.review.workbook import _as_text, export_review, import_review
+from customer_master.warehouse.layout import layout
 
 CLI = str(Path(sys.executable).with_name("customer-master"))
 
@@ -97,7 +98,7 @@ def test_decisions_on_rows_that_left_are_reported(loop, tmp_path):
     inbox = tmp_path / "inbox"
     shutil.copytree(SAMPLE_INBOX, inbox)
     warehouse = tmp_path / "wh" / "customer_master.duckdb"
-    shutil.copytree(loop["warehouse"].parent / "state", warehouse.parent / "state")  # the decisions so far
+    shutil.copytree(layout(loop["warehouse"]).state, layout(warehouse).state)  # the decisions so far
     source, *_, identity, _ = loop["detach"]
     shutil.rmtree(inbox / source)  # the department of the detached row leaves the inbox
     assert run_pipeline(inbox, warehouse).success

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from conftest import write_csv, write_xlsx
 from customer_master.assets.match import MatchConfig
 from customer_master.cli import main
-from customer_master.config import ingest_cache_dir
+from customer_master.warehouse.layout import layout
 from customer_master.pipelines.definitions import build_definitions
 from customer_master.pipelines.triggers import CONSOLIDATE_JOB
 
@@ -38,7 +38,7 @@ def test_a_run_config_out_of_range_fails_before_any_step_runs(tmp_path, config, 
     assert "ingested_rows" in failed
     assert all(named in message for message in failed.values()), failed
     # nothing was read, imported or written
-    assert not ingest_cache_dir(warehouse).exists() and not warehouse.exists()
+    assert not layout(warehouse).ingest_cache.exists() and not warehouse.exists()
     assert dropped.exists() and not (review / "imported").exists()
 
 

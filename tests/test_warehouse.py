@@ -10,6 +10,7 @@ import pytest
 
 from conftest import SAMPLE_INBOX, run_pipeline
 from customer_master.warehouse.checks import ALL_CHECKS
+from customer_master.warehouse.layout import layout
 
 CONTRACT = {
     "master.customers": {"master_id", "customer_type", "name", "mobile", "phone", "email", "uscc", "id_number",
@@ -95,9 +96,9 @@ def test_a_reader_holding_the_warehouse_open_does_not_block_a_run(tmp_path):
         runs = con.execute("SELECT run_id, match_threshold FROM meta.runs ORDER BY started_at").fetchall()
     assert [r[0] for r in runs] == [first.run["run_id"], second.run["run_id"]]
     assert runs[-1][1] == 0.99
-    assert not list(warehouse.parent.glob(".*building*")), "the build file was not cleaned up"
+    assert not list(layout(warehouse).building.glob("*")), "the build file was not cleaned up"
     for run in (first, second):  # every run's trained models are archived for audit
-        archived = warehouse.parent / "models" / run.run["run_id"]
+        archived = layout(warehouse).run_models(run.run["run_id"])
         assert sorted(p.name for p in archived.iterdir()) == [
             "company.json", "company_match_weights.html", "person.json", "person_match_weights.html"]
         assert '"comparisons"' in (archived / "person.json").read_text(encoding="utf-8")

@@ -1,8 +1,10 @@
 """What one run hands the next: which source rows each master held, when each
-master was created, and every id ever retired. Kept as Parquet files in
-`state/` beside the warehouse, owned by the pipeline alone (and readable by its
-owner only), so reading them is never blocked by a reader that holds the
-warehouse open."""
+master was created, and every id ever retired. Kept as Parquet files in the
+warehouse's own folder (`<warehouse>.d/state/`, warehouse/layout.py), owned by the
+pipeline alone (and readable by its owner only), so reading them is never blocked
+by a reader that holds the warehouse open. A publish writes them (write_state) into
+its pending backup and links them into place once its warehouse is swapped in
+(warehouse/publish.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pandas as pd
 from customer_master.lifecycle.history import CHANGE_COLUMNS, VERSION_KEY
 from customer_master.lifecycle.ids import HISTORY_COLUMNS
 from customer_master.owner_only import private_folder, write_private
+from customer_master.warehouse.layout import layout
 
 STATE_FILES = {
     "xref": ["master_id", "row_identity"],
@@ -47,12 +50,8 @@ class MasterState:
         return set(self.masters["master_id"]) | set(self.id_history["retired_id"])
 
 
-def state_dir(warehouse: Path) -> Path:
-    return Path(warehouse).parent / "state"
-
-
 def load_state(warehouse: Path) -> MasterState:
-    folder = state_dir(warehouse)
+    folder = layout(warehouse).state
     frames = {}
     for name, columns in STATE_FILES.items():
         path = folder / f"{name}.parquet"
@@ -62,8 +61,9 @@ def load_state(warehouse: Path) -> MasterState:
     return MasterState(**frames)
 
 
-def save_state(warehouse: Path, state: MasterState) -> None:
-    folder = private_folder(state_dir(warehouse))
+def write_state(folder: Path, state: MasterState) -> None:
+    """The state files into `folder` (a publish's pending backup)."""
+    folder = private_folder(folder)
     for name in STATE_FILES:
         write_private(folder / f"{name}.parquet",
                       lambda path, frame=getattr(state, name): frame.to_parquet(path, index=False))

@@ -2,7 +2,8 @@
 
 Exit 0, or 2 with one line `error: ...` naming the file (for an import, the sheet
 and the rows) when the warehouse or the workbook is none, a filled-in line cannot
-be stored, the band is out of range or the row to detach is not there."""
+be stored, the band is out of range, the row to detach is not there or a run on
+the warehouse is in progress (decisions are not stored while a run reads them)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from customer_master.config import DEFAULT_WAREHOUSE
 from customer_master.match.threshold import check_match_settings
 from customer_master.review.decisions import DEFAULT_BAND, add_decisions
 from customer_master.review.workbook import export_review, import_review
+from customer_master.warehouse.lock import WarehouseBusy
 from customer_master.warehouse.published import read_published
 
 
@@ -52,8 +54,8 @@ def main(argv: list[str]) -> int:
             print(f"{count} decisions stored; the next run applies them")
         else:
             _detach(args)
-    except ValueError as exc:  # no warehouse, no workbook, a line that cannot be stored, a band out of range
-        print(f"error: {exc}", file=sys.stderr)
+    except (ValueError, WarehouseBusy) as exc:  # no warehouse, no workbook, a line that cannot be stored, a band
+        print(f"error: {exc}", file=sys.stderr)   # out of range; a run in progress on the warehouse
         return 2
     except OSError as exc:  # the workbook cannot be written (--out is a folder, no permission)
         print(f"error: {exc.filename or args.command}: {exc.strerror or exc}", file=sys.stderr)

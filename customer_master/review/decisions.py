@@ -14,8 +14,8 @@ import duckdb
 import pandas as pd
 
 from customer_master.lifecycle.ids import ROW_IDENTITY_SQL
-from customer_master.lifecycle.state import state_dir
 from customer_master.owner_only import private_folder, write_private
+from customer_master.warehouse.layout import layout
 
 PAIR_DECISIONS = ("match", "no match")  # about two rows; what a review workbook holds
 DECISIONS = (*PAIR_DECISIONS, "detach")  # detach: about one row
@@ -25,7 +25,7 @@ DECISION_COLUMNS = ["row_identity_l", "row_identity_r", "decision", "decided_by"
 
 
 def decisions_path(warehouse: Path) -> Path:
-    return state_dir(warehouse) / "decisions.parquet"
+    return layout(warehouse).decisions
 
 
 def load_decisions(warehouse: Path) -> pd.DataFrame:
@@ -59,11 +59,14 @@ def add_decisions(warehouse: Path, new: pd.DataFrame) -> int:
                 if (problem := decision_problem(l, r, d))]
     if problems:
         raise ValueError("; ".join(sorted(set(problems))))
-    frames = [f for f in (load_decisions(warehouse), new[DECISION_COLUMNS]) if not f.empty]
-    combined = pd.concat(frames, ignore_index=True)
-    path = decisions_path(warehouse)
-    private_folder(path.parent)
-    write_private(path, lambda target: combined.to_parquet(target, index=False))
+    from customer_master.warehouse.lock import run_lock
+
+    with run_lock(warehouse, what="review"):  # never beside a run (a run holds it already: re-entrant)
+        frames = [f for f in (load_decisions(warehouse), new[DECISION_COLUMNS]) if not f.empty]
+        combined = pd.concat(frames, ignore_index=True)
+        path = decisions_path(warehouse)
+        private_folder(path.parent)
+        write_private(path, lambda target: combined.to_parquet(target, index=False))
     return len(new)
 
 

@@ -1,32 +1,43 @@
-"""Publish the warehouse atomically: build a complete new DuckDB file beside the
-old one, check it, then swap it in with os.replace.
+"""Publish the warehouse atomically: build a complete new DuckDB file in the
+warehouse's folder (layout.py), check it, then swap it in with os.replace.
 
 DuckDB locks a file a process has open for writing, so the pipeline never opens
 the published file for writing: a reader holding it open keeps reading the old
 version (its open file), and the next reader to connect sees the new one.
 
-The new file is built in a private folder beside the warehouse (its write-ahead
-log and spill files with it) and is owner-only before any row is written, like
-the lock, the run ledger, state/ and models/ (owner_only.py)."""
+Everything a run leaves besides the warehouse file (its line of the run ledger,
+the state the next run starts from, its trained models) is written before the
+swap into a pending backup, `backups/<seq>-<run_id>.pending/`, which also holds a
+hard link to the new file. After the swap the pending backup is committed: the
+ledger line appended, the state and the models linked into place, the folder
+renamed to `backups/<seq>-<run_id>/`, and backups beyond the last N removed. A run
+killed between the swap and the end of the commit is finished by the next one
+that takes the lock (tidy_folder): the pending backup's file *is* the warehouse
+in place (same inode) exactly when the swap happened, so the ledger records a
+run only once its warehouse is in place, and always then.
+
+Every file is owner-only (owner_only.py); the new file before any row is written."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
 import shutil
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 import pandas as pd
 
-from customer_master.lifecycle.state import MasterState, save_state
+from customer_master.config import DEFAULT_KEEP_BACKUPS
+from customer_master.lifecycle.state import MasterState, write_state
 from customer_master.match.learned import match_weights_page
-from customer_master.owner_only import open_private, private_folder, restrict_file, write_private
+from customer_master.owner_only import TEMPORARY_PREFIX, open_private, private_folder, restrict_file, write_private
 from customer_master.warehouse.checks import ALL_CHECKS
+from customer_master.warehouse.layout import Layout, layout
+from customer_master.warehouse.lock import run_lock
 
 log = logging.getLogger(__name__)
 
@@ -43,84 +54,185 @@ class WarehouseTables:
     tables: dict[str, pd.DataFrame]
 
 
-def run_history_path(warehouse: Path) -> Path:
-    """meta.runs is rebuilt each run from this append-only ledger beside the
-    warehouse, so history never depends on reading the old (maybe locked) file."""
-    return warehouse.with_name(warehouse.stem + ".runs.jsonl")
-
-
 def read_run_history(warehouse: Path) -> list[dict]:
-    path = run_history_path(warehouse)
+    """The run ledger: meta.runs is rebuilt each run from this append-only file, so
+    history never depends on reading the old (maybe locked) warehouse."""
+    path = layout(warehouse).ledger
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-@contextmanager
-def publishing_lock(warehouse: Path):
-    """One publisher at a time per warehouse (a CLI run and a UI run may overlap):
-    the swap, the run ledger and the state files are written under this lock."""
-    lock_path = warehouse.with_name(f".{warehouse.name}.lock")
-    with open_private(lock_path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def publish_warehouse(warehouse: Path, content: WarehouseTables, run: dict,
-                      state: MasterState | None = None) -> Path:
+                      state: MasterState | None = None, keep_backups: int = DEFAULT_KEEP_BACKUPS) -> Path:
+    """Build, check and swap in the warehouse of `run` (its meta.runs row), then record
+    it. Under the warehouse's lock (a run holds it already; anyone else waits for it)."""
     warehouse = Path(warehouse)
-    private_folder(warehouse.parent, ours=False)
-    with publishing_lock(warehouse):
-        return _publish(warehouse, content, run, state)
+    with run_lock(warehouse, wait=True) as where:
+        history = [*read_run_history(warehouse), run]
+        building = _build(where, run["run_id"], lambda con: _write_tables(con, content, history))
 
+        def keep(pending: Path) -> None:
+            if state is not None:  # what the next run maps its clusters onto
+                write_state(pending / "state", state)
+            _write_models(pending / "models", content.tables.get("master.models"))
 
-def _publish(warehouse: Path, content: WarehouseTables, run: dict, state: MasterState | None) -> Path:
-    folder = warehouse.with_name(f".{warehouse.name}.building-{run['run_id']}")
-    _remove(folder)
-    building = private_folder(folder) / warehouse.name
-    history = [*read_run_history(warehouse), run]
-    try:
-        with duckdb.connect(str(building)) as con:
-            restrict_file(building)  # before the first table is written
-            for schema in SCHEMAS:
-                con.execute(f"CREATE SCHEMA {schema}")
-            for name, frame in {**content.tables, "meta.runs": _runs_frame(history)}.items():
-                con.register("frame", frame)
-                con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
-                con.unregister("frame")
-            problems = {check: found for check, function in ALL_CHECKS.items() if (found := function(con))}
-            if problems:
-                raise PublishRefused("the new warehouse fails its checks, the old one stays: "
-                                     + json.dumps(problems, ensure_ascii=False)[:2000])
-            con.execute("CHECKPOINT")
-        os.replace(building, warehouse)
-    finally:
-        _remove(folder)
-    with open_private(run_history_path(warehouse), "a", encoding="utf-8") as ledger:
-        ledger.write(json.dumps(run, ensure_ascii=False, default=str) + "\n")
-    _archive_models(warehouse, content.tables.get("master.models"), run["run_id"])
-    if state is not None:  # what the next run maps its clusters onto
-        save_state(warehouse, state)
+        _swap_in(where, building, run, len(history), keep, keep_backups)
     log.info("publish: %s (%d tables)", warehouse, len(content.tables) + 1)
     return warehouse
 
 
-def models_dir(warehouse: Path) -> Path:
-    return warehouse.parent / "models"
+def _write_tables(con: duckdb.DuckDBPyConnection, content: WarehouseTables, history: list[dict]) -> None:
+    for schema in SCHEMAS:
+        con.execute(f"CREATE SCHEMA {schema}")
+    for name, frame in {**content.tables, "meta.runs": _runs_frame(history)}.items():
+        con.register("frame", frame)
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
+        con.unregister("frame")
+    problems = {check: found for check, function in ALL_CHECKS.items() if (found := function(con))}
+    if problems:
+        raise PublishRefused("the new warehouse fails its checks, the old one stays: "
+                             + json.dumps(problems, ensure_ascii=False)[:2000])
 
 
-def _archive_models(warehouse: Path, models: pd.DataFrame | None, run_id: str) -> None:
+def _build(where: Layout, run_id: str, fill: Callable[[duckdb.DuckDBPyConnection], None],
+           start_from: Path | None = None) -> Path:
+    """A new warehouse file in the run's build folder: empty (or a copy of
+    `start_from`), filled by `fill`, checkpointed. The folder goes if it fails."""
+    folder = where.build_folder(run_id)
+    shutil.rmtree(folder, ignore_errors=True)
+    private_folder(where.building)
+    building = private_folder(folder) / where.warehouse.name
+    try:
+        if start_from is not None:
+            _copy_private(start_from, building)
+        with duckdb.connect(str(building)) as con:
+            restrict_file(building)  # before the first table is written
+            fill(con)
+            con.execute("CHECKPOINT")
+        restrict_file(building)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return building
+
+
+def _swap_in(where: Layout, building: Path, run: dict, seq: int, keep: Callable[[Path], None],
+             keep_backups: int) -> None:
+    """Everything the run leaves goes into its pending backup first (`keep(folder)` adds
+    the state and models), then the swap, then the commit."""
+    pending = where.backup(seq, run["run_id"], pending=True)
+    try:
+        shutil.rmtree(pending, ignore_errors=True)
+        private_folder(where.backups)
+        private_folder(pending)
+        keep(pending)
+        text = json.dumps(run, ensure_ascii=False, default=str)
+        write_private(pending / "run.json", lambda path: Path(path).write_text(text, encoding="utf-8"))
+        os.link(building, where.backup_warehouse(pending))  # the same file: tells later whether the swap happened
+    except BaseException:
+        shutil.rmtree(pending, ignore_errors=True)
+        shutil.rmtree(building.parent, ignore_errors=True)
+        raise
+    os.replace(building, where.warehouse)
+    shutil.rmtree(building.parent, ignore_errors=True)
+    commit_publish(where, pending, keep_backups)
+
+
+def commit_publish(where: Layout, pending: Path, keep_backups: int = DEFAULT_KEEP_BACKUPS) -> Path:
+    """Record a publish whose warehouse is in place: its ledger line (once), its
+    state and models linked into place, the backup committed, old backups pruned.
+    Every step can be done again: a commit a kill interrupted is finished by the next."""
+    run = json.loads((pending / "run.json").read_text(encoding="utf-8"))
+    run_id = run["run_id"]
+    if (pending / "state").is_dir():
+        _install_files(pending / "state", where.state)
+    if (pending / "models").is_dir():
+        private_folder(where.models)
+        _install_files(pending / "models", where.run_models(run_id))
+    if run_id not in {r.get("run_id") for r in read_run_history(where.warehouse)}:
+        with open_private(where.ledger, "a", encoding="utf-8") as ledger:
+            ledger.write(json.dumps(run, ensure_ascii=False, default=str) + "\n")
+    committed = pending.with_name(pending.name.removesuffix(".pending"))
+    shutil.rmtree(committed, ignore_errors=True)
+    os.replace(pending, committed)
+    prune_backups(where, keep_backups)
+    return committed
+
+
+def _install_files(source: Path, target: Path) -> None:
+    """Each file of `source` into `target` (a hard link, so a backup costs no space
+    until the next run replaces the file), each one atomically."""
+    private_folder(target)
+    for path in sorted(source.iterdir()):
+        temporary = target / f"{TEMPORARY_PREFIX}{path.name}"
+        temporary.unlink(missing_ok=True)
+        try:
+            os.link(path, temporary)
+        except OSError:  # a file system without hard links
+            _copy_private(path, temporary)
+        os.replace(temporary, target / path.name)
+
+
+def _copy_private(source: Path, target: Path) -> None:
+    with open(source, "rb") as reader, open_private(target, "wb") as writer:
+        shutil.copyfileobj(reader, writer, 1 << 20)
+
+
+def prune_backups(where: Layout, keep: int) -> None:
+    """Keep the backups of the last `keep` published runs."""
+    backups = where.backup_folders()
+    for folder in backups[:max(0, len(backups) - max(keep, 0))]:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def tidy_folder(where: Layout) -> None:
+    """At the start of whatever takes the lock: finish a publish that was killed after
+    its swap, drop one killed before it, and remove what killed runs left behind
+    (build folders with their write-ahead logs, staging Parquet, half-written files)."""
+    for pending in where.backup_folders(pending=True):
+        if _swapped(where, pending) and (pending / "run.json").exists():
+            log.warning("run %s was stopped after its warehouse was swapped in; recording it now",
+                        where.backup_run_id(pending))
+            commit_publish(where, pending)
+        else:
+            shutil.rmtree(pending, ignore_errors=True)
+    for leftover in (where.building, where.staging):
+        if leftover.is_dir() and any(leftover.iterdir()):
+            log.info("removing what a stopped run left in %s", leftover)
+        shutil.rmtree(leftover, ignore_errors=True)
+    for folder in (where.folder, where.state, where.models, where.backups, where.ingest_cache):
+        if folder.is_dir():
+            for path in folder.rglob(f"{TEMPORARY_PREFIX}*"):
+                path.unlink(missing_ok=True)
+
+
+def warehouse_of_run(warehouse: Path, run_id: str) -> str:
+    """What became of `run_id`'s warehouse: 'recorded' (in place and in the ledger),
+    'in place, not recorded' (swapped in, its commit interrupted) or 'not published'."""
+    where = layout(warehouse)
+    for pending in where.backup_folders(pending=True):
+        if where.backup_run_id(pending) == run_id and _swapped(where, pending):
+            return "in place, not recorded"
+    if run_id in {r.get("run_id") for r in read_run_history(warehouse)}:
+        return "recorded"
+    return "not published"
+
+
+def _swapped(where: Layout, pending: Path) -> bool:
+    """Whether the warehouse in place is the file of this pending publish (its swap happened)."""
+    file = where.backup_warehouse(pending)
+    return where.warehouse.exists() and file.exists() and os.path.samefile(where.warehouse, file)
+
+
+def _write_models(folder: Path, models: pd.DataFrame | None) -> None:
     """Every run's trained models stay on disk (models/<run_id>/<type>.json): the
     warehouse holds only the current run's, an audit may ask for any. Beside each,
     Splink's chart of its match weights (<type>_match_weights.html), so a steward
     can see why rows merged."""
     if models is None or models.empty:
         return
-    private_folder(models_dir(warehouse))
-    folder = private_folder(models_dir(warehouse) / run_id)
+    private_folder(folder)
     for customer_type, model_json in models[["customer_type", "model_json"]].itertuples(index=False):
         page = match_weights_page(json.loads(model_json))
         for name, text in ((f"{customer_type}.json", model_json), (f"{customer_type}_match_weights.html", page)):
@@ -136,11 +248,3 @@ def _runs_frame(history: list[dict]) -> pd.DataFrame:
         if frame[column].map(lambda v: isinstance(v, (dict, list))).any():
             frame[column] = frame[column].map(lambda v: json.dumps(v, ensure_ascii=False, default=str))
     return frame
-
-
-def _remove(path: Path) -> None:
-    """A build folder (or the build file and its log an earlier version left)."""
-    if path.is_dir():
-        shutil.rmtree(path, ignore_errors=True)
-    for candidate in (path, path.with_name(path.name + ".wal")):
-        candidate.unlink(missing_ok=True)

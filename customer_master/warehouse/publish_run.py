@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from customer_master.config import DEFAULT_KEEP_BACKUPS
 from customer_master.ingest.inbox import IngestResult
 from customer_master.lifecycle.state import MasterState
 from customer_master.match.engine import MatchResult
@@ -25,8 +26,8 @@ class PublishedRun:
 
 def publish_run(inbox: Path, warehouse: Path, run_id: str, started: dt.datetime, ingest: IngestResult,
                 validation: ValidationResult, standardised, match: MatchResult, golden: GoldenResult,
-                around: Customer360) -> PublishedRun:
-    """started: when the run began (UTC)."""
+                around: Customer360, keep_backups: int = DEFAULT_KEEP_BACKUPS) -> PublishedRun:
+    """started: when the run began (UTC); keep_backups: published warehouses kept."""
     summary = run_summary(ingest, validation, match, golden, around)
     run = {"run_id": run_id, "started_at": started.replace(tzinfo=None),
            "finished_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
@@ -36,4 +37,4 @@ def publish_run(inbox: Path, warehouse: Path, run_id: str, started: dt.datetime,
                         id_history=golden.id_history, customers_history=golden.customers_history,
                         change_log=golden.change_log, contact_xref=around.contacts.state_xref,
                         contacts=around.contacts.state_ids)
-    return PublishedRun(publish_warehouse(warehouse, tables, run, state), summary, tables)
+    return PublishedRun(publish_warehouse(warehouse, tables, run, state, keep_backups), summary, tables)

@@ -1,0 +1,118 @@
+"""Where everything a warehouse's runs keep lives: one folder beside the
+warehouse file, `<warehouse>.d/`, that belongs to that file alone. This module is
+the one place that knows the layout; every other module asks it for a path.
+
+    customer_master.duckdb              the published warehouse
+    customer_master.duckdb.d/
+        lock                            one run at a time (lock.py); who holds it
+        runs.jsonl                      the run ledger: meta.runs is rebuilt from it
+        state/                          what the next run starts from (lifecycle/state.py)
+            decisions.parquet           the stewards' decisions (review/decisions.py)
+        models/<run_id>/                every run's trained models, for audit
+        ingest-cache/                   what ingest read from each unchanged file
+        staging/<run_id>/               stage results handed between a run's steps
+        building/<run_id>/              the new warehouse file while it is built
+        backups/<seq>-<run_id>/         the last published warehouses, each with its state
+        backups/<seq>-<run_id>.pending/ a publish whose swap may or may not have happened
+
+Before this layout the pipeline kept `state/`, `models/` and `staging/` in the
+folder of the warehouse (shared by every warehouse in it), and the ledger, lock,
+build files and ingest cache beside it under names of their own: `old_layout`
+names them, for the migration in lock.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+FOLDER_SUFFIX = ".d"
+PENDING_SUFFIX = ".pending"
+
+
+@dataclass(frozen=True)
+class Layout:
+    warehouse: Path
+
+    @property
+    def folder(self) -> Path:
+        return self.warehouse.with_name(self.warehouse.name + FOLDER_SUFFIX)
+
+    @property
+    def lock(self) -> Path:
+        return self.folder / "lock"
+
+    @property
+    def ledger(self) -> Path:
+        return self.folder / "runs.jsonl"
+
+    @property
+    def state(self) -> Path:
+        return self.folder / "state"
+
+    @property
+    def decisions(self) -> Path:
+        return self.state / "decisions.parquet"
+
+    @property
+    def models(self) -> Path:
+        return self.folder / "models"
+
+    def run_models(self, run_id: str) -> Path:
+        return self.models / run_id
+
+    @property
+    def ingest_cache(self) -> Path:
+        return self.folder / "ingest-cache"
+
+    @property
+    def staging(self) -> Path:
+        return self.folder / "staging"
+
+    @property
+    def building(self) -> Path:
+        return self.folder / "building"
+
+    def build_folder(self, run_id: str) -> Path:
+        """The new warehouse file is built in here (with DuckDB's write-ahead log), then swapped in."""
+        return self.building / run_id
+
+    @property
+    def backups(self) -> Path:
+        return self.folder / "backups"
+
+    def backup(self, seq: int, run_id: str, pending: bool = False) -> Path:
+        """The published warehouse of run `run_id` (the seq-th run in the ledger), with
+        its state, its models and its ledger line (run.json)."""
+        return self.backups / f"{seq:06d}-{run_id}{PENDING_SUFFIX if pending else ''}"
+
+    def backup_warehouse(self, backup: Path) -> Path:
+        return backup / self.warehouse.name
+
+    def backup_folders(self, pending: bool = False) -> list[Path]:
+        """Committed backups (or pending publishes), oldest first."""
+        if not self.backups.is_dir():
+            return []
+        return sorted(p for p in self.backups.iterdir()
+                      if p.is_dir() and p.name.endswith(PENDING_SUFFIX) == pending)
+
+    @staticmethod
+    def backup_run_id(backup: Path) -> str:
+        return backup.name.removesuffix(PENDING_SUFFIX).split("-", 1)[1]
+
+    def old_layout(self) -> dict[str, Path]:
+        """Where an earlier version of the pipeline kept this warehouse's files. `state`,
+        `models` and `staging` were shared by every warehouse in the folder."""
+        parent, name = self.warehouse.parent, self.warehouse.name
+        return {"ledger": parent / f"{self.warehouse.stem}.runs.jsonl",
+                "ingest_cache": parent / f"{name}.ingest-cache",
+                "lock": parent / f".{name}.lock",
+                "state": parent / "state",
+                "models": parent / "models",
+                "staging": parent / "staging"}
+
+    def old_build_leftovers(self) -> list[Path]:
+        return sorted(self.warehouse.parent.glob(f".{self.warehouse.name}.building-*"))
+
+
+def layout(warehouse: Path | str) -> Layout:
+    return Layout(Path(warehouse))
