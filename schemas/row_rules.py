@@ -87,7 +87,8 @@ def id_number_issues(values: pd.Series) -> pd.Series:
     resident = codes.str.match(RESIDENT_ID_SHAPE).fillna(False).astype(bool)
     issues = codes.where(resident).map(id_number_issue, na_action="ignore").astype(object)
     # any scheme's number in scientific notation lost its digits to Excel
-    lost = codes.where(~resident).map(lambda code: scientific_issue(code, "ID number"), na_action="ignore")
+    scientific = codes.str.contains("E", regex=False).fillna(False).astype(bool) & ~resident
+    lost = codes.where(scientific).map(lambda code: scientific_issue(code, "ID number"), na_action="ignore")
     return issues.where(issues.notna(), lost.astype(object)).where(lambda s: s.notna(), None)
 
 
