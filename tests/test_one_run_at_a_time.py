@@ -326,7 +326,7 @@ def test_restore_puts_a_kept_warehouse_back_with_its_state_as_a_new_run_and_n_ar
         runs = con.execute("SELECT run_id, restored_from, master_customers FROM meta.runs").fetchall()
     assert [r[0] for r in runs] == _ledger(warehouse) and len(runs) == 3
     assert runs[-1][1] == first.run["run_id"] and runs[-1][2] == 2 and runs[-1][0] != first.run["run_id"]
-    assert len(layout(warehouse).backup_folders()) == 3  # the restore is a publish: it is kept too (default 3)
+    assert len(layout(warehouse).backup_folders()) == 3  # the restore is kept too; it prunes none
 
     after = run_pipeline(inbox, warehouse)  # starts from the restored state: the first run's two ids are kept
     assert after.success

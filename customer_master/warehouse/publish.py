@@ -118,7 +118,7 @@ def _build(where: Layout, run_id: str, fill: Callable[[duckdb.DuckDBPyConnection
 
 
 def _swap_in(where: Layout, building: Path, run: dict, seq: int, keep: Callable[[Path], None],
-             keep_backups: int) -> None:
+             keep_backups: int | None) -> None:
     """Everything the run leaves goes into its pending backup first (`keep(folder)` adds
     the state and models), then the swap, then the commit."""
     pending = where.backup(seq, run["run_id"], pending=True)
@@ -139,9 +139,10 @@ def _swap_in(where: Layout, building: Path, run: dict, seq: int, keep: Callable[
     commit_publish(where, pending, keep_backups)
 
 
-def commit_publish(where: Layout, pending: Path, keep_backups: int = DEFAULT_KEEP_BACKUPS) -> Path:
-    """Record a publish whose warehouse is in place: its ledger line (once), its
-    state and models linked into place, the backup committed, old backups pruned.
+def commit_publish(where: Layout, pending: Path, keep_backups: int | None = None) -> Path:
+    """Record a publish whose warehouse is in place: its state and models linked into
+    place, its ledger line (once), the backup committed, backups beyond the last
+    `keep_backups` pruned (None: none pruned; a run prunes by its own setting).
     Every step can be done again: a commit a kill interrupted is finished by the next."""
     run = json.loads((pending / "run.json").read_text(encoding="utf-8"))
     run_id = run["run_id"]
@@ -156,7 +157,8 @@ def commit_publish(where: Layout, pending: Path, keep_backups: int = DEFAULT_KEE
     committed = pending.with_name(pending.name.removesuffix(".pending"))
     shutil.rmtree(committed, ignore_errors=True)
     os.replace(pending, committed)
-    prune_backups(where, keep_backups)
+    if keep_backups is not None:
+        prune_backups(where, keep_backups)
     return committed
 
 

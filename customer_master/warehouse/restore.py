@@ -16,7 +16,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from customer_master.config import DEFAULT_KEEP_BACKUPS, DEFAULT_WAREHOUSE
+from customer_master.config import DEFAULT_WAREHOUSE
 from customer_master.warehouse.layout import Layout, layout
 from customer_master.warehouse.lock import WarehouseBusy, run_lock
 
@@ -32,10 +32,10 @@ def kept_runs(warehouse: Path) -> list[dict]:
             if (folder / "run.json").exists() and where.backup_warehouse(folder).exists()]
 
 
-def restore_run(warehouse: Path, run_id: str, wait: bool = False,
-                keep_backups: int = DEFAULT_KEEP_BACKUPS) -> dict:
+def restore_run(warehouse: Path, run_id: str, wait: bool = False) -> dict:
     """Put the kept warehouse of `run_id` (or a unique beginning of it) back; the
-    restore's meta.runs row. NoSuchBackup, WarehouseBusy."""
+    restore's meta.runs row. NoSuchBackup, WarehouseBusy. The restore is kept as a
+    backup too; it prunes none (the next run prunes by its --keep-backups)."""
     from customer_master.warehouse.publish import _build, _install_files, _runs_frame, _swap_in, read_run_history
 
     warehouse = Path(warehouse)
@@ -60,7 +60,7 @@ def restore_run(warehouse: Path, run_id: str, wait: bool = False,
                 if (backup / part).is_dir():
                     _install_files(backup / part, pending / part)
 
-        _swap_in(where, building, run, len(history), keep, keep_backups)
+        _swap_in(where, building, run, len(history), keep, None)
     return run
 
 
