@@ -29,11 +29,10 @@ def _cells(path):
     return grid.encoding, [",".join(row) for row in grid.rows]
 
 
-@pytest.mark.parametrize("lines", WESTERN)
-@pytest.mark.parametrize("encoding", ["cp1252", "latin-1"])
+@pytest.mark.parametrize("lines, encoding", [
+    (lines, encoding) for encoding in ("cp1252", "latin-1") for lines in WESTERN
+    if encoding == "cp1252" or not any("€" in line or "’" in line for line in lines)])  # Latin-1 has no € or ’
 def test_western_european_csv_reads_its_names(tmp_path, lines, encoding):
-    if encoding == "latin-1" and any("€" in line or "’" in line for line in lines):
-        pytest.skip("Latin-1 has no € or ’")
     found, rows = _cells(write_csv(tmp_path / "list.csv", lines, encoding))
     assert rows == lines
     assert found == "cp1252"
