@@ -29,9 +29,10 @@ ASSETS = [ingested_rows, validated_rows, standardised_rows, steward_decisions, m
 def build_definitions(inbox: Path = DEFAULT_INBOX, warehouse: Path = DEFAULT_WAREHOUSE,
                       staging: Path | None = None, max_file_mb: float = DEFAULT_MAX_FILE_MB,
                       review_dir: Path = DEFAULT_REVIEW_DIR, settings: Path = DEFAULT_SETTINGS,
-                      keep_backups: int = DEFAULT_KEEP_BACKUPS, wait: bool = True) -> dg.Definitions:
-    """staging: where a run's steps hand stage results on (default <warehouse>.d/staging/);
-    wait: a run that finds another one on its warehouse waits for it (else it fails at once)."""
+                      keep_backups: int = DEFAULT_KEEP_BACKUPS) -> dg.Definitions:
+    """staging: where a run's steps hand stage results on (default <warehouse>.d/staging/).
+    A run that finds another one on its warehouse waits for it; run config
+    `resources: {run_lock: {config: {wait: false}}}` makes it fail at once instead."""
     staging = Path(staging or layout(warehouse).staging)
     # every step in the run's process: the warehouse lock (a process's) is held by the run
     consolidate = dg.define_asset_job(
@@ -48,7 +49,7 @@ def build_definitions(inbox: Path = DEFAULT_INBOX, warehouse: Path = DEFAULT_WAR
         resources={
             "paths": PipelinePaths(inbox=str(inbox), warehouse=str(warehouse), max_file_mb=max_file_mb,
                                    review_dir=str(review_dir), settings=str(settings), keep_backups=keep_backups),
-            "run_lock": WarehouseLock(warehouse=str(warehouse), staging=str(staging), wait=wait),
+            "run_lock": WarehouseLock.configure_at_launch(warehouse=str(warehouse), staging=str(staging)),
             "io_manager": StageResultIOManager(base_dir=str(staging)),
         },
     )

@@ -159,8 +159,10 @@ def test_a_second_run_is_refused_with_the_holder_named(published):
         assert f"error: another run on {warehouse} is in progress (pid {holder.pid}, started " in refused.stderr
         assert "--wait" in refused.stderr and "Traceback" not in refused.stderr
         # a run launched from the Dagster UI takes the lock inside the run, before its first step
-        defs = build_definitions(inbox=inbox, warehouse=warehouse, wait=False)
+        # (told in the Launchpad not to wait: by default it waits)
+        defs = build_definitions(inbox=inbox, warehouse=warehouse)
         result = defs.resolve_job_def(CONSOLIDATE_JOB).execute_in_process(
+            run_config={"resources": {"run_lock": {"config": {"wait": False}}}},
             instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
         assert not result.success
         assert not [e for e in result.all_events if e.is_step_start], "a step ran beside the other run"
