@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from customer_master.ingest.cache import CachedFile, IngestCache
@@ -101,7 +102,7 @@ def ingest_inbox(inbox: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB, cache: I
                  " (unchanged since the last run: not read again)" if cached else "")
     if cache:
         cache.prune()
-    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=ROW_COLUMNS[1:])
+    rows = _stacked(frames)
     rows.insert(0, "row_key", pd.RangeIndex(len(rows), dtype="int64"))
     rows = rows.astype({"row_number": "int64", "trust_rank": "int64"})
     return IngestResult(
@@ -110,6 +111,30 @@ def ingest_inbox(inbox: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB, cache: I
         sheets=pd.DataFrame(sheet_rows, columns=SHEET_COLUMNS),
         files_unchanged=unchanged,
     )
+
+
+def _first_filled(values: np.ndarray) -> np.ndarray:
+    """Each row's first non-empty cell (None for an empty row), by array, not by a
+    row-wise fill that pandas runs column by column."""
+    filled = pd.notna(values) & (values != "")
+    first = values[np.arange(len(values)), filled.argmax(axis=1)] if values.shape[1] else np.full(len(values), None)
+    return np.where(filled.any(axis=1), first, None)
+
+
+def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The files' rows in one frame. A column a file leaves empty is left out of its
+    part before pd.concat, which otherwise looks at every cell of it to decide
+    that it is empty (17 of 29 s of ingest at 200,000 rows); the gaps come back as
+    None."""
+    if not frames:
+        return pd.DataFrame(columns=ROW_COLUMNS[1:])
+    rows = pd.concat([f.loc[:, f.notna().any().to_numpy()] for f in frames], ignore_index=True)
+    for column in ROW_COLUMNS[1:]:
+        if column not in rows:
+            rows[column] = None
+        elif rows[column].dtype == object:
+            rows[column] = rows[column].where(rows[column].notna(), None)
+    return rows
 
 
 def _read(path: Path, source: str, relative: str, config: SourceConfig) -> CachedFile:
@@ -270,7 +295,7 @@ def _sheet_rows(grid: SheetGrid, config: SourceConfig, relative: str) -> tuple[p
         out[field] = cells[column].replace("", None).to_numpy() if column else None
     out["name"] = _name_from_parts(out)
     # the row's first filled cell: a totals row often says 合计 outside the name column
-    out["first_cell"] = cells[headers].replace("", None).bfill(axis=1).iloc[:, 0].to_numpy() if len(cells) else None
+    out["first_cell"] = _first_filled(cells[headers].to_numpy(dtype=object)) if len(cells) else None
     extra_columns = [h for h, f in zip(headers, fields) if f is None and cells[h].ne("").any()]
     out["extra"] = _row_json(cells[extra_columns])
     out["raw"] = _row_json(raw)
