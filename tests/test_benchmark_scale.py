@@ -67,5 +67,8 @@ def test_benchmark_scale_end_to_end(tmp_path, capsys):
 def test_a_run_past_the_memory_limit_is_stopped_and_named(tmp_path):
     """The benchmark stops a measured run past its memory limit itself (rather than
     the machine's out-of-memory killer picking any process) and says where."""
-    with pytest.raises(scale.RunStopped, match=r"pipeline run stopped at .* GiB .*limit 0.05 GiB.*steps done"):
+    with pytest.raises(scale.RunStopped, match=r"pipeline run stopped at .* GiB .*limit 0.05 GiB.*steps done: none"):
         scale._pipeline(SAMPLE_INBOX, tmp_path / "w", limit_gib=0.05)
+    for step in ("ingested_rows", "validated_rows", "matched_clusters.writing"):
+        (tmp_path / "staging" / "run-1" / step).mkdir(parents=True)
+    assert scale.steps_done(tmp_path / "staging") == ["ingested_rows", "validated_rows"]

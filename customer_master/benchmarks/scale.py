@@ -133,9 +133,13 @@ def _pipeline(inbox: Path, folder: Path, limit_gib: float) -> tuple[dict, Path]:
         result = _child("pipeline", folder / f"result-{time.monotonic_ns()}.json", limit_gib, inbox=inbox,
                         warehouse=warehouse, staging=folder / "staging")
     except RunStopped as stopped:
-        done = sorted(p.name for p in (folder / "staging").iterdir()) if (folder / "staging").is_dir() else []
-        raise RunStopped(f"{stopped}; steps done: {', '.join(done) or 'none'}") from None
+        raise RunStopped(f"{stopped}; steps done: {', '.join(steps_done(folder / 'staging')) or 'none'}") from None
     return result, warehouse
+
+
+def steps_done(staging: Path) -> list[str]:
+    """The steps whose results a run handed on so far (staging/<run_id>/<step>/)."""
+    return sorted({p.name for p in staging.glob("*/*") if p.is_dir() and not p.name.endswith(".writing")})
 
 
 def _splink_metrics(clusters: Path, truth: pd.DataFrame, warehouse: Path) -> dict:
