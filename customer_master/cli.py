@@ -120,11 +120,35 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from customer_master.evaluate import evaluate_warehouse
+    from customer_master.evaluate import TRUTH_COLUMNS, evaluate_warehouse
+    from customer_master.warehouse.published import NotAWarehouse, read_published
 
+    try:
+        with read_published(args.warehouse, ("master.xref", "quality.rejected")):
+            pass
+    except NotAWarehouse as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    problem = _truth_problem(args.truth, TRUTH_COLUMNS)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     metrics = evaluate_warehouse(args.warehouse, args.truth)
     print(json.dumps(metrics, indent=2, ensure_ascii=False))
     return 0
+
+
+def _truth_problem(path: Path, columns: list[str]) -> str | None:
+    """Why the truth file cannot be read (None when it can)."""
+    if not path.is_file():
+        return f"truth file not found: {path}"
+    try:
+        with path.open(encoding="utf-8") as fh:
+            header = fh.readline().strip().split(",")
+    except (UnicodeDecodeError, OSError) as exc:
+        return f"{path} is not a UTF-8 truth CSV ({exc})"
+    missing = [c for c in columns if c not in header]
+    return f"{path} is not a truth CSV: no column {', '.join(missing)}" if missing else None
 
 
 def _setup_logging(quiet: bool) -> None:

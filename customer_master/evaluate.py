@@ -12,6 +12,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+# the columns a truth file must have (row_kind and lookalike_group are optional)
+TRUTH_COLUMNS = ["source", "file", "sheet", "row_number", "entity_id"]
+
+
 def evaluate_warehouse(warehouse: Path, truth: Path) -> dict:
     """Metrics of a warehouse against a truth CSV (the sample generator's format)."""
     frame = pd.read_csv(truth, dtype=str, keep_default_na=False)

@@ -57,6 +57,20 @@ def test_check_on_something_that_is_no_warehouse(not_warehouses, kind, capsys):
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_evaluate_on_something_that_is_no_warehouse(not_warehouses, kind, capsys):
+    path = not_warehouses[kind]
+    assert main(["evaluate", "--warehouse", str(path), "--truth", "data/sample_truth.csv"]) == 2
+    _one_error_line(capsys, path)
+
+
+@pytest.mark.parametrize("kind", ["text file", "missing path"])
+def test_evaluate_with_something_that_is_no_truth_file(warehouse, not_warehouses, kind, capsys):
+    path = not_warehouses[kind]
+    assert main(["evaluate", "--warehouse", str(warehouse), "--truth", str(path)]) == 2
+    _one_error_line(capsys, path)
+
+
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("command", [["export"], ["import", "WORKBOOK"], ["detach", "--source", "sales", "--file",
                                                                            "sales/a.csv", "--row", "2"]])
 def test_review_on_something_that_is_no_warehouse(not_warehouses, warehouse, tmp_path, kind, command, capsys):
