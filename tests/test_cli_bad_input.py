@@ -2,6 +2,8 @@
 `error: ...` naming the file (for an import, the sheet and the row) and exit 2,
 never a traceback; a decision line that names no rows is refused, not stored."""
 
+import json
+
 import duckdb
 import pytest
 
@@ -61,6 +63,16 @@ def test_evaluate_on_something_that_is_no_warehouse(not_warehouses, kind, capsys
     path = not_warehouses[kind]
     assert main(["evaluate", "--warehouse", str(path), "--truth", "data/sample_truth.csv"]) == 2
     _one_error_line(capsys, path)
+
+
+def test_evaluate_with_a_truth_file_prints_the_metrics(warehouse, tmp_path, capsys):
+    """The control: a real truth file of the warehouse's rows is evaluated."""
+    truth = write_csv(tmp_path / "truth.csv", ["source,file,sheet,row_number,entity_id",
+                                               "sales,sales/a.csv,,2,huaxin", "sales,sales/a.csv,,3,hongda",
+                                               "shop,shop/b.csv,,2,huaxin"])
+    assert main(["evaluate", "--warehouse", str(warehouse), "--truth", str(truth)]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["records"] == 3 and metrics["true_pairs"] == 1 and metrics["f1"] == 1.0
 
 
 @pytest.mark.parametrize("kind", ["text file", "missing path"])
