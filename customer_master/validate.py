@@ -80,7 +80,7 @@ def validate_rows(rows: pd.DataFrame) -> ValidationResult:
 
 def _unused_cells(rows: pd.DataFrame) -> pd.DataFrame:
     """The cells ingest did not use (an Excel error value, a number whose digits
-    a float lost: ingest.inbox._cell_issues) as field issues (ISSUE_COLUMNS), of
+    a float lost: ingest.sheet_rows._cell_issues) as field issues (ISSUE_COLUMNS), of
     every row, quarantined ones too; `field` is the column's canonical field, or
     its header where it maps to none."""
     if "cell_issues" not in rows:

@@ -120,7 +120,8 @@ def test_a_rows_first_filled_cell_and_the_files_stacked():
     """Two array shortcuts of ingest, against what pandas would do the slow way."""
     import numpy as np
 
-    from customer_master.ingest.inbox import ROW_COLUMNS, _first_filled, _stacked
+    from customer_master.ingest.inbox import ROW_COLUMNS, _stacked
+    from customer_master.ingest.sheet_rows import _first_filled
 
     cells = np.array([["", "合计", "9"], [None, "", ""], ["a", "b", ""], ["", "", "x"]], dtype=object)
     assert _first_filled(cells).tolist() == ["合计", None, "a", "x"]
