@@ -54,9 +54,13 @@ class MemorySampler:
         return max(inside, default=before[-1] if before else 0)
 
 
-def resident_bytes() -> int:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[1]) * resource.getpagesize()
+def resident_bytes(pid: int | str = "self") -> int:
+    """A process's resident memory now (0 once it has gone)."""
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * resource.getpagesize()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
 
 
 def peak_bytes() -> int:
@@ -91,7 +95,6 @@ def measure_splink(warehouse: Path, clusters_out: Path) -> dict:
     started = time.time()
     run = run_baseline({"rows": rows}, "customers", DEFAULT_MATCH_THRESHOLD, keep_pairs=False)
     seconds = time.time() - started
-    del rows
     run.clusters.to_parquet(clusters_out)
     return {"success": True, "seconds": seconds, "peak_bytes": peak_bytes()}
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -31,7 +30,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from customer_master.benchmarks.measured import ROW_KEY_SQL
+from customer_master.benchmarks.measured import ROW_KEY_SQL, resident_bytes
 from customer_master.evaluate import evaluate_against_truth, pairwise_metrics
 
 ROWS_PER_SCALE = 5_830  # source rows the sample generator writes per unit of its --scale (all sheets)
@@ -101,7 +100,7 @@ def _child(what: str, out: Path, limit_gib: float, **paths: Path) -> dict:
     process = subprocess.Popen(command)
     peak = 0
     while process.poll() is None:
-        peak = max(peak, _resident_bytes(process.pid))
+        peak = max(peak, resident_bytes(process.pid))
         if peak > limit_gib * GIB:
             process.kill()
             process.wait()
@@ -114,14 +113,6 @@ def _child(what: str, out: Path, limit_gib: float, **paths: Path) -> dict:
     if not result.get("success"):
         raise RuntimeError(f"{what} run failed: {result.get('failed_step', '')} {result.get('error', '')}")
     return result
-
-
-def _resident_bytes(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (FileNotFoundError, ProcessLookupError):
-        return 0
 
 
 def _pipeline(inbox: Path, folder: Path, limit_gib: float) -> tuple[dict, Path]:
