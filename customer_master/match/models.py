@@ -17,8 +17,21 @@ UNIQUE_ID = "row_key"
 # Prior m and u per non-null level (first level first, ELSE last). Training
 # replaces them; they stand where a run has too little data to estimate a level
 # (a small inbox, a level no pair reaches), so scores never come from a NaN.
-NAME_U = [0.001, 0.001, 0.005, 0.0005, 0.02, 0.0001, 0.005, 0.02, 0.9474]
+NAME_U = [0.001, 0.001, 0.005, 0.0005, 0.005, 0.02, 0.0001, 0.005, 0.02, 0.9424]
 ID_M, ID_U = [0.95, 0.05], [1e-5, 1 - 1e-5]
+
+
+def _name_stems(side: str) -> str:
+    """A Latin-script name's words cut to their first four letters, as a list: a word
+    and its abbreviation or inflection share those (deli / delicatessen, grill /
+    grille, philippe / philippe's)."""
+    return rf"list_distinct(string_split(regexp_replace(name_words_{side}, '(\S{{4}})\S*', '\1', 'g'), ' '))"
+
+
+# the names share a word, and each has one the other lacks
+_EACH_HAS_ITS_OWN_WORD = (f"list_has_any({_name_stems('l')}, {_name_stems('r')}) "
+                          f"AND NOT list_has_all({_name_stems('l')}, {_name_stems('r')}) "
+                          f"AND NOT list_has_all({_name_stems('r')}, {_name_stems('l')})")
 
 
 def _name_comparison(column: str = "name_core", m: list[float] | None = None) -> cl.CustomComparison:
@@ -38,6 +51,11 @@ def _name_comparison(column: str = "name_core", m: list[float] | None = None) ->
             cll.JaroWinklerLevel("name_romanised", 0.94),
             # the same words in another order (hotel bel-air / bel-air hotel)
             cll.ExactMatchLevel("name_words").configure(label_for_charts="Same words, any order"),
+            # cafe ritz-carlton / dining room ritz-carlton: each name says what the
+            # other does not, so they name two things (two outlets of one hotel), however
+            # alike the strings look; before the fuzzy levels, which a long shared
+            # prefix fools
+            cll.CustomLevel(_EACH_HAS_ITS_OWN_WORD, label_for_charts="Each name has a word the other lacks"),
             cll.JaroWinklerLevel("name_romanised", 0.85),
             # IBM / International Business Machines: a one-word name that is the other's initials
             cll.CustomLevel("name_acronym_l = name_acronym_r AND "
@@ -55,7 +73,7 @@ def _name_comparison(column: str = "name_core", m: list[float] | None = None) ->
     )
     # m stands where training cannot reach a level (an inbox of names alone): the
     # exact-name m is the one this model had before the word levels came
-    return comparison.configure(m_probabilities=m or [0.7, 0.08, 0.07, 0.04, 0.04, 0.01, 0.02, 0.02, 0.02],
+    return comparison.configure(m_probabilities=m or [0.7, 0.08, 0.07, 0.04, 0.02, 0.04, 0.01, 0.02, 0.02, 0.02],
                                 u_probabilities=NAME_U)
 
 
@@ -76,12 +94,23 @@ def _email_comparison() -> cl.CustomComparison:
     ).configure(m_probabilities=[0.7, 0.2, 0.1], u_probabilities=[1e-4, 1e-3, 1 - 1.1e-3])
 
 
+# One building: the same address, or the same house number on a similar street.
+_SAME_NUMBER_SIMILAR_STREET = "house_number_l = house_number_r AND jaro_winkler_similarity(street_l, street_r) >= 0.88"
+_SAME_BUILDING = f"(address_l = address_r OR ({_SAME_NUMBER_SIMILAR_STREET}))"
+# One set of premises: the same building and the same phone (a switchboard)
+_SAME_PREMISES = f"(phone_l = phone_r OR phone_subscriber_l = phone_subscriber_r) AND {_SAME_BUILDING}"
+
+
 def _place_comparison() -> cl.CustomComparison:
-    """Where the company is: the same place, or a spelling of it (new york / new york city)."""
+    """Where the company is: the same place, or a spelling of it (new york / new york city).
+    At one set of premises (_SAME_PREMISES) the place is known, and two spellings of
+    it (los angeles / w. hollywood, a city and its district) say nothing."""
     return cl.CustomComparison(
         output_column_name="place",
         comparison_levels=[
-            cll.NullLevel("place"),
+            cll.CustomLevel(f"place_l IS NULL OR place_r IS NULL OR ({_SAME_PREMISES})",
+                            label_for_charts="Missing, or at the same premises (counted there)"
+                            ).configure(is_null_level=True),
             cll.ExactMatchLevel("place"),
             cll.JaroWinklerLevel("place", 0.9),
             cll.ElseLevel(),
@@ -109,7 +138,7 @@ def company_settings(present: set[str] | None = None) -> SettingsCreator:
         (_branch_comparison(), {"branch"}),
         (_place_comparison(), {"place"}),
         (_exact("uscc", ID_M, ID_U), {"uscc"}),
-        (_phone_comparison("phone"), {"phone"}),
+        (_phone_comparison("phone", premises=True), {"phone"}),
         (_phone_comparison("mobile"), {"mobile"}),
         (_email_comparison(), {"email"}),
         (_exact("website", [0.8, 0.2], [1e-4, 1 - 1e-4]), {"website"}),
@@ -187,8 +216,7 @@ def _address_comparison() -> cl.CustomComparison:
             cll.CustomLevel("(address_l IS NULL OR address_r IS NULL) AND (street_l IS NULL OR street_r IS NULL)",
                             label_for_charts="No address").configure(is_null_level=True),
             cll.ExactMatchLevel("address"),
-            cll.CustomLevel("house_number_l = house_number_r AND jaro_winkler_similarity(street_l, street_r) >= 0.88",
-                            label_for_charts="Same house number, similar street"),
+            cll.CustomLevel(_SAME_NUMBER_SIMILAR_STREET, label_for_charts="Same house number, similar street"),
             cll.CustomLevel(different_number, label_for_charts="Another house number"),
             cll.JaroWinklerLevel("address", 0.9),
             cll.JaroWinklerLevel("address", 0.75),
@@ -198,13 +226,23 @@ def _address_comparison() -> cl.CustomComparison:
                 u_probabilities=[0.0005, 0.001, 0.05, 0.005, 0.05, 0.8935])
 
 
-def _phone_comparison(column: str, m: list[float] | None = None) -> cl.CustomComparison:
+def _phone_comparison(column: str, m: list[float] | None = None, premises: bool = False) -> cl.CustomComparison:
     """The same number, else the same subscriber digits (a local number written
-    without its area code, or with another country code)."""
+    without its area code, or with another country code).
+
+    premises: the column is a premises' phone (a company's switchboard), which names
+    the same fact as its address, the building: a hotel's restaurants, a tower's
+    offices share both. At the same address the same phone says nothing more (it
+    would count the building twice); another phone there still tells two outlets apart."""
+    null = cll.NullLevel(column)
+    if premises:
+        null = cll.CustomLevel(f"{column}_l IS NULL OR {column}_r IS NULL OR ({_SAME_PREMISES})",
+                               label_for_charts="Missing, or the same at the same address (counted there)"
+                               ).configure(is_null_level=True)
     return cl.CustomComparison(
         output_column_name=column,
         comparison_levels=[
-            cll.NullLevel(column),
+            null,
             cll.ExactMatchLevel(column),
             cll.ExactMatchLevel(f"{column}_subscriber").configure(label_for_charts="Same last seven digits"),
             cll.ElseLevel(),
