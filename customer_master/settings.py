@@ -13,6 +13,7 @@ import yaml
 
 from customer_master.config import DEFAULT_SETTINGS
 from customer_master.sources import CONTACT_ROLES
+from customer_master.warehouse.surface_settings import ReadSurfaceSettings, read_surface_settings
 
 
 
@@ -62,6 +63,8 @@ class Settings:
     activities: ActivityRules = field(default_factory=ActivityRules)
     # title keyword -> contact role, tried before the built-in keywords (customer360/contact_roles.py)
     contact_roles: dict[str, str] = field(default_factory=dict)
+    # the masked read surfaces for downstream teams and their roles (warehouse/read_surfaces.py)
+    read_surfaces: ReadSurfaceSettings = field(default_factory=ReadSurfaceSettings)
 
     def reference_date(self) -> dt.date:
         return self.as_of or dt.date.today()
@@ -90,12 +93,17 @@ def load_settings(path: Path | None = None) -> Settings:
     for keyword, role in roles.items():
         if role not in CONTACT_ROLES:
             raise SettingsError(f"{path}: contact_roles[{keyword!r}] must be one of {CONTACT_ROLES}, not {role!r}")
+    try:
+        surfaces = read_surface_settings(document.get("read_surfaces"))
+    except ValueError as exc:
+        raise SettingsError(f"{path}: {exc}") from exc
     return Settings(
         as_of=as_of,
         segments=_section(path, "segments", SegmentRules, document.get("segments")),
         review_due=_section(path, "review_due", ReviewDueRules, document.get("review_due")),
         activities=_section(path, "activities", ActivityRules, document.get("activities")),
         contact_roles=roles,
+        read_surfaces=surfaces,
     )
 
 

@@ -42,6 +42,7 @@ ASSET_GROUPS = {
     "customer_segments": "customer360",
     "review_due": "customer360",
     "customer_warehouse": "master",
+    "read_surfaces": "downstream",
 }
 # Upstream assets of each asset, as the asset functions declare them.
 ASSET_DEPS = {
@@ -61,6 +62,7 @@ ASSET_DEPS = {
     "customer_warehouse": {"ingested_rows", "validated_rows", "standardised_rows", "matched_clusters",
                            "golden_records", "customer_activities", "customer_contacts", "customer_roles",
                            "customer_relationships", "customer_segments", "review_due"},
+    "read_surfaces": {"customer_warehouse"},
 }
 WAREHOUSE_CHECKS = {"row_accounting", "unique_master_id", "xref_points_at_a_master", "review_due_not_growing"}
 LAUNCH_THRESHOLD = 0.9

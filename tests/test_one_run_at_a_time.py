@@ -193,7 +193,8 @@ def test_two_warehouses_in_one_folder_keep_their_own_ids(tmp_path):
     assert not _ids(one) & _ids(other)
     assert len(_ledger(one)) == 2 and len(_ledger(other)) == 1
     assert sorted(p.name for p in folder.iterdir()) == [
-        "customer_master.duckdb", "customer_master.duckdb.d", "other.duckdb", "other.duckdb.d"]
+        "customer_master.duckdb", "customer_master.duckdb.d", "customer_master.duckdb.shared",  # read surfaces
+        "other.duckdb", "other.duckdb.d", "other.duckdb.shared"]
 
 
 def _to_old_layout(warehouse: Path) -> None:

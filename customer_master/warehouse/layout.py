@@ -14,6 +14,11 @@ the one place that knows the layout; every other module asks it for a path.
         building/<run_id>/              the new warehouse file while it is built
         backups/<seq>-<run_id>/         the last published warehouses, each with its state
         backups/<seq>-<run_id>.pending/ a publish whose swap may or may not have happened
+    customer_master.duckdb.shared/      the read surfaces for downstream teams (read_surfaces.py),
+                                        unless settings.yaml's read_surfaces.folder names another folder
+        masked.duckdb                   the master with personal data masked
+        role-<name>.duckdb              the same, only the masters a role may see
+        .building/                      the new surfaces while they are built
 
 Before this layout the pipeline kept `state/`, `models/` and `staging/` in the
 folder of the warehouse (shared by every warehouse in it), and the ledger, lock,
@@ -27,6 +32,7 @@ from pathlib import Path
 
 FOLDER_SUFFIX = ".d"
 PENDING_SUFFIX = ".pending"
+SURFACES_SUFFIX = ".shared"
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,11 @@ class Layout:
     def backup_run_id(backup: Path) -> str:
         return backup.name.removesuffix(PENDING_SUFFIX).split("-", 1)[1]
 
+    @property
+    def read_surfaces(self) -> Path:
+        """Where the read surfaces go unless the settings name a folder."""
+        return self.warehouse.with_name(self.warehouse.name + SURFACES_SUFFIX)
+
     def old_layout(self) -> dict[str, Path]:
         """Where an earlier version of the pipeline kept this warehouse's files. `state`,
         `models` and `staging` were shared by every warehouse in the folder."""
@@ -114,5 +125,34 @@ class Layout:
         return sorted(self.warehouse.parent.glob(f".{self.warehouse.name}.building-*"))
 
 
+@dataclass(frozen=True)
+class SurfaceFiles:
+    """The read surfaces' folder: the masked master and one file per role."""
+    folder: Path
+
+    @property
+    def masked(self) -> Path:
+        return self.folder / "masked.duckdb"
+
+    def role(self, name: str) -> Path:
+        return self.folder / f"role-{name}.duckdb"
+
+    @property
+    def building(self) -> Path:
+        return self.folder / ".building"
+
+    def built(self, published: Path) -> Path:
+        """Where the new version of `published` is built before it is swapped in."""
+        return self.building / published.name
+
+    def role_files(self) -> list[Path]:
+        return sorted(self.folder.glob("role-*.duckdb")) if self.folder.is_dir() else []
+
+
 def layout(warehouse: Path | str) -> Layout:
     return Layout(Path(warehouse))
+
+
+def surface_files(warehouse: Path | str, folder: Path | str | None = None) -> SurfaceFiles:
+    """The read surfaces of `warehouse`: in `folder` when given, else beside the warehouse."""
+    return SurfaceFiles(Path(folder) if folder else layout(warehouse).read_surfaces)
