@@ -56,6 +56,8 @@ def _masters(path: Path, table: str = "master.customers") -> set[str]:
     ("cm_person_name", "孙 然", "孙*"),
     ("cm_person_name", "John Smith", "J. Smith"),
     ("cm_free_text", "手机 139 6305 0760，邮箱 li@qq.com，谈付款", "手机 ***，邮箱 ***@qq.com，谈付款"),
+    ("cm_record_id", "138-0013-8000", "138****8000"),  # a member number that is a mobile
+    ("cm_record_id", "KA0174", "KA0174"),
 ])
 def test_each_masking_rule(rule, value, masked):
     with duckdb.connect() as con:

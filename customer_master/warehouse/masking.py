@@ -19,7 +19,9 @@ Rules (examples are the README's):
   and stay as they are.
 - birth date: its year only.
 - free text (an interaction's content): runs of 7 or more digits and e-mail users
-  replaced by *** (a name typed into the text is not recognised)."""
+  replaced by *** (a name typed into the text is not recognised).
+- a record id shaped like a phone or ID number (11 or more digits): masked like a
+  phone; other record ids (KA0174) as they are. row_identity, which repeats it, is left out."""
 
 from __future__ import annotations
 
@@ -59,6 +61,9 @@ MACROS = {
                             "WHEN strpos(trim(v), ' ') > 0 "
                             "THEN left(trim(v), 1) || '. ' || regexp_extract(trim(v), '(\\S+)$', 1) "
                             "ELSE left(trim(v), 1) || '.' END"),
+    # a record id shaped like a phone or ID number (a shop that numbers members by their mobile)
+    "cm_record_id": ("v", "CASE WHEN regexp_matches(trim(v), '^\\+?[0-9][0-9 \\-]{9,}[0-9Xx]$') "
+                          "THEN cm_mask_digits(regexp_replace(v, '[^0-9Xx]', '', 'g')) ELSE v END"),
     "cm_initial": ("v", "CASE WHEN v IS NULL OR trim(v) = '' THEN NULL ELSE left(trim(v), 1) || '.' END"),
     "cm_free_text": ("v", "regexp_replace(regexp_replace(v, '[^\\s@,;，；:：<>()（）]+@', '***@', 'g'), "
                           "'\\+?[0-9][0-9 \\-]{5,}[0-9][Xx]?', '***', 'g')"),
@@ -97,6 +102,10 @@ def email(name: str) -> Column:
 
 def person_name(name: str) -> Column:
     return name, f"cm_person_name({_text(name)})", (name,)
+
+
+def record_id(name: str) -> Column:
+    return name, f"cm_record_id({_text(name)})", (name,)
 
 
 def initial(name: str) -> Column:
@@ -141,7 +150,7 @@ SURFACE_TABLES: dict[str, SurfaceTable] = {
               "created_run"),
     ], _OF_MASTER),
     "master.xref": SurfaceTable([
-        *keep("master_id"), *_LINEAGE, *keep("source_record_id", "row_identity", "match_probability"),
+        *keep("master_id"), *_LINEAGE, record_id("source_record_id"), *keep("match_probability"),
     ], _OF_MASTER),
     "master.id_history": SurfaceTable(
         keep("retired_id", "replaced_by", "reason", "run_id"), "replaced_by IN (SELECT master_id FROM allowed)"),
