@@ -71,7 +71,7 @@ def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, 
     started = dt.datetime.fromtimestamp(stats.start_time or dt.datetime.now().timestamp(), dt.timezone.utc)
     published = publish_run(paths.inbox_path, paths.warehouse_path, context.run.run_id, started, ingested_rows,
                             validated_rows, standardised_rows, matched_clusters, golden_records, around,
-                            keep_backups=paths.keep_backups)
+                            keep_backups=paths.keep_backups, tags=context.run.tags)
     summary = published.summary
     summary_view = {k: v for k, v in summary.items() if k not in ("files", "rejected_by_reason")}
     return dg.MaterializeResult(metadata={

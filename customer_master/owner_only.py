@@ -4,7 +4,9 @@ every folder is the owner's only (0700), whatever the process umask.
 
 This covers the published warehouse and everything in its folder `<warehouse>.d/`
 (warehouse/layout.py): the file being built, the lock and run ledger, `state/`,
-`models/`, the ingest cache, the backups and the staging Parquet handed between steps. Modes are set when a file or folder is created, before
+`models/`, the ingest cache, the backups and the staging Parquet handed between steps,
+and outside it the review workbooks (review/) and the Dagster instance's folders
+(pipelines/dagster_home.py). Modes are set when a file or folder is created, before
 any data is written into it; a library that creates its own file (DuckDB) is
 given a private folder to create it in and the file is restricted right after."""
 

@@ -111,6 +111,7 @@ def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
     from customer_master.settings import load_settings
     from customer_master.warehouse.layout import layout
     from customer_master.warehouse.lock import run_lock
+    from customer_master.warehouse.origin import CLI, LAUNCHED_BY_TAG
     from customer_master.warehouse.publish import warehouse_of_run
 
     load_settings(settings or DEFAULT_SETTINGS)  # a mistake in the file stops here, before any step runs
@@ -131,6 +132,7 @@ def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
                         "loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
             instance=instance,
             raise_on_error=False,
+            tags={LAUNCHED_BY_TAG: CLI},  # meta.runs.launched_by (warehouse/origin.py)
         )
         published = warehouse_of_run(warehouse, result.run_id)
     steps = _step_times(instance, result.run_id)

@@ -18,6 +18,7 @@ from customer_master.assets.validate import standardised_rows, validated_rows
 from customer_master.config import (DEFAULT_INBOX, DEFAULT_KEEP_BACKUPS, DEFAULT_REVIEW_DIR, DEFAULT_SETTINGS,
                                     DEFAULT_WAREHOUSE)
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
+from customer_master.pipelines.dagster_home import private_dagster_home
 from customer_master.pipelines.resources import PipelinePaths, StageResultIOManager, WarehouseLock
 from customer_master.pipelines.triggers import CONSOLIDATE_JOB, build_triggers
 from customer_master.warehouse.layout import layout
@@ -56,4 +57,5 @@ def build_definitions(inbox: Path = DEFAULT_INBOX, warehouse: Path = DEFAULT_WAR
     )
 
 
+private_dagster_home()  # `dagster dev` (DAGSTER_HOME set): the instance's storage owner-only, before it runs
 defs = build_definitions()

@@ -17,7 +17,7 @@ import pandas as pd
 from customer_master.config import DEFAULT_WAREHOUSE
 from customer_master.match.threshold import check_match_settings
 from customer_master.review.decisions import DEFAULT_BAND, add_decisions
-from customer_master.review.workbook import export_review, import_review
+from customer_master.review.workbook import export_review, import_workbook
 from customer_master.warehouse.lock import WarehouseBusy
 from customer_master.warehouse.published import read_published
 
@@ -32,7 +32,8 @@ def main(argv: list[str]) -> int:
                              f"run config review_from/review_to, {DEFAULT_BAND[0]} {DEFAULT_BAND[1]} unless set)")
     imported = commands.add_parser("import", help="store the decisions filled in a review workbook")
     imported.add_argument("workbook", type=Path)
-    imported.add_argument("--reviewer", help="who decided (default: the workbook's last author)")
+    imported.add_argument("--reviewer", help="who decided (default: the workbook's last author); who imported "
+                                             "(OS user, host) is recorded as well")
     detach = commands.add_parser("detach", help="take one source row out of its master")
     for name in ("source", "file", "sheet"):
         detach.add_argument(f"--{name}", required=name != "sheet", default="")
@@ -50,8 +51,9 @@ def main(argv: list[str]) -> int:
         elif args.command == "import":
             with read_published(args.warehouse, ("master.xref",)):  # decisions are kept beside a warehouse
                 pass
-            count = import_review(args.warehouse, args.workbook, args.reviewer)
-            print(f"{count} decisions stored; the next run applies them")
+            done = import_workbook(args.warehouse, args.workbook, args.reviewer)
+            already = f", {done.already} already imported (the same workbook)" if done.already else ""
+            print(f"{done.stored} decisions stored{already}; the next run applies them")
         else:
             _detach(args)
     except (ValueError, WarehouseBusy) as exc:  # no warehouse, no workbook, a line that cannot be stored, a band

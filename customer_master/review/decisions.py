@@ -4,10 +4,16 @@ A decision names its rows by their identity (see lifecycle/ids.py), so it
 survives re-exports and retraining: 'match' merges two rows, 'no match' keeps
 them apart whatever the model says, 'detach' takes one row out of its master.
 The latest decision on a pair wins. Decisions whose rows are no longer in the
-inbox are reported, never silently dropped."""
+inbox are reported, never silently dropped.
+
+Beside who decided (`decided_by`: the reviewer the importer declared, or the
+workbook's last author) each decision keeps who stored it: the importer's OS user
+and host and the time (warehouse/origin.py), and the SHA-256 of the workbook it
+came from, so that a workbook imported twice stores its decisions once."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -16,12 +22,16 @@ import pandas as pd
 from customer_master.lifecycle.ids import ROW_IDENTITY_SQL
 from customer_master.owner_only import private_folder, write_private
 from customer_master.warehouse.layout import layout
+from customer_master.warehouse.origin import importer
 
 PAIR_DECISIONS = ("match", "no match")  # about two rows; what a review workbook holds
 DECISIONS = (*PAIR_DECISIONS, "detach")  # detach: about one row
 # Match probabilities whose pairs go to the stewards unless the run config says otherwise.
 DEFAULT_BAND = (0.5, 0.99)
-DECISION_COLUMNS = ["row_identity_l", "row_identity_r", "decision", "decided_by", "decided_at", "workbook"]
+DECISION_COLUMNS = ["row_identity_l", "row_identity_r", "decision", "decided_by", "decided_at", "workbook",
+                    "workbook_sha256", "imported_by", "imported_from", "imported_at"]
+# a decision already stored from the same workbook (same bytes) is not stored again
+SAME_DECISION = ["row_identity_l", "row_identity_r", "decision", "workbook_sha256"]
 
 
 def decisions_path(warehouse: Path) -> Path:
@@ -29,8 +39,15 @@ def decisions_path(warehouse: Path) -> Path:
 
 
 def load_decisions(warehouse: Path) -> pd.DataFrame:
+    """The stored decisions; those stored by an earlier version have no importer (NULL)."""
     path = decisions_path(warehouse)
-    return pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=DECISION_COLUMNS)
+    if not path.exists():
+        return pd.DataFrame(columns=DECISION_COLUMNS)
+    frame = pd.read_parquet(path)
+    for column in DECISION_COLUMNS:
+        if column not in frame:
+            frame[column] = pd.NaT if column == "imported_at" else None
+    return frame
 
 
 def decision_problem(row_identity_l: str | None, row_identity_r: str | None, decision: str) -> str | None:
@@ -52,22 +69,44 @@ def _given(value) -> bool:
     return value is not None and not pd.isna(value) and bool(str(value).strip())
 
 
-def add_decisions(warehouse: Path, new: pd.DataFrame) -> int:
-    """Store `new` (DECISION_COLUMNS) beside the earlier decisions; ValueError, and
-    nothing stored, when one of them cannot be (decision_problem)."""
+@dataclass(frozen=True)
+class Stored:
+    stored: int  # decisions stored now
+    already: int = 0  # decisions of the same workbook stored by an earlier import
+
+
+def add_decisions(warehouse: Path, new: pd.DataFrame) -> Stored:
+    """Store `new` (DECISION_COLUMNS; the importer's columns are filled in when
+    missing) beside the earlier decisions, less those stored before from the same
+    workbook; ValueError, and nothing stored, when one of them cannot be (decision_problem)."""
     problems = [problem for l, r, d in new[["row_identity_l", "row_identity_r", "decision"]].itertuples(index=False)
                 if (problem := decision_problem(l, r, d))]
     if problems:
         raise ValueError("; ".join(sorted(set(problems))))
     from customer_master.warehouse.lock import run_lock
 
+    new = new.reset_index(drop=True).assign(**{k: v for k, v in importer().items() if k not in new})
+    if "workbook_sha256" not in new:
+        new = new.assign(workbook_sha256=None)
+    new["imported_at"] = pd.to_datetime(new["imported_at"]).astype("datetime64[ns]")  # the stored decisions' unit
     with run_lock(warehouse, what="review"):  # never beside a run (a run holds it already: re-entrant)
-        frames = [f for f in (load_decisions(warehouse), new[DECISION_COLUMNS]) if not f.empty]
-        combined = pd.concat(frames, ignore_index=True)
-        path = decisions_path(warehouse)
-        private_folder(path.parent)
-        write_private(path, lambda target: combined.to_parquet(target, index=False))
-    return len(new)
+        earlier = load_decisions(warehouse)
+        seen = _fingerprinted(earlier)[SAME_DECISION].drop_duplicates()
+        already = list(_fingerprinted(new).merge(seen, on=SAME_DECISION)["index"]) if not seen.empty else []
+        fresh = new[DECISION_COLUMNS].drop(index=already)
+        if not fresh.empty:
+            combined = pd.concat([f for f in (earlier, fresh) if not f.empty], ignore_index=True)
+            path = decisions_path(warehouse)
+            private_folder(path.parent)
+            write_private(path, lambda target: combined.to_parquet(target, index=False))
+    return Stored(len(fresh), len(already))
+
+
+def _fingerprinted(decisions: pd.DataFrame) -> pd.DataFrame:
+    """The decisions that came from a workbook (a detach from the command line has none),
+    keeping their index; the right rows' id empty for a detach compares equal."""
+    rows = decisions[decisions.workbook_sha256.notna() & (decisions.workbook_sha256.astype(str) != "")]
+    return rows[SAME_DECISION].fillna("").reset_index()
 
 
 def resolve_decisions(decisions: pd.DataFrame, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -4,13 +4,15 @@ Export: one row per pair whose match probability lies in the review band, the
 two source rows side by side with the match weight of each field, and a
 decision column with a drop-down (match / no match). Text that begins with
 = + - @ is written as text, never as a formula. Import: the filled-in decisions
-go to the decision store (who, when, from which workbook); a workbook that
+go to the decision store (who decided, who imported it, when, from which
+workbook and its SHA-256: a workbook imported again stores nothing twice); a workbook that
 cannot be read, or a line that cannot be stored, is refused as a whole with a
 ValueError naming the file, the sheet and the rows."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import zipfile
 from pathlib import Path
@@ -22,7 +24,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from customer_master.match.threshold import check_match_settings
-from customer_master.review.decisions import DEFAULT_BAND, PAIR_DECISIONS, add_decisions, decision_problem
+from customer_master.owner_only import private_folder, write_private
+from customer_master.review.decisions import DEFAULT_BAND, PAIR_DECISIONS, Stored, add_decisions, decision_problem
 from customer_master.warehouse.published import read_published
 
 SHEET = "review"
@@ -90,8 +93,8 @@ def export_review(warehouse: Path, out: Path, band: tuple[float, float] | None =
     for row in sheet.iter_rows(min_row=1, max_row=1):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(out)
+    private_folder(out.parent, ours=False)  # personal data: owner-only (owner_only.py)
+    write_private(out, workbook.save)
     return len(pairs)
 
 
@@ -145,11 +148,26 @@ def read_review(path: Path, reviewer: str | None = None) -> pd.DataFrame:
         workbook.close()
     frame = pd.DataFrame(found, columns=["row_identity_l", "row_identity_r", "decision"])
     return frame.assign(decided_by=who, decided_at=pd.Timestamp(dt.datetime.now(dt.timezone.utc)).tz_localize(None),
-                        workbook=Path(path).name)
+                        workbook=Path(path).name, workbook_sha256=_sha256(Path(path)))
+
+
+def import_workbook(warehouse: Path, path: Path, reviewer: str | None = None) -> Stored:
+    """Store a review workbook's decisions, recording the importer (decisions.py); reviewer:
+    who decided (default: the workbook's last author)."""
+    return add_decisions(warehouse, read_review(path, reviewer))
 
 
 def import_review(warehouse: Path, path: Path, reviewer: str | None = None) -> int:
-    return add_decisions(warehouse, read_review(path, reviewer))
+    """The number of decisions import_workbook stored now."""
+    return import_workbook(warehouse, path, reviewer).stored
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as reader:
+        for block in iter(lambda: reader.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _open_workbook(path: Path):

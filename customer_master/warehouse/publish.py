@@ -246,7 +246,15 @@ def _runs_frame(history: list[dict]) -> pd.DataFrame:
     for column in ("started_at", "finished_at"):
         if column in frame:
             frame[column] = pd.to_datetime(frame[column])
-    for column in frame.columns:  # nested values (file lists, counts by reason) as JSON text
+    for column in frame.columns:  # nested values (file lists, counts by reason, run tags) as JSON text
         if frame[column].map(lambda v: isinstance(v, (dict, list))).any():
-            frame[column] = frame[column].map(lambda v: json.dumps(v, ensure_ascii=False, default=str))
+            frame[column] = frame[column].map(_json_text)
     return frame
+
+
+def _json_text(value) -> str | None:
+    """A ledger line of an earlier version has no value for a newer column (the audit
+    columns of origin.py): NULL in meta.runs, not the text 'NaN'."""
+    if not isinstance(value, (dict, list)) and pd.isna(value):
+        return None
+    return json.dumps(value, ensure_ascii=False, default=str)

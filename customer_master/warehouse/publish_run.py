@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from customer_master.config import DEFAULT_KEEP_BACKUPS
 from customer_master.ingest.inbox import IngestResult
@@ -13,6 +14,7 @@ from customer_master.lifecycle.state import MasterState
 from customer_master.match.engine import MatchResult
 from customer_master.survive import GoldenResult
 from customer_master.validate import ValidationResult
+from customer_master.warehouse.origin import run_origin
 from customer_master.warehouse.publish import WarehouseTables, publish_warehouse
 from customer_master.warehouse.tables import Customer360, run_summary, warehouse_tables
 
@@ -26,12 +28,15 @@ class PublishedRun:
 
 def publish_run(inbox: Path, warehouse: Path, run_id: str, started: dt.datetime, ingest: IngestResult,
                 validation: ValidationResult, standardised, match: MatchResult, golden: GoldenResult,
-                around: Customer360, keep_backups: int = DEFAULT_KEEP_BACKUPS) -> PublishedRun:
-    """started: when the run began (UTC); keep_backups: published warehouses kept."""
+                around: Customer360, keep_backups: int = DEFAULT_KEEP_BACKUPS,
+                tags: Mapping[str, str] | None = None) -> PublishedRun:
+    """started: when the run began (UTC); keep_backups: published warehouses kept;
+    tags: the Dagster run's tags (who and what started it: origin.py)."""
     summary = run_summary(ingest, validation, match, golden, around)
     run = {"run_id": run_id, "started_at": started.replace(tzinfo=None),
            "finished_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
-           "inbox": str(inbox), "warehouse": str(warehouse), "match_threshold": match.threshold, **summary}
+           "inbox": str(inbox), "warehouse": str(warehouse), "match_threshold": match.threshold,
+           **run_origin(tags), **summary}
     tables = warehouse_tables(ingest, validation, standardised, golden, match, run_id, around)
     state = MasterState(xref=golden.xref[["master_id", "row_identity"]], masters=golden.masters,
                         id_history=golden.id_history, customers_history=golden.customers_history,

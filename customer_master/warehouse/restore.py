@@ -19,6 +19,7 @@ from pathlib import Path
 from customer_master.config import DEFAULT_WAREHOUSE
 from customer_master.warehouse.layout import Layout, layout
 from customer_master.warehouse.lock import WarehouseBusy, run_lock
+from customer_master.warehouse.origin import CLI, LAUNCHED_BY_TAG, run_origin
 
 
 class NoSuchBackup(ValueError):
@@ -44,7 +45,7 @@ def restore_run(warehouse: Path, run_id: str, wait: bool = False) -> dict:
         original = json.loads((backup / "run.json").read_text(encoding="utf-8"))
         now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
         run = {**original, "run_id": str(uuid.uuid4()), "started_at": now, "finished_at": now,
-               "restored_from": original["run_id"]}
+               "restored_from": original["run_id"], **run_origin({LAUNCHED_BY_TAG: CLI})}  # who restored
         history = [*read_run_history(warehouse), run]
 
         def rewrite_runs(con) -> None:
