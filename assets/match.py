@@ -37,14 +37,22 @@ def check_run_config(context: dg.AssetExecutionContext) -> MatchConfig:
     (ingested_rows, previous_state, steward_decisions; a new root asset calls this too),
     so that a run launched with a threshold or band out of range fails before it reads
     the inbox or imports a workbook. Dagster checks run config only against its types
-    and builds MatchConfig, where the rule is applied, when matched_clusters starts."""
+    and builds MatchConfig, where the rule is applied, when matched_clusters starts.
+    The settings file (resource paths, `settings`) is checked here as well."""
     name = matched_clusters.node_def.name
     given = ((context.run.run_config.get("ops") or {}).get(name) or {}).get("config") or {}
     try:
-        return MatchConfig(**given)
+        config = MatchConfig(**given)
     except ValidationError as exc:
         reasons = "; ".join(error["msg"].removeprefix("Value error, ") for error in exc.errors())
         raise dg.Failure(description=f"run config of {name}: {reasons}") from None
+    paths = getattr(context.resources, "paths", None)
+    if paths is not None:  # the settings file too, read otherwise only by the customer 360 steps
+        try:
+            paths.load_settings()
+        except ValueError as exc:  # SettingsError, MatchSettingError: the message names the file and the key
+            raise dg.Failure(description=f"settings file {exc}") from None
+    return config
 
 
 @dg.asset(group_name="match", kinds={"excel"},

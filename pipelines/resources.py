@@ -18,9 +18,11 @@ import pandas as pd
 from customer_master.config import (DEFAULT_INBOX, DEFAULT_KEEP_BACKUPS, DEFAULT_REVIEW_DIR, DEFAULT_SETTINGS,
                                     DEFAULT_WAREHOUSE)
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
+from customer_master.match.threshold import check_match_settings
 from customer_master.owner_only import private_folder, write_private
 from customer_master.settings import Settings, load_settings
 from customer_master.warehouse.lock import run_lock
+from customer_master.pipelines.staged_results import staged_result
 
 
 class PipelinePaths(dg.ConfigurableResource):
@@ -47,7 +49,14 @@ class PipelinePaths(dg.ConfigurableResource):
         return Path(self.review_dir)
 
     def load_settings(self) -> Settings:
-        return load_settings(Path(self.settings))
+        """The settings file; SettingsError or MatchSettingError naming the file and the key.
+        A run's first steps call this (assets/match.py check_run_config), so a mistake
+        in the file fails the run before the inbox is read, not at the customer 360 steps."""
+        settings = load_settings(Path(self.settings))
+        resolve = settings.activities.resolve_threshold  # a match probability: the threshold's rule
+        if resolve is not None:
+            check_match_settings(resolve, keys={"match_threshold": f"{self.settings}: activities.resolve_threshold"})
+        return settings
 
 
 class WarehouseLock(dg.ConfigurableResource):
@@ -122,8 +131,7 @@ class StageResultIOManager(dg.ConfigurableIOManager):
             return pd.read_parquet(folder / "frame.parquet")
         module, name = manifest["type"].split(":")
         cls = getattr(importlib.import_module(module), name)
-        frames = {f: pd.read_parquet(folder / f"{f}.parquet") for f in manifest["frames"]}
-        return cls(**frames, **manifest["values"])
+        return staged_result(cls, {f: folder / f"{f}.parquet" for f in manifest["frames"]}, manifest["values"])
 
 
 def _write_frame(frame: pd.DataFrame, path: Path) -> None:
