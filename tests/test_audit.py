@@ -117,3 +117,26 @@ def test_a_decision_store_of_an_earlier_version_keeps_its_decisions(tmp_path):
     stored = load_decisions(warehouse).sort_values("decided_at")
     assert stored.imported_by.isna().tolist() == [True, False]
     assert stored.imported_at.isna().tolist() == [True, False]
+
+
+def test_a_dagster_run_records_its_trigger_its_user_and_its_tags(tmp_path):
+    """The job as the daemon runs it for a sensor (its tags), in this process."""
+    import dagster as dg
+
+    from conftest import write_csv
+    from customer_master.pipelines.definitions import build_definitions
+    from customer_master.pipelines.triggers import CONSOLIDATE_JOB
+
+    inbox = tmp_path / "inbox"
+    write_csv(inbox / "sales" / "a.csv", ["客户名称,手机", "华信科技有限公司,13800138000", "宏达物流有限公司,13900139000"])
+    warehouse = tmp_path / "wh" / "customer_master.duckdb"
+    defs = build_definitions(inbox=inbox, warehouse=warehouse, review_dir=tmp_path / "review")
+    tags = {"dagster/sensor_name": "inbox_changed", "trigger": "inbox_changed", "user": "wang.fang@example.com"}
+    result = defs.resolve_job_def(CONSOLIDATE_JOB).execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), tags=tags)
+    assert result.success
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        row = con.execute("SELECT started_by, started_from, launched_by, run_tags FROM meta.runs").fetchone()
+    assert row[:3] == (getpass.getuser(), socket.gethostname(),
+                       "dagster sensor inbox_changed; user wang.fang@example.com")
+    assert json.loads(row[3]) == tags
