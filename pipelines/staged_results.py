@@ -1,0 +1,54 @@
+"""A stage result handed to the next step with its tables left on disk until
+the step reads them.
+
+A stage result is a dataclass of DataFrames (IngestResult, MatchResult,
+GoldenResult ...), staged as one Parquet file per frame (resources.py). Most
+steps use a few of its frames: golden_records needs the ingest's file dates, not
+its raw rows; the customer 360 steps need the golden records' xref, not every
+field's competing values. Reading all of them at every hand-off cost memory that
+grows with the inbox (at 200k rows, a few hundred MB a step). `staged_result`
+gives an instance of the same class whose frames are read on first access."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+
+class _StagedFrame:
+    """A data descriptor: the frame of `name`, read from its Parquet file the first
+    time it is asked for, kept after that; a value set on the instance replaces it."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        loaded = obj.__dict__
+        if self.name not in loaded:
+            loaded[self.name] = pd.read_parquet(loaded["_staged_paths"][self.name])
+        return loaded[self.name]
+
+    def __set__(self, obj, value) -> None:
+        obj.__dict__[self.name] = value
+
+
+@lru_cache(maxsize=None)
+def _staged_class(cls: type, frame_names: tuple[str, ...]) -> type:
+    """A subclass of `cls` (isinstance holds, the dataclass fields are the same)
+    whose frame fields are _StagedFrame descriptors."""
+    namespace = {name: _StagedFrame(name) for name in frame_names}
+    namespace.update(__module__=cls.__module__, __qualname__=cls.__qualname__, __doc__=cls.__doc__)
+    return type(cls.__name__, (cls,), namespace)
+
+
+def staged_result(cls: type, frame_paths: dict[str, Path], values: dict):
+    """An instance of the dataclass `cls` with `values` as they are and each frame
+    of `frame_paths` (field name -> Parquet file) read when first used."""
+    result = object.__new__(_staged_class(cls, tuple(sorted(frame_paths))))
+    result.__dict__.update(values)
+    result.__dict__["_staged_paths"] = dict(frame_paths)
+    return result

@@ -1,0 +1,38 @@
+"""Stage results handed between steps: a step reads only the frames it uses."""
+
+import dataclasses
+
+import dagster as dg
+import pandas as pd
+
+from customer_master.customer360.activities import ActivityResult
+from customer_master.pipelines.resources import StageResultIOManager
+from customer_master.pipelines.staged_results import staged_result
+
+
+def test_a_stage_result_reads_a_frame_only_when_a_step_uses_it(tmp_path):
+    interactions = pd.DataFrame({"master_id": ["M1", "M2"], "kind": ["call", "visit"]})
+    transactions = pd.DataFrame({"master_id": ["M1"], "amount": [12.5]})
+    manager = StageResultIOManager(base_dir=str(tmp_path / "staging"))
+    output = dg.build_output_context(asset_key=dg.AssetKey("customer_activities"), run_id="run-1")
+    manager.handle_output(output, ActivityResult(interactions=interactions, transactions=transactions))
+
+    loaded = manager.load_input(dg.build_input_context(upstream_output=output))
+    assert isinstance(loaded, ActivityResult)
+    assert [f.name for f in dataclasses.fields(loaded)] == ["interactions", "transactions"]
+    assert "interactions" not in vars(loaded) and "transactions" not in vars(loaded)  # nothing read yet
+    pd.testing.assert_frame_equal(loaded.interactions, interactions)
+    assert "interactions" in vars(loaded) and "transactions" not in vars(loaded)  # only what was used
+    pd.testing.assert_frame_equal(loaded.transactions, transactions)
+    assert loaded.interactions is loaded.interactions  # read once
+
+
+def test_a_frame_set_on_a_staged_result_replaces_the_staged_one(tmp_path):
+    path = tmp_path / "interactions.parquet"
+    pd.DataFrame({"a": [1]}).to_parquet(path)
+    result = staged_result(ActivityResult, {"interactions": path, "transactions": tmp_path / "missing.parquet"}, {})
+    result.transactions = pd.DataFrame({"b": [2]})
+    assert result.transactions.b.tolist() == [2]
+    assert result.interactions.a.tolist() == [1]
+    replaced = dataclasses.replace(result, interactions=pd.DataFrame({"a": [3]}))
+    assert replaced.interactions.a.tolist() == [3] and replaced.transactions.b.tolist() == [2]
