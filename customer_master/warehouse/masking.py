@@ -16,7 +16,8 @@ Rules (examples are the README's):
 - person names: the family name and a star per character of the given name
   (张伟强 -> 张**, 欧阳娜娜 -> 欧阳**), Latin names the given name's initial and
   the family name (John Smith -> J. Smith). Company names are no personal data
-  and stay as they are.
+  and stay as they are, except a "company" named by 2-4 Han characters only,
+  which is a person's name in a company list as often as a brand.
 - birth date: its year only.
 - free text (an interaction's content): runs of 7 or more digits and e-mail users
   replaced by *** (a name typed into the text is not recognised).
@@ -112,10 +113,14 @@ def initial(name: str) -> Column:
     return name, f"cm_initial({_text(name)})", (name,)
 
 
-def customer_name(name: str, type_column: str = "customer_type") -> Column:
-    """A company's name as it is; anything else (a person, an unresolved line) masked."""
-    return (name, f"CASE WHEN {type_column} = 'company' THEN {_text(name)} ELSE cm_person_name({_text(name)}) END",
-            (name, type_column))
+def customer_name(name: str, full_name: str | None = None, type_column: str = "customer_type") -> Column:
+    """A company's name as it is; anything else (a person, an unresolved line) masked. A
+    "company" whose full name is a bare 2-4 Han characters (a person's name in a company
+    list: 程波成) is masked too; a short brand name (华为) is masked with it."""
+    full = _text(full_name or name)
+    company = f"{type_column} = 'company' AND NOT regexp_matches(coalesce({full}, ''), '^\\p{{Han}}{{2,4}}$')"
+    return (name, f"CASE WHEN {company} THEN {_text(name)} ELSE cm_person_name({_text(name)}) END",
+            (name, full_name or name, type_column))
 
 
 def district_address(name: str = "address") -> Column:
@@ -142,7 +147,7 @@ _LINEAGE = keep("source", "file", "sheet", "row_number")
 
 SURFACE_TABLES: dict[str, SurfaceTable] = {
     "master.customers": SurfaceTable([
-        *keep("master_id", "customer_type"), customer_name("name"), customer_name("name_core"),
+        *keep("master_id", "customer_type"), customer_name("name"), customer_name("name_core", "name"),
         *keep("legal_form", "reg_place", "branch", "uscc"), id_number("id_number"), phone("mobile"), phone("phone"),
         *keep("phone_extension"), email("email"), person_name("contact_name"), initial("first_name"),
         *keep("last_name"), district_address(), *keep("province", "city", "district"), birth_year(),
