@@ -12,12 +12,15 @@ gives its new files mode 0600 as well."""
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 import yaml
 
 from customer_master.owner_only import private_folder, restrict_file
+
+log = logging.getLogger(__name__)
 
 
 def dagster_storage_folders(home: Path, cwd: Path | None = None) -> list[Path]:
@@ -42,16 +45,24 @@ def private_dagster_home(home: Path | str | None = None, cwd: Path | None = None
     holder = _holder(folders, Path(home), Path(cwd or os.getcwd()))
     done = []
     for folder in ([holder] if holder else []) + folders:
-        private_folder(folder)
-        for root, subfolders, files in os.walk(folder):
-            for name in subfolders:
-                private_folder(Path(root) / name)
-            for name in files:
-                path = Path(root) / name
-                if path.is_file() and not path.is_symlink():
-                    restrict_file(path)
+        try:
+            _restrict_tree(folder)
+        except OSError as exc:  # another user's folder: say so, and still load the definitions
+            log.warning("the Dagster storage folder %s could not be made owner-only: %s", folder, exc)
+            continue
         done.append(folder)
     return done
+
+
+def _restrict_tree(folder: Path) -> None:
+    private_folder(folder)
+    for root, subfolders, files in os.walk(folder):
+        for name in subfolders:
+            private_folder(Path(root) / name)
+        for name in files:
+            path = Path(root) / name
+            if path.is_file() and not path.is_symlink():
+                restrict_file(path)
 
 
 def _holder(folders: list[Path], home: Path, cwd: Path) -> Path | None:

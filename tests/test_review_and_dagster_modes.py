@@ -83,3 +83,16 @@ def test_without_dagster_home_nothing_is_touched(tmp_path, monkeypatch):
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
     monkeypatch.chdir(tmp_path)
     assert private_dagster_home() == [] and not list(tmp_path.iterdir())
+
+
+def test_a_storage_folder_that_cannot_be_restricted_is_a_warning_not_a_failed_load(tmp_path, monkeypatch, caplog):
+    home = tmp_path / "project"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("storage: {sqlite: {base_dir: data/dagster/storage}}\n", encoding="utf-8")
+
+    def refused(folder):
+        raise PermissionError(1, "Operation not permitted", str(folder))
+
+    monkeypatch.setattr("customer_master.pipelines.dagster_home.private_folder", refused)
+    assert private_dagster_home(home, cwd=home) == []
+    assert "data/dagster/storage could not be made owner-only" in caplog.text
