@@ -8,13 +8,14 @@ import grp
 import logging
 import os
 import re
+import shutil
 import stat
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from conftest import SAMPLE_INBOX, run_pipeline, write_csv
+from conftest import SAMPLE_INBOX, write_csv
 from customer_master.cli import main
 from customer_master.settings import SettingsError, load_settings
 from customer_master.warehouse.layout import surface_files
@@ -325,3 +326,23 @@ def test_a_surface_that_cannot_be_built_fails_the_run_after_the_warehouse_is_in_
 def test_a_warehouse_that_is_not_there_is_a_clear_error(tmp_path):
     with pytest.raises(ReadSurfaceError, match="no warehouse at"):
         publish_read_surfaces(tmp_path / "none.duckdb", _settings(tmp_path / "shared"))
+
+
+def test_a_restore_rebuilds_the_surfaces_from_the_warehouse_it_puts_back(sample_run, tmp_path, capsys):
+    folder = tmp_path / "copy"
+    shutil.copytree(sample_run.warehouse.parent, folder)  # the sample's warehouse, its folder and its backup
+    warehouse = folder / sample_run.warehouse.name
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("read_surfaces:\n  roles:\n    finance: {sources: [finance]}\n", encoding="utf-8")
+    assert main(["restore", sample_run.run_id[:8], "--warehouse", str(warehouse), "--settings", str(settings)]) == 0
+    assert "read surfaces rebuilt" in capsys.readouterr().out
+    restore_id = _query(warehouse, "SELECT run_id FROM meta.runs WHERE restored_from IS NOT NULL")[0][0]
+    files = surface_files(warehouse)
+    assert [p.name for p in files.role_files()] == ["role-finance.duckdb"]  # the sample's two roles are gone
+    for path in (files.masked, files.role("finance")):
+        assert _query(path, "SELECT run_id FROM meta.surface") == [(restore_id,)]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("read_surfaces: {roles: {x: {}}}\n", encoding="utf-8")
+    assert main(["restore", sample_run.run_id[:8], "--warehouse", str(warehouse), "--settings", str(bad)]) == 2
+    assert "read_surfaces.roles.x" in capsys.readouterr().err
+    assert len(_query(warehouse, "SELECT run_id FROM meta.runs")) == 2  # the refused restore did nothing

@@ -5,7 +5,8 @@ The restored file is a copy of the backup whose meta.runs is the whole ledger
 plus the restore's own row (a new run id, `restored_from` naming the run put
 back, the restored run's counts); it is swapped in and recorded like any
 publish (publish.py), so the next run maps its clusters onto the restored ids.
-The stewards' decisions are not part of a backup: they stay as they are."""
+The stewards' decisions are not part of a backup: they stay as they are.
+The read surfaces (read_surfaces.py) are rebuilt from the restored warehouse."""
 
 from __future__ import annotations
 
@@ -87,6 +88,9 @@ def main(argv: list[str]) -> int:
                         help=f"warehouse DuckDB file (default {DEFAULT_WAREHOUSE})")
     parser.add_argument("--wait", action="store_true",
                         help="wait for a run in progress on the warehouse instead of stopping with an error")
+    parser.add_argument("--settings", type=Path, default=None,
+                        help="the settings whose read_surfaces are rebuilt from the restored warehouse "
+                             "(default data/settings.yaml, or CUSTOMER_MASTER_SETTINGS)")
     args = parser.parse_args(argv)
     if not args.run_id:
         kept = kept_runs(args.warehouse)
@@ -97,6 +101,15 @@ def main(argv: list[str]) -> int:
             print(f"{run['run_id']}  finished {str(run.get('finished_at'))[:19]}  "
                   f"{run.get('master_customers', '?')} masters{origin}")
         return 0
+    from customer_master.config import DEFAULT_SETTINGS
+    from customer_master.settings import SettingsError, load_settings
+    from customer_master.warehouse.read_surfaces import ReadSurfaceError, publish_read_surfaces
+
+    try:  # a mistake in the settings stops the restore before it starts
+        surfaces = load_settings(args.settings or DEFAULT_SETTINGS).read_surfaces
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         run = restore_run(args.warehouse, args.run_id, wait=args.wait)
     except NoSuchBackup as exc:
@@ -107,4 +120,15 @@ def main(argv: list[str]) -> int:
         return 3
     print(f"restored the warehouse of run {run['restored_from'][:8]} ({run.get('master_customers', '?')} masters) "
           f"as run {run['run_id']}: {args.warehouse}")
+    try:
+        with run_lock(args.warehouse, wait=False):  # surfaces of the warehouse in place, not of a run after it
+            report = publish_read_surfaces(args.warehouse, surfaces)
+    except WarehouseBusy:
+        print("read surfaces: a run on the warehouse started meanwhile; it rebuilds them when it ends")
+        return 0
+    except ReadSurfaceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if surfaces.enabled:
+        print(f"read surfaces rebuilt: {report.folder} ({', '.join(report.files)})")
     return 0
