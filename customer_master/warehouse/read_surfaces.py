@@ -6,9 +6,9 @@ masters that role may see (surface_settings.py).
 Where they go is layout.py's (`<warehouse>.shared/masked.duckdb` and
 `role-<name>.duckdb`, or the folder the settings name). Every file is built in
 `.building/` of that folder (owner-only while it is written), given its mode,
-then swapped in with os.replace, all of them only once every one is built: a
-reader never sees a half-written file or a role file from another run than the
-masked one, and a reader holding an old file open keeps reading it.
+then swapped in with os.replace, one after the other once every one is built
+(a failure while building swaps in none): a reader never sees a half-written
+file, and a reader holding an old file open keeps reading it.
 
 The modes are deliberate, not the umask's. The surfaces are derived from personal
 data, so sharing one is a decision written in the settings: a file is its owner's
