@@ -108,13 +108,13 @@ def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
     from customer_master.pipelines.triggers import CONSOLIDATE_JOB
 
     from customer_master.config import DEFAULT_SETTINGS
-    from customer_master.settings import load_settings
+    from customer_master.pipelines.resources import checked_settings
     from customer_master.warehouse.layout import layout
     from customer_master.warehouse.lock import run_lock
     from customer_master.warehouse.origin import CLI, LAUNCHED_BY_TAG
     from customer_master.warehouse.publish import warehouse_of_run
 
-    load_settings(settings or DEFAULT_SETTINGS)  # a mistake in the file stops here, before any step runs
+    checked_settings(settings or DEFAULT_SETTINGS)  # a mistake in the file stops here, before any step runs
     warehouse = Path(warehouse)
     defs = build_definitions(inbox=inbox, warehouse=warehouse, staging=staging, max_file_mb=max_file_mb,
                              settings=settings or DEFAULT_SETTINGS, keep_backups=keep_backups)

@@ -18,9 +18,9 @@ import pandas as pd
 from customer_master.config import (DEFAULT_INBOX, DEFAULT_KEEP_BACKUPS, DEFAULT_REVIEW_DIR, DEFAULT_SETTINGS,
                                     DEFAULT_WAREHOUSE)
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
-from customer_master.match.threshold import check_match_settings
+from customer_master.match.threshold import MatchSettingError, check_match_settings
 from customer_master.owner_only import private_folder, write_private
-from customer_master.settings import Settings, load_settings
+from customer_master.settings import Settings, SettingsError, load_settings
 from customer_master.warehouse.lock import run_lock
 from customer_master.pipelines.staged_results import staged_result
 
@@ -49,14 +49,23 @@ class PipelinePaths(dg.ConfigurableResource):
         return Path(self.review_dir)
 
     def load_settings(self) -> Settings:
-        """The settings file; SettingsError or MatchSettingError naming the file and the key.
-        A run's first steps call this (assets/match.py check_run_config), so a mistake
-        in the file fails the run before the inbox is read, not at the customer 360 steps."""
-        settings = load_settings(Path(self.settings))
-        resolve = settings.activities.resolve_threshold  # a match probability: the threshold's rule
-        if resolve is not None:
-            check_match_settings(resolve, keys={"match_threshold": f"{self.settings}: activities.resolve_threshold"})
-        return settings
+        """The settings file (checked_settings). A run's first steps call this
+        (assets/match.py check_run_config), so a mistake in the file fails the run
+        before the inbox is read, not at the customer 360 steps."""
+        return checked_settings(Path(self.settings))
+
+
+def checked_settings(path: Path) -> Settings:
+    """load_settings, and the match threshold's rule for the one match probability the
+    file holds; SettingsError naming the file and the key."""
+    settings = load_settings(path)
+    resolve = settings.activities.resolve_threshold
+    if resolve is not None:
+        try:
+            check_match_settings(resolve, keys={"match_threshold": f"{path}: activities.resolve_threshold"})
+        except MatchSettingError as exc:
+            raise SettingsError(str(exc)) from None
+    return settings
 
 
 class WarehouseLock(dg.ConfigurableResource):

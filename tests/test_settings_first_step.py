@@ -7,6 +7,7 @@ import dagster as dg
 import pytest
 
 from conftest import write_csv, write_xlsx
+from customer_master.cli import main
 from customer_master.pipelines.definitions import build_definitions
 from customer_master.pipelines.triggers import CONSOLIDATE_JOB
 from customer_master.warehouse.layout import layout
@@ -36,3 +37,16 @@ def test_a_bad_settings_file_fails_the_first_steps_naming_the_key(tmp_path, text
     assert all(named in message and str(settings) in message for message in failed.values()), failed
     assert not layout(warehouse).ingest_cache.exists() and not warehouse.exists()
     assert dropped.exists() and not (review / "imported").exists()
+
+
+def test_the_command_line_refuses_the_same_mistake_before_the_run(tmp_path, capsys):
+    inbox = tmp_path / "inbox"
+    write_csv(inbox / "sales" / "a.csv", ["客户名称", "华信科技有限公司"])
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("activities: {resolve_threshold: 1.5}\n", encoding="utf-8")
+    warehouse = tmp_path / "wh" / "customer_master.duckdb"
+    assert main(["run", "--inbox", str(inbox), "--warehouse", str(warehouse), "--settings", str(settings),
+                 "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {settings}: activities.resolve_threshold must be between 0 and 1 (exclusive), not 1.5" in err
+    assert not warehouse.parent.exists()
