@@ -101,17 +101,16 @@ def _personal_values(warehouse: Path) -> tuple[set[str], set[str]]:
     return texts, digits
 
 
-def _leaks(surface: Path, texts: set[str], digits: set[str]) -> list[tuple]:
-    """Cells of every table of `surface` holding one of the values, per row: each row's
-    text cells joined, and each cell's digits."""
+def _leaks(surface: Path, texts: set[str], digits: set[str], only: tuple[str, ...] = ()) -> list[tuple]:
+    """Cells of every table of `surface` (or of the tables `only`) holding one of the values,
+    per row: each row's text cells joined, and each cell's digits."""
     with duckdb.connect(str(surface), read_only=True) as con:
         tables = con.execute("SELECT schema_name || '.' || table_name, list(column_name) FROM duckdb_columns() "
                              "WHERE database_name = current_database() AND data_type = 'VARCHAR' "
                              "GROUP BY 1").fetchall()
-        con.execute("CREATE TEMP TABLE secret_text (value VARCHAR)")
-        con.executemany("INSERT INTO secret_text VALUES (?)", [[v] for v in texts])
-        con.execute("CREATE TEMP TABLE secret_digits (value VARCHAR)")
-        con.executemany("INSERT INTO secret_digits VALUES (?)", [[v] for v in digits])
+        tables = [(table, columns) for table, columns in tables if not only or table in only]
+        for name, values in (("secret_text", texts), ("secret_digits", digits)):
+            con.execute(f"CREATE TEMP TABLE {name} AS SELECT unnest(?::VARCHAR[]) AS value", [sorted(values)])
         leaks = []
         for table, columns in tables:
             cells = [f'coalesce(CAST("{c}" AS VARCHAR), \'\')' for c in columns]
@@ -131,8 +130,8 @@ def test_the_masked_surface_leaks_no_personal_value_of_the_warehouse(sample_run,
     assert len(texts) > 3000 and len(digits) > 1000  # the sample's mobiles, IDs, e-mails and addresses
     assert _leaks(report.files["masked"], texts, digits) == []
     # the same search finds them in the warehouse itself: it would see a leak
-    found = {table for table, _ in _leaks(sample_run.warehouse, texts, digits)}
-    assert {"master.customers", "master.contacts", "master.interactions", "quality.rejected"} <= found
+    control = ("master.customers", "master.contacts", "master.interactions")
+    assert {table for table, _ in _leaks(sample_run.warehouse, texts, digits, control)} == set(control)
 
 
 def test_masked_values_follow_the_rules(sample_run, tmp_path):
