@@ -140,3 +140,20 @@ def test_a_dagster_run_records_its_trigger_its_user_and_its_tags(tmp_path):
     assert row[:3] == (getpass.getuser(), socket.gethostname(),
                        "dagster sensor inbox_changed; user wang.fang@example.com")
     assert json.loads(row[3]) == tags
+
+
+def test_a_restore_records_who_restored_not_who_ran_the_run_put_back(sample_run, tmp_path):
+    from customer_master.warehouse.restore import restore_run
+
+    warehouse = tmp_path / "customer_master.duckdb"  # a copy of the sample warehouse with its folder (backups)
+    shutil.copyfile(sample_run.warehouse, warehouse)
+    shutil.copytree(layout(sample_run.warehouse).folder, layout(warehouse).folder)
+    kept = layout(warehouse).backup_folders()[-1]
+    original = json.loads((kept / "run.json").read_text(encoding="utf-8"))
+    (kept / "run.json").write_text(json.dumps({**original, "started_by": "someone-else", "started_from": "elsewhere",
+                                               "launched_by": "dagster schedule nightly_consolidation"}))
+    run = restore_run(warehouse, sample_run.run_id)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        row = con.execute("SELECT started_by, started_from, launched_by, restored_from FROM meta.runs "
+                          "WHERE run_id = ?", [run["run_id"]]).fetchone()
+    assert row == (getpass.getuser(), socket.gethostname(), "cli", sample_run.run_id)
