@@ -1,6 +1,7 @@
 """Shared fixtures: the committed sample inbox run once through the real asset
-graph (Dagster in-process, Splink, DuckDB), and helpers that write real xlsx and
-csv files into throw-away inboxes."""
+graph (Dagster in-process, Splink, DuckDB), copies of its published warehouse for
+tests that write to one, and helpers that write real xlsx and csv files into
+throw-away inboxes."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
 from customer_master.run_inprocess import RunOutcome, run_consolidation
+from customer_master.warehouse.layout import layout
 
 PROJECT = Path(__file__).resolve().parents[1]
 SAMPLE_INBOX = PROJECT / "data" / "inbox"
@@ -59,14 +61,39 @@ def sample_settings(folder: Path) -> Path:
     return path
 
 
+def copy_warehouse(warehouse: Path, target: Path) -> Path:
+    """A copy of a published warehouse with everything its runs keep (`<warehouse>.d/`:
+    ledger, state, decisions, models, ingest cache, backups): the next run on the copy
+    starts from that run's state as it would on the original."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(warehouse, target)
+    shutil.copytree(layout(warehouse).folder, layout(target).folder)
+    return target
+
+
 @pytest.fixture(scope="session")
-def sample_run(tmp_path_factory) -> RunOutcome:
-    """The sample inbox consolidated once for the whole session."""
+def sample_settings_file(tmp_path_factory) -> Path:
+    """The settings the session's sample run used (sample_settings): a later run on a
+    copy of its warehouse uses them too."""
+    return sample_settings(tmp_path_factory.mktemp("sample_settings"))
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory, sample_settings_file) -> RunOutcome:
+    """The sample inbox consolidated once for the whole session. Its warehouse is
+    read-only for the tests: a test that writes to it or runs again takes a copy
+    (sample_warehouse_copy)."""
     folder = tmp_path_factory.mktemp("sample")
     warehouse = folder / "customer_master.duckdb"
-    outcome = run_pipeline(SAMPLE_INBOX, warehouse, settings=sample_settings(folder))
+    outcome = run_pipeline(SAMPLE_INBOX, warehouse, settings=sample_settings_file)
     assert outcome.success, f"sample run failed in {outcome.failed_step}: {outcome.error}"
     return outcome
+
+
+@pytest.fixture
+def sample_warehouse_copy(sample_run, tmp_path) -> Path:
+    """A copy of the sample run's warehouse and its folder, as if that run had published here."""
+    return copy_warehouse(sample_run.warehouse, tmp_path / "wh" / "customer_master.duckdb")
 
 
 @pytest.fixture

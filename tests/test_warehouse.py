@@ -77,15 +77,14 @@ READER = textwrap.dedent("""
 """)
 
 
-def test_a_reader_holding_the_warehouse_open_does_not_block_a_run(tmp_path):
-    warehouse = tmp_path / "wh" / "customer_master.duckdb"
-    first = run_pipeline(SAMPLE_INBOX, warehouse)
-    assert first.success
+def test_a_reader_holding_the_warehouse_open_does_not_block_a_run(sample_run, sample_warehouse_copy,
+                                                                   sample_settings_file):
+    warehouse, first = sample_warehouse_copy, sample_run  # the sample run published here first
     reader = subprocess.Popen([sys.executable, "-c", READER, str(warehouse)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     try:
         assert reader.stdout.readline().strip() == "ready"
-        second = run_pipeline(SAMPLE_INBOX, warehouse, threshold=0.99)
+        second = run_pipeline(SAMPLE_INBOX, warehouse, threshold=0.99, settings=sample_settings_file)
         assert second.success, second.error
         out, _ = reader.communicate("go\n", timeout=30)
     finally:
@@ -112,9 +111,8 @@ def test_a_reader_holding_the_warehouse_open_does_not_block_a_run(tmp_path):
     assert exact_name and exact_name[0] > 0
 
 
-def test_a_failed_run_leaves_the_published_warehouse_alone(tmp_path):
-    warehouse = tmp_path / "wh" / "customer_master.duckdb"
-    assert run_pipeline(SAMPLE_INBOX, warehouse).success
+def test_a_failed_run_leaves_the_published_warehouse_alone(sample_warehouse_copy, tmp_path):
+    warehouse = sample_warehouse_copy  # published by the sample run
     published = warehouse.read_bytes()
     bad_inbox = tmp_path / "inbox"
     (bad_inbox / "sales").mkdir(parents=True)
@@ -125,15 +123,16 @@ def test_a_failed_run_leaves_the_published_warehouse_alone(tmp_path):
     assert warehouse.read_bytes() == published
 
 
-def test_the_same_inbox_gives_the_same_master(tmp_path):
-    warehouse = tmp_path / "wh" / "customer_master.duckdb"
+def test_the_same_inbox_gives_the_same_master(sample_warehouse_copy, sample_settings_file):
+    warehouse = sample_warehouse_copy  # the sample run's warehouse: the first of the two runs
     queries = ["SELECT * FROM master.customers ORDER BY master_id",
                "SELECT * FROM master.xref ORDER BY source, file, sheet, row_number",
                "SELECT * FROM master.field_lineage ORDER BY master_id, field",
                "SELECT model_json FROM master.models ORDER BY customer_type"]
     snapshots = []
-    for _ in range(2):
-        assert run_pipeline(SAMPLE_INBOX, warehouse).success
+    for rerun in (False, True):
+        if rerun:
+            assert run_pipeline(SAMPLE_INBOX, warehouse, settings=sample_settings_file).success
         with duckdb.connect(str(warehouse), read_only=True) as con:
             snapshots.append([con.execute(q).fetchall() for q in queries])
             changes = con.execute("SELECT count(*) FROM meta.change_log WHERE run_id = "
