@@ -127,11 +127,11 @@ def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
             return RunOutcome(False, warehouse, "", f"cannot use {layout(warehouse).folder}: {exc.strerror or exc}",
                               published="not published", had_warehouse=warehouse.is_file())
         had_warehouse = warehouse.exists()
-        result = job.execute_in_process(
+        result = _execute_in_process(
+            job,
             run_config={"ops": {"matched_clusters": {"config": {"match_threshold": threshold}}},
                         "loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
             instance=instance,
-            raise_on_error=False,
             tags={LAUNCHED_BY_TAG: CLI},  # meta.runs.launched_by (warehouse/origin.py)
         )
         published = warehouse_of_run(warehouse, result.run_id)
@@ -149,6 +149,24 @@ def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
         frame = con.execute("SELECT * FROM meta.runs WHERE run_id = ?", [result.run_id]).df()
     return RunOutcome(True, warehouse, run=frame.iloc[0].to_dict(), checks=checks, warnings=warnings, steps=steps,
                       run_id=result.run_id, published=published, had_warehouse=had_warehouse)
+
+
+def _execute_in_process(job, run_config: dict, instance, tags: dict):
+    """`job.execute_in_process(..., raise_on_error=False)` without keeping every step's
+    output in memory until the run ends. Dagster's version keeps them for the result's
+    `output_for_node`; this pipeline hands its stage results on through files (the IO
+    manager) and never asks for them, and the kept outputs held every stage's frames
+    at once (at 200k rows, the ingested, validated and standardised rows stayed
+    alive to the last step). Dagster's own steps otherwise (dagster is pinned <1.14)."""
+    from dagster._core.definitions.job_base import InMemoryJob
+    from dagster._core.execution.execute_in_process import core_execute_in_process, merge_run_tags
+
+    return core_execute_in_process(
+        job=InMemoryJob(job_def=job.as_ephemeral_job(resource_defs={}, input_values={})),
+        run_config=run_config, instance=instance, output_capturing_enabled=False, raise_on_error=False,
+        run_tags=merge_run_tags(job_def=job, partition_key=None, tags=tags, asset_selection=None,
+                                instance=instance, run_config=run_config),
+    )
 
 
 def _step_times(instance, run_id: str) -> dict[str, tuple[float, float]]:

@@ -1,0 +1,44 @@
+"""A run started from the command line keeps no step's output alive after the
+step: stage results go on through files, so memory holds one step's frames, not
+every stage's at once."""
+
+import gc
+import weakref
+
+import dagster as dg
+import pandas as pd
+
+from customer_master.pipelines.resources import StageResultIOManager
+from customer_master.run_inprocess import _execute_in_process
+
+outputs: list[weakref.ref] = []
+
+
+@dg.asset
+def rows() -> pd.DataFrame:
+    frame = pd.DataFrame({"row_key": range(1000)})
+    outputs.append(weakref.ref(frame))
+    return frame
+
+
+@dg.asset
+def counted(rows: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame({"rows": [len(rows)]})
+    outputs.append(weakref.ref(frame))
+    return frame
+
+
+def test_a_step_output_is_released_once_it_is_stored(tmp_path):
+    job = dg.Definitions(assets=[rows, counted],
+                         resources={"io_manager": StageResultIOManager(base_dir=str(tmp_path))}
+                         ).resolve_implicit_global_asset_job_def()
+    outputs.clear()
+    result = _execute_in_process(job, run_config={}, instance=dg.DagsterInstance.ephemeral(), tags={"t": "1"})
+    assert result.success and result.dagster_run.tags["t"] == "1"
+    gc.collect()
+    assert len(outputs) == 2 and all(ref() is None for ref in outputs)  # nothing holds the frames
+    # the control: Dagster's own execute_in_process keeps them for its result
+    outputs.clear()
+    kept = job.execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    gc.collect()
+    assert kept.success and all(ref() is not None for ref in outputs)
