@@ -96,6 +96,52 @@ def sample_warehouse_copy(sample_run, tmp_path) -> Path:
     return copy_warehouse(sample_run.warehouse, tmp_path / "wh" / "customer_master.duckdb")
 
 
+def write_new_departments(inbox: Path) -> None:
+    """Departments the sample inbox does not have, added to a copy of it (the models train
+    on a realistic volume, as they would in production):
+    华中大区 and 会员中心: customers that look alike but are different, next to real
+    duplicates (test_lookalikes.py);
+    华南办事处: common but unseen header spellings, a title row, a totals row and a GBK csv,
+    without any configuration (test_match_quality.py)."""
+    header = ["客户名称", "手机", "电话", "邮箱", "地址"]
+    write_xlsx(inbox / "华中大区" / "客户.xlsx", {"客户": [header,
+        ["北京恒泰鑫科技有限公司", "13811112222", "010-62345678", "info@hengtaixin.cn", "北京市海淀区学院路1号"],
+        ["恒泰鑫(北京)科技有限公司", "13811112222", None, None, "北京市海淀区学院路1号"],
+        ["上海恒泰鑫科技有限公司", "13922223333", "021-61234567", "sh@hengtaixin.cn", "上海市徐汇区漕溪路2号"],
+        ["北京恒泰鑫科技有限公司上海分公司", None, "021-61234567", "sh@hengtaixin.cn", "上海市徐汇区漕溪路2号"],
+        ["北京恒泰鑫物流有限公司", "13733334444", None, "wl@hengtaixin.cn", "北京市朝阳区东三环3号"],
+    ]})
+    write_csv(inbox / "会员中心" / "members.csv", [
+        "姓名,手机号,出生日期,性别",
+        "张伟,13612340001,1980-01-01,男",
+        "张 伟,13612340001,1980-01-01,男",
+        "张伟,13712340002,1992-07-15,男",
+        "張偉,13812340003,1975-11-30,男",
+    ])
+    new = inbox / "华南办事处"
+    write_xlsx(new / "客户清单（2026）.xlsx", {
+        "客户": [["华南办事处客户清单"], [], ["序号", "企业名称", "联系手机", "E-mail Address", "办公地址", "对接人", "拜访次数"],
+                 [1, "深圳市华信电子有限公司", "13812345678", "sales@huaxin-sz.cn", "广东省深圳市南山区科技园1号", "刘洋", 3],
+                 [2, "广州宏达贸易有限公司", "13912345678", "hd@hongda-gz.cn", "广东省广州市天河区2号", "王芳", 1],
+                 [None, None, None, None, None, None, None],
+                 ["合计", None, None, None, None, None, 4]],
+    })
+    write_csv(new / "persons.csv", ["Client Name,Cell Phone,Date of Birth,Sex", "陈静,13612345678,1985/6/1,女"],
+              encoding="gbk")
+
+
+@pytest.fixture(scope="session")
+def new_departments_run(tmp_path_factory) -> RunOutcome:
+    """The sample inbox with write_new_departments' departments, consolidated once for the session."""
+    root = tmp_path_factory.mktemp("new_departments")
+    inbox = root / "inbox"
+    shutil.copytree(SAMPLE_INBOX, inbox)
+    write_new_departments(inbox)
+    outcome = run_pipeline(inbox, root / "w.duckdb")
+    assert outcome.success, outcome.error
+    return outcome
+
+
 @pytest.fixture
 def sample_inbox_copy(tmp_path) -> Path:
     inbox = tmp_path / "inbox"

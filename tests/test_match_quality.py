@@ -49,19 +49,10 @@ def test_survivorship_prefers_the_most_trusted_source(tmp_path):
     assert all(p is not None and p >= 0.95 for (p,) in probabilities)
 
 
-def test_an_unfamiliar_department_works_without_configuration(sample_inbox_copy, tmp_path):
-    """A new folder with common but unseen header spellings, dropped into the sample inbox."""
-    new = sample_inbox_copy / "华南办事处"
-    write_xlsx(new / "客户清单（2026）.xlsx", {
-        "客户": [["华南办事处客户清单"], [], ["序号", "企业名称", "联系手机", "E-mail Address", "办公地址", "对接人", "拜访次数"],
-                 [1, "深圳市华信电子有限公司", "13812345678", "sales@huaxin-sz.cn", "广东省深圳市南山区科技园1号", "刘洋", 3],
-                 [2, "广州宏达贸易有限公司", "13912345678", "hd@hongda-gz.cn", "广东省广州市天河区2号", "王芳", 1],
-                 [None, None, None, None, None, None, None],
-                 ["合计", None, None, None, None, None, 4]],
-    })
-    write_csv(new / "persons.csv", ["Client Name,Cell Phone,Date of Birth,Sex", "陈静,13612345678,1985/6/1,女"],
-              encoding="gbk")
-    outcome = run_pipeline(sample_inbox_copy, tmp_path / "w.duckdb")
+def test_an_unfamiliar_department_works_without_configuration(new_departments_run):
+    """A new folder with common but unseen header spellings, dropped into the sample inbox
+    (华南办事处 of conftest.write_new_departments)."""
+    outcome = new_departments_run
     assert outcome.success, outcome.error
     assert all(outcome.checks.values()), outcome.checks
     with duckdb.connect(str(outcome.warehouse), read_only=True) as con:
