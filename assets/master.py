@@ -79,7 +79,7 @@ def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, 
         "dagster/row_count": summary["master_customers"],
         "rejects_by_reason": counts_markdown(pd.Series(summary["rejected_by_reason"], dtype="int64"), "reason"),
         "summary": dg.MetadataValue.json(summary_view),
-        "tables": dg.MetadataValue.json({name: len(frame) for name, frame in published.tables.tables.items()}),
+        "tables": dg.MetadataValue.json(published.tables.row_counts()),
     })
 
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 
 class _StagedFrame:
@@ -52,3 +53,25 @@ def staged_result(cls: type, frame_paths: dict[str, Path], values: dict):
     result.__dict__.update(values)
     result.__dict__["_staged_paths"] = dict(frame_paths)
     return result
+
+
+# What a step asks of a stage result when it needs less than a whole frame. Each
+# works on a staged result and on a plain one (a test's, or one built in memory).
+
+def stored_file(result, name: str) -> Path | None:
+    """The Parquet file holding frame `name` when it is staged and not yet read."""
+    if name in vars(result):
+        return None
+    return vars(result).get("_staged_paths", {}).get(name)
+
+
+def row_count(result, name: str) -> int:
+    """How many rows frame `name` has, without reading it when it is staged."""
+    path = stored_file(result, name)
+    return pq.ParquetFile(path).metadata.num_rows if path is not None else len(getattr(result, name))
+
+
+def frame_columns(result, name: str, columns: list[str]) -> pd.DataFrame:
+    """Only `columns` of frame `name` (a staged one reads only those from its file)."""
+    path = stored_file(result, name)
+    return pd.read_parquet(path, columns=columns) if path is not None else getattr(result, name)[columns]

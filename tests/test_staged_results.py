@@ -36,3 +36,19 @@ def test_a_frame_set_on_a_staged_result_replaces_the_staged_one(tmp_path):
     assert result.interactions.a.tolist() == [1]
     replaced = dataclasses.replace(result, interactions=pd.DataFrame({"a": [3]}))
     assert replaced.interactions.a.tolist() == [3] and replaced.transactions.b.tolist() == [2]
+
+
+def test_a_step_asks_for_a_count_or_some_columns_without_reading_the_whole_frame(tmp_path):
+    from customer_master.pipelines.staged_results import frame_columns, row_count, stored_file
+    path = tmp_path / "interactions.parquet"
+    pd.DataFrame({"master_id": ["M1", "M2", "M3"], "note": ["a", "b", "c"]}).to_parquet(path)
+    staged = staged_result(ActivityResult, {"interactions": path, "transactions": path}, {})
+    assert stored_file(staged, "interactions") == path
+    assert row_count(staged, "interactions") == 3
+    assert frame_columns(staged, "interactions", ["note"]).note.tolist() == ["a", "b", "c"]
+    assert "interactions" not in vars(staged)  # still not read whole
+    staged.interactions.loc[0, "note"] = "changed"  # read now: the frame in memory is what counts
+    assert stored_file(staged, "interactions") is None
+    assert frame_columns(staged, "interactions", ["note"]).note.tolist() == ["changed", "b", "c"]
+    plain = ActivityResult(interactions=pd.DataFrame({"x": [1, 2]}), transactions=pd.DataFrame())
+    assert stored_file(plain, "interactions") is None and row_count(plain, "interactions") == 2

@@ -30,6 +30,7 @@ from typing import Callable
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 
 from customer_master.config import DEFAULT_KEEP_BACKUPS
 from customer_master.lifecycle.state import MasterState, write_state
@@ -50,8 +51,13 @@ class PublishRefused(RuntimeError):
 
 @dataclass
 class WarehouseTables:
-    """Every table of the warehouse, keyed 'schema.table'."""
-    tables: dict[str, pd.DataFrame]
+    """Every table of the warehouse, keyed 'schema.table': a frame, or the Parquet
+    file of a stage result that holds it as it is."""
+    tables: dict[str, pd.DataFrame | Path]
+
+    def row_counts(self) -> dict[str, int]:
+        return {name: pq.ParquetFile(table).metadata.num_rows if isinstance(table, Path) else len(table)
+                for name, table in self.tables.items()}
 
 
 def read_run_history(warehouse: Path) -> list[dict]:
@@ -86,6 +92,9 @@ def _write_tables(con: duckdb.DuckDBPyConnection, content: WarehouseTables, hist
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA {schema}")
     for name, frame in {**content.tables, "meta.runs": _runs_frame(history)}.items():
+        if isinstance(frame, Path):  # a staged Parquet file, copied without loading it into Python
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(frame)])
+            continue
         con.register("frame", frame)
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
         con.unregister("frame")

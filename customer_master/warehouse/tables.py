@@ -14,6 +14,7 @@ from customer_master.ingest.inbox import IngestResult
 from customer_master.match.engine import MatchResult
 from customer_master.match.features import match_input
 from customer_master.match.learned import model_weights
+from customer_master.pipelines.staged_results import frame_columns, row_count, stored_file
 from customer_master.survive import GoldenResult, XREF_COLUMNS
 from customer_master.validate import REJECTED_COLUMNS, ValidationResult
 from customer_master.warehouse.publish import WarehouseTables
@@ -39,7 +40,7 @@ class Customer360:
 def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standardised: pd.DataFrame,
                      golden: GoldenResult, match: MatchResult, run_id: str,
                      around: Customer360 | None = None) -> WarehouseTables:
-    lineage = ingest.rows.set_index("row_key")[LINEAGE]
+    lineage = frame_columns(ingest, "rows", ["row_key", *LINEAGE]).set_index("row_key")
     pairs = match.pairs
     match_pairs = pd.concat([
         pairs[["customer_type"]],
@@ -64,8 +65,9 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
         # what the models compared, per row, with its master: the duplicate check's candidates
         "master.match_input": match_input(standardised, golden.xref.set_index("row_key")["master_id"]),
         "quality.unresolved_decisions": match.unresolved_decisions,
-        "master.field_lineage": golden.field_lineage,
-        "master.field_values": golden.field_values,
+        # the largest tables, copied as they are: from their staged file where there is one
+        "master.field_lineage": _as_stored(golden, "field_lineage"),
+        "master.field_values": _as_stored(golden, "field_values"),
         "master.customers_history": golden.customers_history,
         "meta.change_log": golden.change_log,
         "master.models": models,
@@ -79,15 +81,21 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
     if around is not None:
         tables.update({
             "master.contacts": around.contacts.contacts,
-            "master.contact_rows": around.contacts.rows,
+            "master.contact_rows": _as_stored(around.contacts, "rows"),
             "master.customer_roles": around.roles,
             "master.relationships": around.relationships,
-            "master.interactions": around.activities.interactions,
-            "master.transactions": around.activities.transactions,
+            "master.interactions": _as_stored(around.activities, "interactions"),
+            "master.transactions": _as_stored(around.activities, "transactions"),
             "master.customer_segments": around.segments,
             "quality.review_due": around.review_due,
         })
     return WarehouseTables(tables=tables)
+
+
+def _as_stored(result, name: str):
+    """Frame `name` of a stage result, or the Parquet file it is staged in when no
+    step has read it (the warehouse copies the file without loading it)."""
+    return stored_file(result, name) or getattr(result, name)
 
 
 def quarantined(ingest: IngestResult, validation: ValidationResult, match: MatchResult) -> pd.DataFrame:
@@ -96,7 +104,7 @@ def quarantined(ingest: IngestResult, validation: ValidationResult, match: Match
     unplaced = match.unplaced
     if unplaced.empty:
         return validation.rejected
-    rows = ingest.rows.set_index("row_key").loc[unplaced.row_key]
+    rows = frame_columns(ingest, "rows", ["row_key", *LINEAGE, "raw"]).set_index("row_key").loc[unplaced.row_key]
     late = rows[[*LINEAGE, "raw"]].reset_index().assign(reason=unplaced.reason.to_numpy())
     return pd.concat([validation.rejected, late[REJECTED_COLUMNS]]).sort_values("row_key").reset_index(drop=True)
 
@@ -127,10 +135,10 @@ def run_summary(ingest: IngestResult, validation: ValidationResult, match: Match
         "files_unchanged": ingest.files_unchanged,  # taken from the ingest cache, not read again
         "files_rejected": int((files.status == "rejected").sum()),
         "sheets_rejected": int((ingest.sheets.status == "rejected").sum()),
-        "rows_ingested": int(len(ingest.rows)),
-        "rows_accepted": int(len(validation.accepted) - len(match.unplaced)),
+        "rows_ingested": row_count(ingest, "rows"),
+        "rows_accepted": row_count(validation, "accepted") - int(len(match.unplaced)),
         "rows_rejected": int(len(rejected)),
-        "activity_rows": int(len(validation.activities)),  # rows of interaction and transaction sheets
+        "activity_rows": row_count(validation, "activities"),  # rows of interaction and transaction sheets
         "rejected_by_reason": rejects,
         "blank_rows_skipped": int(read_sheets.blank_rows_skipped.sum()),
         "header_rows_skipped": int(read_sheets.header_rows_skipped.sum()),
@@ -148,7 +156,8 @@ def run_summary(ingest: IngestResult, validation: ValidationResult, match: Match
 
 
 def _customer360_counts(around: Customer360) -> dict:
-    interactions, transactions = around.activities.interactions, around.activities.transactions
+    interactions = frame_columns(around.activities, "interactions", ["resolution"])
+    transactions = frame_columns(around.activities, "transactions", ["resolution"])
     return {
         "contacts": int(len(around.contacts.contacts)),
         "interactions": int(len(interactions)),
