@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from customer_master.lifecycle.history import append_rows, record_history
 from customer_master.lifecycle.ids import ROW_IDENTITY_SQL, assign_master_ids
@@ -34,6 +35,9 @@ GOLDEN_FIELDS = [
     "postcode",
     "birth_date", "gender",
 ]
+# what survivorship reads of a row (not every standardised column: they are copied)
+MEMBER_COLUMNS = ["row_key", "customer_type", "source", "file", "sheet", "row_number", "source_record_id", "extra",
+                  "trust_rank", "created_at", "updated_at", *GOLDEN_FIELDS]
 CUSTOMER_COLUMNS = [
     "master_id", "customer_type", *GOLDEN_FIELDS, "record_count", "source_count", "sources",
     "first_created_at", "last_updated_at", "created_run",
@@ -48,8 +52,8 @@ class GoldenResult:
     xref: pd.DataFrame  # XREF_COLUMNS (+ row_key, row_identity for internal use)
     id_history: pd.DataFrame  # every retired id ever, with its replacement
     masters: pd.DataFrame  # master_id, created_run, created_seq: the state the next run starts from
-    field_lineage: pd.DataFrame  # master_id, field, value, rule, candidates, source row of the value
-    field_values: pd.DataFrame  # master_id, field, value, golden, rows, sources: every value, losers too
+    field_lineage: pa.Table  # master_id, field, value, rule, candidates, source row of the value
+    field_values: pa.Table  # master_id, field, value, golden, rows, sources: every value, losers too
     customers_history: pd.DataFrame  # every version of every golden record
     change_log: pd.DataFrame  # every change, every run
     ids_kept: int = 0
@@ -64,14 +68,14 @@ def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.D
     file's date stands in for it."""
     previous = previous or MasterState(*(pd.DataFrame(columns=c) for c in STATE_FILES.values()))
     con = duckdb.connect()
-    con.register("standard_rows", rows.astype({"birth_date": "object"}))
+    con.register("standard_rows", rows[MEMBER_COLUMNS].astype({"birth_date": "object"}))
     con.register("clusters", clusters)
     con.register("pairs", pairs[["row_key_l", "row_key_r", "match_probability"]])
     con.register("file_dates", file_dates if file_dates is not None else
                  pd.DataFrame({"file": pd.Series(dtype=str), "modified_at": pd.Series(dtype="datetime64[us]")}))
     con.execute(f"""
         CREATE TEMP TABLE members AS
-        SELECT r.*, c.cluster,
+        SELECT {", ".join(f"r.{c}" for c in MEMBER_COLUMNS)}, c.cluster,
                r.source || '|' || r.file || '|' || r.sheet || '|' || lpad(r.row_number::VARCHAR, 9, '0') AS lineage_key,
                coalesce(r.updated_at::DATE, f.modified_at::DATE) AS as_of,
                {ROW_IDENTITY_SQL} AS row_identity
@@ -136,15 +140,17 @@ def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.D
                b.match_probability, r.extra AS attributes, r.row_key, r.row_identity
         FROM members r JOIN masters m USING (cluster) LEFT JOIN best b USING (row_key)
         ORDER BY m.master_id, r.lineage_key""").df()
-    field_lineage = con.execute("""
+    # the two largest results stay Arrow tables: no step reads them row by row, and
+    # as Python strings they took five times the memory
+    field_lineage = con.sql("""
         SELECT m.master_id, g.field, g.value, g.rule, g.distinct_values AS candidates,
                r.source, r.file, r.sheet, r.row_number
         FROM golden_values g JOIN masters m USING (cluster) JOIN members r ON r.row_key = g.provider
-        ORDER BY m.master_id, g.field""").df()
-    field_values = con.execute("""
+        ORDER BY m.master_id, g.field""").to_arrow_table()
+    field_values = con.sql("""
         SELECT m.master_id, c.field, c.value, c.rank = 1 AS golden, c.rows, c.sources
         FROM candidates c JOIN masters m USING (cluster)
-        ORDER BY m.master_id, c.field, c.rank""").df()
+        ORDER BY m.master_id, c.field, c.rank""").to_arrow_table()
     seq = dict(zip(previous.masters["master_id"], previous.masters["created_seq"]))
     masters = assigned.ids[["master_id", "created_run"]].assign(
         created_seq=[int(seq.get(m, run_seq)) for m in assigned.ids["master_id"]])

@@ -10,10 +10,13 @@ import json
 import os
 import shutil
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from customer_master.config import (DEFAULT_INBOX, DEFAULT_KEEP_BACKUPS, DEFAULT_REVIEW_DIR, DEFAULT_SETTINGS,
                                     DEFAULT_WAREHOUSE)
@@ -93,7 +96,7 @@ class WarehouseLock(dg.ConfigurableResource):
 
 class StageResultIOManager(dg.ConfigurableIOManager):
     """Stores a stage result (a DataFrame, or a dataclass whose fields are
-    DataFrames and JSON-able values) as a folder of Parquet files, under
+    DataFrames, Arrow tables and JSON-able values) as a folder of Parquet files, under
     <base_dir>/<run_id>/ (removed when the run ends: WarehouseLock)."""
 
     base_dir: str
@@ -113,12 +116,16 @@ class StageResultIOManager(dg.ConfigurableIOManager):
             _write_frame(obj, staging / "frame.parquet")
         elif dataclasses.is_dataclass(obj):
             manifest = {"kind": "dataclass", "type": f"{type(obj).__module__}:{type(obj).__qualname__}",
-                        "frames": [], "values": {}}
+                        "frames": [], "arrow": [], "values": {}}
             for field in dataclasses.fields(obj):
                 value = getattr(obj, field.name)
                 if isinstance(value, pd.DataFrame):
                     _write_frame(value, staging / f"{field.name}.parquet")
                     manifest["frames"].append(field.name)
+                elif isinstance(value, pa.Table):
+                    write_private(staging / f"{field.name}.parquet", partial(pq.write_table, value))
+                    manifest["frames"].append(field.name)
+                    manifest["arrow"].append(field.name)
                 else:
                     manifest["values"][field.name] = value
         else:
@@ -140,7 +147,8 @@ class StageResultIOManager(dg.ConfigurableIOManager):
             return pd.read_parquet(folder / "frame.parquet")
         module, name = manifest["type"].split(":")
         cls = getattr(importlib.import_module(module), name)
-        return staged_result(cls, {f: folder / f"{f}.parquet" for f in manifest["frames"]}, manifest["values"])
+        return staged_result(cls, {f: folder / f"{f}.parquet" for f in manifest["frames"]}, manifest["values"],
+                             arrow=tuple(manifest.get("arrow", ())))
 
 
 def _write_frame(frame: pd.DataFrame, path: Path) -> None:

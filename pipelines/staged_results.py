@@ -19,18 +19,20 @@ import pyarrow.parquet as pq
 
 
 class _StagedFrame:
-    """A data descriptor: the frame of `name`, read from its Parquet file the first
-    time it is asked for, kept after that; a value set on the instance replaces it."""
+    """A data descriptor: the frame of `name` (a DataFrame, or an Arrow table when
+    `arrow`), read from its Parquet file the first time it is asked for, kept after
+    that; a value set on the instance replaces it."""
 
-    def __init__(self, name: str):
-        self.name = name
+    def __init__(self, name: str, arrow: bool = False):
+        self.name, self.arrow = name, arrow
 
     def __get__(self, obj, owner=None):
         if obj is None:
             return self
         loaded = obj.__dict__
         if self.name not in loaded:
-            loaded[self.name] = pd.read_parquet(loaded["_staged_paths"][self.name])
+            path = loaded["_staged_paths"][self.name]
+            loaded[self.name] = pq.read_table(path) if self.arrow else pd.read_parquet(path)
         return loaded[self.name]
 
     def __set__(self, obj, value) -> None:
@@ -38,18 +40,19 @@ class _StagedFrame:
 
 
 @lru_cache(maxsize=None)
-def _staged_class(cls: type, frame_names: tuple[str, ...]) -> type:
+def _staged_class(cls: type, frame_names: tuple[str, ...], arrow_names: tuple[str, ...]) -> type:
     """A subclass of `cls` (isinstance holds, the dataclass fields are the same)
     whose frame fields are _StagedFrame descriptors."""
-    namespace = {name: _StagedFrame(name) for name in frame_names}
+    namespace = {name: _StagedFrame(name, arrow=name in arrow_names) for name in frame_names}
     namespace.update(__module__=cls.__module__, __qualname__=cls.__qualname__, __doc__=cls.__doc__)
     return type(cls.__name__, (cls,), namespace)
 
 
-def staged_result(cls: type, frame_paths: dict[str, Path], values: dict):
+def staged_result(cls: type, frame_paths: dict[str, Path], values: dict, arrow: tuple[str, ...] = ()):
     """An instance of the dataclass `cls` with `values` as they are and each frame
-    of `frame_paths` (field name -> Parquet file) read when first used."""
-    result = object.__new__(_staged_class(cls, tuple(sorted(frame_paths))))
+    of `frame_paths` (field name -> Parquet file) read when first used: as an Arrow
+    table for the fields named in `arrow`, else as a DataFrame."""
+    result = object.__new__(_staged_class(cls, tuple(sorted(frame_paths)), tuple(sorted(arrow))))
     result.__dict__.update(values)
     result.__dict__["_staged_paths"] = dict(frame_paths)
     return result

@@ -52,3 +52,14 @@ def test_a_step_asks_for_a_count_or_some_columns_without_reading_the_whole_frame
     assert frame_columns(staged, "interactions", ["note"]).note.tolist() == ["changed", "b", "c"]
     plain = ActivityResult(interactions=pd.DataFrame({"x": [1, 2]}), transactions=pd.DataFrame())
     assert stored_file(plain, "interactions") is None and row_count(plain, "interactions") == 2
+
+
+def test_an_arrow_table_in_a_stage_result_comes_back_as_one(tmp_path):
+    import pyarrow as pa
+    table = pa.table({"master_id": ["M1", "M2"], "value": ["深圳", None]})
+    manager = StageResultIOManager(base_dir=str(tmp_path / "staging"))
+    output = dg.build_output_context(asset_key=dg.AssetKey("golden"), run_id="run-1")
+    manager.handle_output(output, ActivityResult(interactions=pd.DataFrame({"a": [1]}), transactions=table))
+    loaded = manager.load_input(dg.build_input_context(upstream_output=output))
+    assert isinstance(loaded.transactions, pa.Table) and loaded.transactions.equals(table)
+    assert isinstance(loaded.interactions, pd.DataFrame)
