@@ -114,6 +114,7 @@ def published(tmp_path):
     return inbox, warehouse, first
 
 
+@pytest.mark.long  # two more processes, one waiting for the other's whole run (pytest -m long)
 def test_a_second_run_waits_for_the_first_and_starts_from_its_state(published):
     inbox, warehouse, first = published
     a = _start(PAUSING_RUN, inbox, warehouse, "reading state")
@@ -235,7 +236,10 @@ def test_an_old_layout_moves_in_when_it_is_clearly_this_warehouses(tmp_path):
     assert len(list(layout(other).models.iterdir())) == 2 and len(ids_one) == 2
 
 
-@pytest.mark.parametrize("stage", ["reading state", "building", "after the swap"])
+# the default tier kills a run right after the swap (the next run finishes recording it); the
+# kills while reading the state and while building are in the long tier (pytest -m long)
+@pytest.mark.parametrize("stage", [pytest.param("reading state", marks=pytest.mark.long),
+                                   pytest.param("building", marks=pytest.mark.long), "after the swap"])
 def test_a_run_killed_at_any_stage_leaves_the_last_master_and_the_next_run_cleans_up(published, stage):
     inbox, warehouse, first = published
     before = warehouse.read_bytes()
