@@ -12,6 +12,7 @@ given a private folder to create it in and the file is restricted right after.""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -70,6 +71,8 @@ def write_private(path: Path, write: Callable[[str], object]) -> Path:
     creation (`write(temporary_path)` fills it), then move it into place: a run that
     dies half-way leaves no half-written file, and no reader ever sees one."""
     path = Path(path)
+    if path.is_dir():  # else the error would name the temporary file, not the folder in the way
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX)  # 0600 from its creation
     os.close(handle)
     try:
