@@ -28,6 +28,13 @@ def private_folder(folder: Path, ours: bool = True) -> Path:
     the pipeline's own (<warehouse>.d/ and what is in it), so an existing one is made
     owner-only as well; the folder the warehouse lives in is the user's choice
     (ours=False) and is made owner-only only when the pipeline creates it."""
+    return folder_with_mode(folder, FOLDER_MODE, ours)
+
+
+def folder_with_mode(folder: Path, mode: int, ours: bool = True) -> Path:
+    """`folder`, created (with any missing parent) with `mode` whatever the umask;
+    an existing one given `mode` too when it is `ours`; parents the pipeline did not
+    create are left as they are."""
     folder = Path(folder)
     missing = []
     probe = folder
@@ -36,12 +43,12 @@ def private_folder(folder: Path, ours: bool = True) -> Path:
         probe = probe.parent
     for path in reversed(missing):
         try:
-            os.mkdir(path, FOLDER_MODE)
+            os.mkdir(path, mode)
         except FileExistsError:  # another process made it in the meantime
             continue
-        os.chmod(path, FOLDER_MODE)  # the umask may have taken the owner's bits too
+        os.chmod(path, mode)  # the umask may have taken the owner's bits too
     if ours:
-        os.chmod(folder, FOLDER_MODE)
+        os.chmod(folder, mode)
     return folder
 
 

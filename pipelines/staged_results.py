@@ -71,7 +71,12 @@ def stored_file(result, name: str) -> Path | None:
 def row_count(result, name: str) -> int:
     """How many rows frame `name` has, without reading it when it is staged."""
     path = stored_file(result, name)
-    return pq.ParquetFile(path).metadata.num_rows if path is not None else len(getattr(result, name))
+    return parquet_rows(path) if path is not None else len(getattr(result, name))
+
+
+def parquet_rows(path: Path) -> int:
+    """The rows of a Parquet file, from its metadata."""
+    return pq.ParquetFile(path).metadata.num_rows
 
 
 def frame_columns(result, name: str, columns: list[str]) -> pd.DataFrame:

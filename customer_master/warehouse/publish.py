@@ -30,11 +30,11 @@ from typing import Callable
 
 import duckdb
 import pandas as pd
-import pyarrow.parquet as pq
 
 from customer_master.config import DEFAULT_KEEP_BACKUPS
 from customer_master.lifecycle.state import MasterState, write_state
 from customer_master.match.learned import match_weights_page
+from customer_master.pipelines.staged_results import parquet_rows
 from customer_master.owner_only import TEMPORARY_PREFIX, open_private, private_folder, restrict_file, write_private
 from customer_master.warehouse.checks import ALL_CHECKS
 from customer_master.warehouse.layout import Layout, layout
@@ -56,7 +56,7 @@ class WarehouseTables:
     tables: dict[str, pd.DataFrame | Path]
 
     def row_counts(self) -> dict[str, int]:
-        return {name: pq.ParquetFile(table).metadata.num_rows if isinstance(table, Path) else len(table)
+        return {name: parquet_rows(table) if isinstance(table, Path) else len(table)
                 for name, table in self.tables.items()}
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from customer_master.owner_only import private_folder
+from customer_master.owner_only import folder_with_mode, private_folder
 from customer_master.warehouse.layout import SurfaceFiles, surface_files
 from customer_master.warehouse.masking import SURFACE_TABLES, install_macros, select_list
 from customer_master.warehouse.surface_settings import ReadSurfaceSettings, RoleFilter
@@ -108,7 +108,7 @@ def _build_all(warehouse: Path, files: SurfaceFiles, settings: ReadSurfaceSettin
     """Every surface built in files.building; published file -> built file."""
     if not warehouse.is_file():
         raise FileNotFoundError(f"no warehouse at {warehouse}")
-    _shared_folder(files.folder, folder_mode(settings))
+    folder_with_mode(files.folder, folder_mode(settings))
     shutil.rmtree(files.building, ignore_errors=True)  # what a killed build left
     private_folder(files.building)
     masked = files.built(files.masked)
@@ -243,24 +243,6 @@ def _last_run(con: duckdb.DuckDBPyConnection) -> str:
     except duckdb.CatalogException:
         return ""
     return row[0] if row else ""
-
-
-def _shared_folder(folder: Path, mode: int) -> None:
-    """`folder` and any missing parent created with `mode`, whatever the umask; the
-    folder itself given `mode` (it is the pipeline's); parents it did not create untouched."""
-    missing = []
-    probe = folder
-    while not probe.exists() and probe != probe.parent:
-        missing.append(probe)
-        probe = probe.parent
-    for path in reversed(missing):
-        try:
-            os.mkdir(path, mode)
-        except FileExistsError:
-            continue
-    os.chmod(folder, mode)
-    for path in missing:
-        os.chmod(path, mode)
 
 
 def _sql_path(path: Path) -> str:
