@@ -63,7 +63,7 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
         "master.id_history": golden.id_history,
         "master.source_rows": _source_rows(standardised, golden),
         # what the models compared, per row, with its master: the duplicate check's candidates
-        "master.match_input": match_input(standardised, golden.xref.set_index("row_key")["master_id"]),
+        "master.match_input": match_input(match.features, master_of),
         "quality.unresolved_decisions": match.unresolved_decisions,
         # the largest tables, copied as they are: from their staged file where there is one
         "master.field_lineage": _as_stored(golden, "field_lineage"),
