@@ -12,7 +12,6 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 
@@ -24,6 +23,7 @@ from customer_master.match.models import TRAINING, UNIQUE_ID
 from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD, check_match_settings
 from customer_master.match.training import present_columns, report_candidate_pairs, trained_linker
 from customer_master.review.decisions import DECISION_COLUMNS, DEFAULT_BAND, load_decisions, resolve_decisions
+from customer_master.working_db import working_connection
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +115,12 @@ def _evidence(predictions: pd.DataFrame, customer_type: str) -> pd.DataFrame:
               if c.startswith("mw_") and not c.startswith("mw_tf_adj_")]
     weight = lambda f: f'"mw_{f}"' + (f' + coalesce("mw_tf_adj_{f}", 0)' if f"mw_tf_adj_{f}" in predictions else "")  # noqa: E731
     struct = ", ".join(f"'{f}': round({weight(f)}, 3)" for f in fields)
-    return duckdb.sql(f"""
-        SELECT '{customer_type}' AS customer_type,
-               {UNIQUE_ID}_l::BIGINT AS row_key_l, {UNIQUE_ID}_r::BIGINT AS row_key_r,
-               match_probability::DOUBLE AS match_probability, match_weight::DOUBLE AS match_weight,
-               to_json({{{struct}}})::VARCHAR AS evidence
-        FROM predictions""").df()
+    with working_connection() as con:
+        con.register("predictions", predictions)
+        return con.sql(f"""
+            SELECT '{customer_type}' AS customer_type,
+                   {UNIQUE_ID}_l::BIGINT AS row_key_l, {UNIQUE_ID}_r::BIGINT AS row_key_r,
+                   match_probability::DOUBLE AS match_probability, match_weight::DOUBLE AS match_weight,
+                   to_json({{{struct}}})::VARCHAR AS evidence
+            FROM predictions""").df()
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 
@@ -21,6 +20,7 @@ from customer_master.match.models import UNIQUE_ID
 from customer_master.standardise.values import map_distinct, map_distinct_fields, map_distinct_rows
 from customer_master.schemas.row_rules import RESIDENT_ID_SHAPE
 from customer_master.standardise.text import romanised, simplified
+from customer_master.working_db import working_connection
 
 # Two-character surnames; any other Chinese name's surname is its first character.
 COMPOUND_SURNAMES = (
@@ -239,7 +239,7 @@ def match_input(features: pa.Table, master_of: pd.Series) -> pa.Table:
     the activities score against."""
     masters = pa.table({UNIQUE_ID: pa.array(master_of.index.to_numpy(), pa.int64()),
                         "master_id": pa.array(master_of.to_numpy(), pa.string())})
-    with duckdb.connect() as con:
+    with working_connection() as con:
         con.register("features", features)
         con.register("masters", masters)
         return con.sql(f"SELECT m.master_id, f.* FROM features f JOIN masters m USING ({UNIQUE_ID}) "
