@@ -202,6 +202,7 @@ def test_report_command(sample_warehouse_copy, capsys):
 @pytest.mark.parametrize("arguments, message", [
     (["nosuchrun"], "no warehouse of run 'nosuchrun'"),
     (["--department", "nosuch"], "no department 'nosuch'"),
+    (["--settings", "no/such/settings.yaml"], "settings file not found: no/such/settings.yaml"),
 ])
 def test_report_command_refuses_what_is_not_there(sample_warehouse_copy, capsys, arguments, message):
     assert main(["report", *arguments, "--warehouse", str(sample_warehouse_copy)]) == 2

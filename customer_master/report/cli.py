@@ -43,6 +43,9 @@ def main(argv: list[str]) -> int:
     from customer_master.settings import SettingsError, load_settings
     from customer_master.warehouse.layout import layout
 
+    if args.settings is not None and not args.settings.is_file():
+        print(f"error: settings file not found: {args.settings}", file=sys.stderr)
+        return 2
     try:
         language = args.language or load_settings(args.settings).language
         if args.department:

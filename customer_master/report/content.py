@@ -154,8 +154,8 @@ def _review_pairs(con: duckdb.DuckDBPyConnection, threshold: float | None, limit
         FROM master.review_candidates GROUP BY customer_type ORDER BY customer_type""").df()
     closest = con.execute("""
         SELECT match_probability, master_id_l = master_id_r AS merged_now,
-               concat_ws(' / ', source_l, file_l, nullif(sheet_l, ''), row_number_l::VARCHAR) AS row_a,
-               concat_ws(' / ', source_r, file_r, nullif(sheet_r, ''), row_number_r::VARCHAR) AS row_b
+               concat_ws(' / ', file_l, nullif(sheet_l, ''), row_number_l::VARCHAR) AS row_a,
+               concat_ws(' / ', file_r, nullif(sheet_r, ''), row_number_r::VARCHAR) AS row_b
         FROM master.review_candidates ORDER BY abs(match_probability - ?), row_a, row_b LIMIT ?""",
                           [threshold if threshold is not None else 0.5, limit]).df()
     return (None if low is None else (low, high)), per_type, closest

@@ -35,7 +35,7 @@ def render_page(content: ReportContent, charts: list[Chart], language: str) -> s
         generated=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         summary=[(key, _shown(run.get(key))) for key in SUMMARY_FIELDS if key in run],
         trend_fields=[key for key in TREND_FIELDS if key in content.history],
-        history=_ENVIRONMENT.filters["records"](content.history),
+        history=[{k: _shown(v) for k, v in row.items()} for row in _ENVIRONMENT.filters["records"](content.history)],
         departments=content.departments, changes_by_kind=content.changes_by_kind, changes=content.changes,
         changes_total=content.changes_total, band=content.band, pairs_in_band=content.pairs_in_band,
         closest_pairs=content.closest_pairs, due_by_reason=content.due_by_reason, due=content.due,

@@ -5,7 +5,6 @@ owner-only like everything there (the report holds personal data)."""
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from customer_master.report.page import Chart, render_page
 from customer_master.warehouse.layout import layout
 from customer_master.warehouse.published import read_published
 
-log = logging.getLogger(__name__)
 REPORT_FILE = "report.html"
 
 
