@@ -212,3 +212,20 @@ def test_report_command_refuses_what_is_not_there(sample_warehouse_copy, capsys,
 def test_report_command_without_a_warehouse(tmp_path, capsys):
     assert main(["report", "--warehouse", str(tmp_path / "none.duckdb")]) == 2
     assert "no warehouse at" in capsys.readouterr().err
+
+
+def test_report_of_an_earlier_run_comes_from_its_kept_warehouse(sample_run, sample_warehouse_copy, capsys):
+    """After a restore the warehouse in place is the restore's run; the sample run's
+    report is read from its backup, and names that run and its figures."""
+    from customer_master.warehouse.restore import restore_run
+
+    restored = restore_run(sample_warehouse_copy, sample_run.run_id)
+    with duckdb.connect(str(sample_warehouse_copy), read_only=True) as con:
+        in_place = con.execute("SELECT run_id FROM meta.runs ORDER BY started_at DESC LIMIT 1").fetchone()[0]
+    assert in_place == restored["run_id"] != sample_run.run_id  # the restore's run is the one in place
+    earlier = write_report(sample_warehouse_copy, sample_run.run_id[:8], language="en")
+    assert earlier.run_id == sample_run.run_id
+    assert earlier.page == layout(sample_warehouse_copy).run_report(sample_run.run_id) / REPORT_FILE
+    summary = {row[0]: row[1] for row in parse(earlier.page).rows if len(row) == 2}
+    assert summary["Master customers"] == str(sample_run.run["master_customers"])
+    assert write_report(sample_warehouse_copy, language="en").run_id == restored["run_id"]
