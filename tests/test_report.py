@@ -190,13 +190,17 @@ def test_department_workbook_has_its_rows_and_no_formula(sample_warehouse_copy, 
     assert workbook["Quarantined rows"].max_row - 1 == rejects > 0
 
 
-def test_report_command(sample_warehouse_copy, capsys):
-    assert main(["report", "--warehouse", str(sample_warehouse_copy), "--language", "zh"]) == 0
+def test_report_command(sample_warehouse_copy, tmp_path, capsys, monkeypatch):
+    """Without --language the settings file's `language` decides, over the locale."""
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("language: en\n", encoding="utf-8")
+    assert main(["report", "--warehouse", str(sample_warehouse_copy), "--settings", str(settings)]) == 0
     out = capsys.readouterr().out
     run_id = duckdb.connect(str(sample_warehouse_copy), read_only=True).execute(
         "SELECT run_id FROM meta.runs").fetchone()[0]
     page = layout(sample_warehouse_copy).run_report(run_id) / REPORT_FILE
-    assert str(page) in out and page.is_file()
+    assert str(page) in out and ("html", {"lang": "en"}) in parse(page).tags
 
 
 @pytest.mark.parametrize("arguments, message", [
