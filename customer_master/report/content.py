@@ -55,7 +55,6 @@ class ReportContent:
     unresolved_decisions: int
     models: dict[str, dict]        # customer type -> the trained Splink model
     probabilities: pd.DataFrame    # customer_type, bin_start, pairs
-    limit: int
 
 
 def read_content(warehouse: Path, run_id: str, department_limit: int = 500, limit: int = 200) -> ReportContent:
@@ -95,8 +94,7 @@ def read_content(warehouse: Path, run_id: str, department_limit: int = 500, limi
                        least(floor(match_probability / {HISTOGRAM_BIN}), 1 / {HISTOGRAM_BIN} - 1) * {HISTOGRAM_BIN}
                            AS bin_start,
                        count(*) AS pairs
-                FROM master.match_pairs GROUP BY ALL ORDER BY ALL""").df(),
-            limit=limit)
+                FROM master.match_pairs GROUP BY ALL ORDER BY ALL""").df())
 
 
 def _sources(con: duckdb.DuckDBPyConnection) -> list[str]:
