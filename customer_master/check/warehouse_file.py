@@ -30,7 +30,9 @@ def read_warehouse(path: Path, display_columns: list[str]):
     for _ in range(3):  # a publish may swap the file in while we read: read again
         stamp = file_stamp(path) if path.is_file() else None  # (read_published says what else it is)
         with read_published(path, TABLES) as con:
-            match_input = con.sql("SELECT * FROM master.match_input").to_arrow_table()
+            # the models compare a birthday as ISO text (match/features.py); the warehouse keeps a DATE
+            match_input = con.sql("SELECT * REPLACE (CAST(birth_date AS VARCHAR) AS birth_date) "
+                                  "FROM master.match_input").to_arrow_table()
             models = {t: json.loads(m) for t, m in
                       con.execute("SELECT customer_type, model_json FROM master.models").fetchall()}
             shown = ", ".join(["master_id", *map(quoted, display_columns)])
