@@ -45,7 +45,9 @@ RUNS = Table("meta.runs", "run, ever",
     col("match_threshold", DOUBLE, "match probability at which rows merged"),
     col("started_by", VARCHAR, "the OS user of the process that ran it"),
     col("started_from", VARCHAR, "its host"),
-    col("launched_by", VARCHAR, "cli, or dagster with how (schedule, sensor, backfill; '; user …' for a user tag)"),
+    col("launched_by", VARCHAR, "cli, or dagster with how: dagster schedule NAME, dagster sensor NAME, "
+                                "dagster backfill ID, plain dagster for the Launchpad; '; user …' when the Dagster "
+                                "run has a user tag"),
     col("run_tags", JSON, "the Dagster run's tags"),
     col("restored_from", VARCHAR, "for a `customer-master restore`: the run put back; else null"),
     _count("files_seen", "files in the inbox"),

@@ -21,7 +21,8 @@ REJECTED_FILES = Table("quality.rejected_files", "file or sheet not read", "File
     col("reason", VARCHAR, "why it was not read"),
 ))
 
-FIELD_ISSUES = Table("quality.field_issues", "bad value",
+FIELD_ISSUES = Table("quality.field_issues", "bad value in an accepted row (an Excel error value or a number that "
+                                             "lost its digits: in a quarantined row too)",
                      "Bad values in accepted rows (blanked in the master), and Excel error values and numbers that "
                      "lost their digits in quarantined rows too.", (
     *lineage(),
