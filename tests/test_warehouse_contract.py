@@ -11,8 +11,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from customer_master.warehouse.schema import TABLES, VIEWS, SchemaMismatch, table_comment, write_table
-from customer_master.warehouse.schema import docs
+from customer_master.warehouse.publish import _runs_frame
+from customer_master.warehouse.schema import TABLES, VIEWS, SchemaMismatch, docs, table_comment, write_table
 
 # The shape of each downstream view, written out here on purpose: changing a view's
 # columns or types makes this test fail, so a change of shape is a deliberate new
@@ -45,8 +45,8 @@ def _published_columns(con) -> pd.DataFrame:
 
 def _relation_comments(con) -> dict[str, str | None]:
     return dict(con.execute(
-        "SELECT schema_name || '.' || table_name, comment FROM duckdb_tables() WHERE database_name = current_database() "
-        "UNION ALL SELECT schema_name || '.' || view_name, comment FROM duckdb_views() "
+        "SELECT schema_name || '.' || table_name, comment FROM duckdb_tables() "
+        "WHERE database_name = current_database() UNION ALL SELECT schema_name || '.' || view_name, comment FROM duckdb_views() "
         "WHERE database_name = current_database() AND NOT internal").fetchall())
 
 
@@ -77,8 +77,8 @@ def test_a_column_the_sample_leaves_empty_says_when_it_is_null(sample_run):
     with duckdb.connect(str(sample_run.warehouse), read_only=True) as con:
         empty = []
         for name, table in TABLES.items():
-            counts = con.execute(f"SELECT count(*), {', '.join(f'count({chr(34)}{c.name}{chr(34)})' for c in table.columns)} "
-                                 f"FROM {name}").fetchone()
+            filled = ", ".join(f'count("{c.name}")' for c in table.columns)
+            counts = con.execute(f"SELECT count(*), {filled} FROM {name}").fetchone()
             if counts[0]:
                 empty += [(name, c) for c, n in zip(table.columns, counts[1:]) if n == 0]
     assert ("master.customers", "first_name") in {(t, c.name) for t, c in empty}  # the case the issue found
@@ -146,3 +146,21 @@ def test_an_undeclared_or_missing_column_stops_the_table_and_an_empty_one_gets_i
         write_table(con, "master.id_history", "frame")
     with pytest.raises(SchemaMismatch, match="master.nowhere is not declared"):
         write_table(con, "master.nowhere", "frame")
+
+
+def test_meta_runs_keeps_its_declared_columns_whatever_the_ledger_holds():
+    """A ledger line of an earlier version may lack a column or hold one no longer
+    recorded: meta.runs has its declared columns. A count the newest run records
+    and meta.runs does not declare stops the publish, so it is declared, not dropped."""
+    old = {"run_id": "old", "started_at": "2026-12-01 02:00:00", "retired_count": 3}
+    new = {"run_id": "new", "started_at": "2026-12-07 02:00:00", "rows_accepted": 10, "files": []}
+    frame = _runs_frame([old, new])
+    assert list(frame.columns) == TABLES["meta.runs"].column_names()
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA meta")
+    con.register("frame", frame)
+    write_table(con, "meta.runs", "frame")
+    assert con.execute("SELECT run_id, rows_accepted, files, started_at::VARCHAR FROM meta.runs ORDER BY 1")\
+        .fetchall() == [("new", 10, "[]", "2026-12-07 02:00:00"), ("old", None, None, "2026-12-01 02:00:00")]
+    with pytest.raises(SchemaMismatch, match=r"meta.runs: columns \['new_count'\] are not declared"):
+        _runs_frame([old, {**new, "new_count": 1}])
