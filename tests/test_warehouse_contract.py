@@ -25,7 +25,7 @@ PINNED_VIEWS = {
         ("contact_name", "VARCHAR"), ("address", "VARCHAR"), ("province", "VARCHAR"), ("city", "VARCHAR"),
         ("district", "VARCHAR"), ("postcode", "VARCHAR"), ("first_name", "VARCHAR"), ("last_name", "VARCHAR"),
         ("birth_date", "DATE"), ("gender", "VARCHAR"), ("record_count", "BIGINT"), ("source_count", "BIGINT"),
-        ("sources", "VARCHAR[]"), ("first_created_at", "TIMESTAMP"), ("last_updated_at", "TIMESTAMP"),
+        ("sources", "VARCHAR[]"), ("first_created_at", "DATE"), ("last_updated_at", "DATE"),
         ("created_run", "VARCHAR"),
     ],
     "master.source_row_v1": [

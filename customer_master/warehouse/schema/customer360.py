@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from customer_master.warehouse.schema.columns import (BIGINT, DATE, DOUBLE, INTEGER, JSON, TIMESTAMP, VARCHAR,
+from customer_master.warehouse.schema.columns import (BIGINT, DATE, DOUBLE, INTEGER, JSON, VARCHAR,
                                                       Table, col, lineage, listed)
 from customer_master.warehouse.schema.master import CUSTOMER_TYPE, MASTER_ID
 
@@ -22,7 +22,7 @@ CONTACTS = Table("master.contacts", "person at a company customer",
     col("person_master_id", VARCHAR, "the person master with the same mobile, if any"),
     col("row_count", BIGINT, "source rows naming this contact"),
     listed("sources", "departments whose rows name this contact, sorted"),
-    col("last_updated_at", TIMESTAMP, "latest update date of those rows (UTC)"),
+    col("last_updated_at", DATE, "latest update date of those rows"),
     col("created_run", VARCHAR, "run that first gave this contact id"),
 ))
 

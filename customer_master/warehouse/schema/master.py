@@ -35,7 +35,7 @@ GOLDEN_FIELDS = (
     col("postcode", VARCHAR, "postcode, from a sheet with a postcode column; null when none gives one "
                              "(the sample's sheets have none)"),
     col("birth_date", DATE, "a person's birthday"),
-    col("gender", VARCHAR, "a person's gender: male or female"),
+    col("gender", VARCHAR, "a person's gender: M or F"),
 )
 
 CUSTOMERS = Table("master.customers", "golden customer",
@@ -45,8 +45,8 @@ CUSTOMERS = Table("master.customers", "golden customer",
     col("record_count", BIGINT, "source rows merged into this master"),
     col("source_count", BIGINT, "departments with a row of this master"),
     listed("sources", "departments with a row of this master, sorted"),
-    col("first_created_at", TIMESTAMP, "earliest creation date any of its rows gives (UTC)"),
-    col("last_updated_at", TIMESTAMP, "latest update date any of its rows gives (UTC)"),
+    col("first_created_at", DATE, "earliest creation date any of its rows gives (its sheet's 创建日期 …)"),
+    col("last_updated_at", DATE, "latest update date any of its rows gives (its sheet's 更新日期 …)"),
     col("created_run", VARCHAR, "run that first gave this master id"),
 ))
 
@@ -131,8 +131,8 @@ FIELD_VALUES = Table("master.field_values", "distinct value of a field of a mast
 ID_HISTORY = Table("master.id_history", "retired master id",
                    "Master ids a run retired (their clusters merged or split) and the id that replaced each.", (
     col("retired_id", VARCHAR, "the master id no longer given"),
-    col("replaced_by", VARCHAR, "the master id its rows went to"),
-    col("reason", VARCHAR, "why it was retired (merged, split)"),
+    col("replaced_by", VARCHAR, "the master id its rows went to; null when no rows are left"),
+    col("reason", VARCHAR, "why it was retired: merged, or no rows left"),
     col("run_id", VARCHAR, "run that retired it"),
 ))
 

@@ -24,7 +24,7 @@ FILES = Table("meta.files", "file seen this run", "Every file in the inbox this 
     col("size_bytes", BIGINT, "size"),
     col("sha256", VARCHAR, "SHA-256 of its bytes"),
     col("modified_at", TIMESTAMP, "its modification time (UTC)"),
-    col("encoding", VARCHAR, "text encoding of a CSV file (null for xlsx)"),
+    col("encoding", VARCHAR, "text encoding of a CSV file (empty for xlsx)"),
     col("status", VARCHAR, "read, rejected, or ignored (a hidden file or an Office lock file)"),
     col("reason", VARCHAR, "why it was rejected or ignored"),
 ))

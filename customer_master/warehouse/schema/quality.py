@@ -61,8 +61,8 @@ UNRESOLVED_DECISIONS = Table("quality.unresolved_decisions", "steward decision w
                              "Steward decisions that this run could not apply: one of their rows is no longer "
                              "in the inbox. Empty when every decision applied.", (
     col("row_identity_l", VARCHAR, "identity of one row of the pair"),
-    col("row_identity_r", VARCHAR, "identity of the other"),
-    col("decision", VARCHAR, "the steward's decision (match, distinct)"),
+    col("row_identity_r", VARCHAR, "identity of the other row; null for a detach (about one row)"),
+    col("decision", VARCHAR, "the steward's decision: match, no match, or detach (the row from its master)"),
     col("decided_by", VARCHAR, "the steward who decided"),
     col("decided_at", TIMESTAMP, "when the decision was made (UTC)"),
     col("workbook", VARCHAR, "the review workbook it came from"),
