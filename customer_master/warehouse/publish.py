@@ -99,9 +99,9 @@ def _write_tables(con: duckdb.DuckDBPyConnection, content: WarehouseTables, hist
                              + json.dumps(problems, ensure_ascii=False)[:2000])
 
 
-def write_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame | Path) -> None:
-    """Table `name` as its schema declares it (schema/), from a frame or a staged Parquet
-    file (copied without loading it into Python)."""
+def write_frame(con: duckdb.DuckDBPyConnection, name: str, frame) -> None:
+    """Table `name` as its schema declares it (schema/), from a frame (pandas or Arrow)
+    or a staged Parquet file (copied without loading it into Python)."""
     if isinstance(frame, Path):
         write_table(con, name, "read_parquet(?)", [str(frame)])
         return
