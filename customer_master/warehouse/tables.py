@@ -60,8 +60,9 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
         "master.customers": golden.customers,
         "master.xref": golden.xref[XREF_COLUMNS],
         "master.match_pairs": match_pairs,
-        "master.review_candidates": match_pairs[
-            match_pairs.match_probability.between(*match.review_band) & match_pairs.cannot_link.isna()],
+        "master.review_candidates": match_pairs[  # (cannot_link: null in all of them)
+            match_pairs.match_probability.between(*match.review_band) & match_pairs.cannot_link.isna()
+        ].drop(columns="cannot_link"),
         "master.id_history": golden.id_history,
         "master.source_rows": _source_rows(standardised, golden),
         # what the models compared, per row, with its master: the duplicate check's candidates
