@@ -12,6 +12,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from customer_master.warehouse.open import attach_warehouse
+
 # the columns a truth file must have (row_kind and lookalike_group are optional)
 TRUTH_COLUMNS = ["source", "file", "sheet", "row_number", "entity_id"]
 
@@ -27,7 +29,7 @@ def evaluate_against_truth(warehouse: Path, truth: pd.DataFrame) -> dict:
     row_kind and lookalike_group). A record the run quarantined counts as a master of
     its own: its missed pairs lower the recall."""
     con = duckdb.connect()
-    con.execute(f"ATTACH '{Path(warehouse)}' AS wh (READ_ONLY)")
+    attach_warehouse(con, Path(warehouse), "wh")
     frame = truth.astype({"row_number": "int64"}).assign(sheet=truth["sheet"].fillna(""))
     for column, default in (("row_kind", "record"), ("lookalike_group", "")):
         if column not in frame:
