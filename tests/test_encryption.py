@@ -120,9 +120,13 @@ def test_a_key_set_on_an_unencrypted_warehouse_reads_it_with_a_warning_and_a_res
     """The warehouse in place was published without a key: it is read as it is,
     saying so; a new warehouse written with the key set (here a restore, as a run's
     publish would be) is encrypted."""
-    with caplog.at_level(logging.WARNING, logger="customer_master.warehouse.open"):
+    logger = logging.getLogger("customer_master.warehouse.open")
+    logger.addHandler(caplog.handler)  # directly: `customer-master run` stops its loggers propagating
+    try:
         with opened_warehouse(sample_warehouse_copy) as con:
             masters = con.execute("SELECT count(*) FROM master.customers").fetchone()[0]
+    finally:
+        logger.removeHandler(caplog.handler)
     assert f"{KEY_VARIABLE} is set, but {sample_warehouse_copy} is not encrypted" in caplog.text
     restore_run(sample_warehouse_copy, sample_run.run_id)
     assert is_encrypted(sample_warehouse_copy)
