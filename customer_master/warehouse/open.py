@@ -31,6 +31,8 @@ from typing import Iterator
 
 import duckdb
 
+from customer_master.working_db import working_connection
+
 KEY_VARIABLE = "CUSTOMER_MASTER_KEY"
 WEAK_CRYPTO_VARIABLE = "CUSTOMER_MASTER_ENCRYPT_WITHOUT_OPENSSL"
 WAREHOUSE_ALIAS = "wh"
@@ -100,10 +102,9 @@ def attach_warehouse(con: duckdb.DuckDBPyConnection, path: Path, alias: str = WA
 def open_warehouse(path: Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
     """A connection whose default database is the warehouse at `path` (attach_warehouse's
     errors). Not read-only, a missing file is created, encrypted when a key is set.
-    Spills go to `<path>.tmp`, where DuckDB puts them for a file it opens itself."""
-    con = duckdb.connect()
+    The connection is a working one (working_db.py): its memory limit, its private spill folder."""
+    con = working_connection()
     try:
-        con.execute(f"SET temp_directory = {_literal(str(path) + '.tmp')}")
         attach_warehouse(con, path, WAREHOUSE_ALIAS, read_only=read_only)
         con.execute(f"USE {WAREHOUSE_ALIAS}")
     except BaseException:
