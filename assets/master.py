@@ -4,7 +4,6 @@
 import datetime as dt
 
 import dagster as dg
-import duckdb
 import pandas as pd
 
 from customer_master.assets.match import check_run_config
@@ -17,6 +16,7 @@ from customer_master.pipelines.resources import COLUMNS_READ, PipelinePaths, War
 from customer_master.survive import MEMBER_COLUMNS, GoldenResult, build_golden_records
 from customer_master.validate import ValidationResult
 from customer_master.warehouse.checks import ALL_CHECKS
+from customer_master.warehouse.open import opened_warehouse
 from customer_master.lifecycle.state import MasterState, load_state
 from customer_master.warehouse.publish import read_run_history
 from customer_master.warehouse.publish_run import publish_run
@@ -90,7 +90,7 @@ def _warehouse_check(name: str, description: str):
 
     @dg.asset_check(asset=customer_warehouse, name=name.replace(" ", "_"), description=description, blocking=False)
     def check(paths: PipelinePaths) -> dg.AssetCheckResult:
-        with duckdb.connect(str(paths.warehouse_path), read_only=True) as con:
+        with opened_warehouse(paths.warehouse_path) as con:
             problems = function(con)
         return dg.AssetCheckResult(passed=not problems, metadata={
             "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none")})

@@ -97,6 +97,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.keep_backups < 0:
         print(f"error: --keep-backups must be 0 or more, not {args.keep_backups}", file=sys.stderr)
         return 2
+    from customer_master.warehouse.open import EncryptionUnavailable, check_encryption_ready
+
+    try:  # a key this DuckDB cannot encrypt with stops the run before it starts
+        check_encryption_ready()
+    except EncryptionUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     from customer_master.run_inprocess import run_consolidation
 
     from customer_master.settings import SettingsError

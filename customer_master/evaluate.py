@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from customer_master.warehouse.open import attach_warehouse
 from customer_master.working_db import working_connection
 
 # the columns a truth file must have (row_kind and lookalike_group are optional)
@@ -28,7 +30,7 @@ def evaluate_against_truth(warehouse: Path, truth: pd.DataFrame) -> dict:
     row_kind and lookalike_group). A record the run quarantined counts as a master of
     its own: its missed pairs lower the recall."""
     con = working_connection()
-    con.execute(f"ATTACH '{Path(warehouse)}' AS wh (READ_ONLY)")
+    attach_warehouse(con, Path(warehouse), "wh")
     frame = truth.astype({"row_number": "int64"}).assign(sheet=truth["sheet"].fillna(""))
     for column, default in (("row_kind", "record"), ("lookalike_group", "")):
         if column not in frame:

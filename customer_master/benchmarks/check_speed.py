@@ -41,6 +41,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from customer_master.warehouse.open import opened_warehouse
+
 log = logging.getLogger(__name__)
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -83,7 +85,7 @@ def models_json(models_from: Path | None, work: Path) -> dict[str, tuple[str, in
             outcome = run_consolidation(SAMPLE_INBOX, source, source.parent / "staging", 0.95, 100.0)
             if not outcome.success:
                 raise RuntimeError(f"sample run failed: {outcome.error}")
-    with duckdb.connect(str(source), read_only=True) as con:
+    with opened_warehouse(source) as con:
         return {t: (m, n) for t, m, n in con.execute(
             "SELECT m.customer_type, m.model_json, count(i.customer_type) FROM master.models m "
             "LEFT JOIN master.match_input i USING (customer_type) GROUP BY ALL").fetchall()}

@@ -38,6 +38,7 @@ from customer_master.pipelines.staged_results import parquet_rows
 from customer_master.owner_only import TEMPORARY_PREFIX, open_private, private_folder, restrict_file, write_private
 from customer_master.warehouse.checks import ALL_CHECKS
 from customer_master.warehouse.layout import Layout, layout
+from customer_master.warehouse.open import WAREHOUSE_ALIAS, attach_warehouse, opened_warehouse
 from customer_master.warehouse.lock import run_lock
 from customer_master.warehouse.schema import SCHEMAS, TABLES, SchemaMismatch, write_table, write_views
 
@@ -114,17 +115,20 @@ def write_frame(con: duckdb.DuckDBPyConnection, name: str, frame) -> None:
 
 def _build(where: Layout, run_id: str, fill: Callable[[duckdb.DuckDBPyConnection], None],
            start_from: Path | None = None) -> Path:
-    """A new warehouse file in the run's build folder: empty (or a copy of
-    `start_from`), filled by `fill`, checkpointed. The folder goes if it fails."""
+    """A new warehouse file in the run's build folder, encrypted when a key is set
+    (open.py): empty (or with what `start_from` holds), filled by `fill`, checkpointed.
+    The folder goes if it fails."""
     folder = where.build_folder(run_id)
     shutil.rmtree(folder, ignore_errors=True)
     private_folder(where.building)
     building = private_folder(folder) / where.warehouse.name
     try:
-        if start_from is not None:
-            _copy_private(start_from, building)
-        with duckdb.connect(str(building)) as con:
+        with opened_warehouse(building, read_only=False) as con:
             restrict_file(building)  # before the first table is written
+            if start_from is not None:  # copied by DuckDB, not as bytes: encrypted as the key says now
+                attach_warehouse(con, start_from, "start_from")
+                con.execute(f"COPY FROM DATABASE start_from TO {WAREHOUSE_ALIAS}")
+                con.execute("DETACH start_from")
             fill(con)
             con.execute("CHECKPOINT")
         restrict_file(building)

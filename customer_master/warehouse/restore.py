@@ -6,7 +6,9 @@ plus the restore's own row (a new run id, `restored_from` naming the run put
 back, the restored run's counts); it is swapped in and recorded like any
 publish (publish.py), so the next run maps its clusters onto the restored ids.
 The stewards' decisions are not part of a backup: they stay as they are.
-The read surfaces (read_surfaces.py) are rebuilt from the restored warehouse."""
+The read surfaces (read_surfaces.py) are rebuilt from the restored warehouse.
+The restored file is written through DuckDB, not copied as bytes, so it is
+encrypted when a key is set now (open.py), whatever the backup was."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from pathlib import Path
 from customer_master.config import DEFAULT_WAREHOUSE
 from customer_master.warehouse.layout import Layout, layout
 from customer_master.warehouse.lock import WarehouseBusy, run_lock
+from customer_master.warehouse.open import EncryptionUnavailable, WarehouseKeyError
 from customer_master.warehouse.origin import CLI, LAUNCHED_BY_TAG, run_origin
 
 
@@ -111,8 +114,8 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         run = restore_run(args.warehouse, args.run_id, wait=args.wait)
-    except NoSuchBackup as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (NoSuchBackup, WarehouseKeyError, EncryptionUnavailable) as exc:  # a backup encrypted with
+        print(f"error: {exc}", file=sys.stderr)  # a key not given, or a key DuckDB cannot encrypt with
         return 2
     except WarehouseBusy as exc:
         print(f"error: {exc}", file=sys.stderr)
