@@ -98,16 +98,18 @@ class RunOutcome:
 def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
                       threshold: float = DEFAULT_MATCH_THRESHOLD, max_file_mb: float = DEFAULT_MAX_FILE_MB,
                       settings: Path | None = None, wait: bool = False,
-                      keep_backups: int = DEFAULT_KEEP_BACKUPS) -> RunOutcome:
+                      keep_backups: int = DEFAULT_KEEP_BACKUPS, review_dir: Path | None = None) -> RunOutcome:
     """One run of the asset graph on `warehouse`, under its lock (warehouse/lock.py), taken
     before the Dagster run starts: WarehouseBusy when another run holds it, unless `wait`.
-    staging: where the steps hand stage results on (default <warehouse>.d/staging/)."""
+    staging: where the steps hand stage results on (default <warehouse>.d/staging/);
+    review_dir: the review folder (default data/review or CUSTOMER_MASTER_REVIEW): workbooks
+    dropped into its inbox/ are imported, and the run's workbook is written to its to_review/."""
     import dagster as dg
 
     from customer_master.pipelines.definitions import build_definitions
     from customer_master.pipelines.triggers import CONSOLIDATE_JOB
 
-    from customer_master.config import DEFAULT_SETTINGS
+    from customer_master.config import DEFAULT_REVIEW_DIR, DEFAULT_SETTINGS
     from customer_master.pipelines.resources import checked_settings
     from customer_master.warehouse.layout import layout
     from customer_master.warehouse.lock import run_lock
@@ -117,7 +119,8 @@ def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
     checked_settings(settings or DEFAULT_SETTINGS)  # a mistake in the file stops here, before any step runs
     warehouse = Path(warehouse)
     defs = build_definitions(inbox=inbox, warehouse=warehouse, staging=staging, max_file_mb=max_file_mb,
-                             settings=settings or DEFAULT_SETTINGS, keep_backups=keep_backups)
+                             settings=settings or DEFAULT_SETTINGS, keep_backups=keep_backups,
+                             review_dir=review_dir or DEFAULT_REVIEW_DIR)
     job = defs.resolve_job_def(CONSOLIDATE_JOB)
     instance = dg.DagsterInstance.ephemeral()
     with ExitStack() as held:

@@ -13,7 +13,8 @@ import pytest
 from conftest import SAMPLE_INBOX, copy_warehouse, run_pipeline, write_xlsx
 from customer_master.review.decisions import load_decisions
 from customer_master.review.folder import import_pending
-from customer_master.review.workbook import _as_text, export_review, import_review
+from customer_master.review.export import as_text, column_label, export_review
+from customer_master.review.workbook import import_review
 from customer_master.warehouse.layout import layout
 
 CLI = str(Path(sys.executable).with_name("customer-master"))
@@ -32,11 +33,12 @@ def loop(tmp_path_factory, sample_run, sample_settings_file):
     # the first run is the session's sample run: its warehouse and folder, copied
     warehouse = copy_warehouse(sample_run.warehouse, root / "wh" / "customer_master.duckdb")
     workbook = root / "review.xlsx"
-    exported = export_review(warehouse, workbook, band=(0.5, 1.0))
+    exported = export_review(warehouse, workbook, band=(0.5, 1.0), language="en").pairs
     book = openpyxl.load_workbook(workbook)
     sheet = book["review"]
     header = [c.value for c in sheet[1]]
-    col = {name: header.index(name) for name in ("decision", "merged_now", "row_identity_l", "row_identity_r")}
+    col = {name: header.index(column_label(name, "en"))
+           for name in ("decision", "merged_now", "row_identity_l", "row_identity_r")}
     rows = list(sheet.iter_rows(min_row=2))
     merged = next(r for r in rows if r[col["merged_now"]].value == "yes")
     apart = next(r for r in rows if r[col["merged_now"]].value == "no")
@@ -113,7 +115,7 @@ def test_decisions_on_rows_that_left_are_reported(loop, tmp_path):
 def test_the_review_folder_imports_workbooks_and_sets_bad_ones_aside(loop, tmp_path):
     review = tmp_path / "review"
     workbook = review / "inbox" / "复核.xlsx"
-    export_review(loop["warehouse"], workbook)
+    export_review(loop["warehouse"], workbook, language="en")
     book = openpyxl.load_workbook(workbook)
     book["review"]["A2"].value = "no match"
     book.save(workbook)
@@ -134,7 +136,8 @@ def test_formula_like_text_is_written_as_text(tmp_path):
     sheet.append(["name"])
     sheet.append(['=HYPERLINK("http://x","click")'])
     sheet.append(["+86 138 0013 8000"])
-    _as_text(sheet)
+    for (cell,) in sheet.iter_rows(min_row=2):
+        as_text(cell)
     book.save(tmp_path / "t.xlsx")
     again = openpyxl.load_workbook(tmp_path / "t.xlsx").active
     assert again["A2"].data_type == "s" and again["A2"].value == '=HYPERLINK("http://x","click")'
