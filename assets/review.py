@@ -20,6 +20,7 @@ def review_workbook(context: dg.AssetExecutionContext, paths: PipelinePaths,
         "path": dg.MetadataValue.path(str(exported.path.resolve())),
         "pairs_waiting": dg.MetadataValue.int(exported.waiting),
         "pairs_in_workbook": dg.MetadataValue.int(exported.pairs),
+        "pairs_left_out": dg.MetadataValue.int(exported.left_out),  # the least doubtful, beyond the limit
         "language": language,
         "what_to_do": dg.MetadataValue.md(
             f"Open the workbook, choose *match* or *no match* in the yellow **decision** cells (most doubtful "

@@ -33,6 +33,8 @@ class RunOutcome:
     # 'in place, not recorded' or 'not published'; had_warehouse: one was in place before
     published: str = ""
     had_warehouse: bool = False
+    review_workbook: str = ""  # the workbook the run left for the stewards (review/outbox.py)
+    pairs_waiting: int = 0  # its pairs no steward has decided yet
 
     def failure_consequence(self) -> str:
         """What a failed run did to the warehouse, truthfully (after a failure in or after the swap too)."""
@@ -74,6 +76,8 @@ class RunOutcome:
             f"  master ids     {r['master_ids_kept']:.0f} kept, {r['master_ids_created']:.0f} new, "
             f"{r['master_ids_retired']:.0f} retired (see master.id_history)",
             *self._customer360_lines(),
+            *([f"  to review      {self.pairs_waiting} pairs wait for a steward's decision: "
+               f"{_shown(self.review_workbook)}"] if self.review_workbook else []),
             "  checks         " + ", ".join(f"{name}: {self._check_word(name, ok)}" for name, ok in self.checks.items()),
             f"  warehouse      {self.warehouse}",
         ]
@@ -93,6 +97,14 @@ class RunOutcome:
 
     def _check_word(self, name: str, ok: bool) -> str:
         return "ok" if ok else ("warning" if name in self.warnings else "FAILED")
+
+
+def _shown(path: str) -> str:
+    """A path as a person typed it: relative to the working folder when it is inside it."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
@@ -150,8 +162,11 @@ def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
     warnings = {e.asset_check_key.name for e in evaluations if e.severity == dg.AssetCheckSeverity.WARN}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         frame = con.execute("SELECT * FROM meta.runs WHERE run_id = ?", [result.run_id]).df()
+    review = {key: value.value for event in result.asset_materializations_for_node("review_workbook")
+              for key, value in event.metadata.items()}
     return RunOutcome(True, warehouse, run=frame.iloc[0].to_dict(), checks=checks, warnings=warnings, steps=steps,
-                      run_id=result.run_id, published=published, had_warehouse=had_warehouse)
+                      run_id=result.run_id, published=published, had_warehouse=had_warehouse,
+                      review_workbook=review.get("path", ""), pairs_waiting=review.get("pairs_waiting", 0))
 
 
 def _execute_in_process(job, run_config: dict, instance, tags: dict):

@@ -43,6 +43,7 @@ ASSET_GROUPS = {
     "review_due": "customer360",
     "customer_warehouse": "master",
     "read_surfaces": "downstream",
+    "review_workbook": "match",
 }
 # Upstream assets of each asset, as the asset functions declare them.
 ASSET_DEPS = {
@@ -63,6 +64,7 @@ ASSET_DEPS = {
                            "golden_records", "customer_activities", "customer_contacts", "customer_roles",
                            "customer_relationships", "customer_segments", "review_due"},
     "read_surfaces": {"customer_warehouse"},
+    "review_workbook": {"customer_warehouse"},
 }
 WAREHOUSE_CHECKS = {"row_accounting", "unique_master_id", "xref_points_at_a_master", "review_due_not_growing"}
 LAUNCH_THRESHOLD = 0.9

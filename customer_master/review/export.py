@@ -44,7 +44,8 @@ PAGE_WIDTH = 170  # characters of column width a landscape A4 page prints legibl
 class Exported:
     path: Path
     pairs: int  # pairs in the workbook
-    waiting: int  # of them, pairs no steward has decided yet
+    waiting: int  # pairs in the band no steward has decided yet (those left out by a limit too)
+    left_out: int = 0  # the least doubtful pairs beyond the limit
 
 
 def column_keys() -> list[str]:
@@ -62,11 +63,15 @@ def column_label(key: str, language: str) -> str:
 
 
 def export_review(warehouse: Path, out: Path, band: tuple[float, float] | None = None,
-                  language: str | None = None) -> Exported:
+                  language: str | None = None, limit: int | None = None) -> Exported:
     """The workbook of the last run's doubtful pairs at `out` (owner-only, as is a folder
-    made for it); language: zh or en (default: the locale's)."""
+    made for it); language: zh or en (default: the locale's); limit: at most this many
+    pairs, the most doubtful (None: all of the band)."""
     language = resolve_language(language)
     pairs, run = review_candidates(warehouse, band)
+    waiting = int(pairs["earlier_decision"].isna().sum())
+    left_out = max(len(pairs) - limit, 0) if limit is not None else 0
+    pairs = pairs.head(len(pairs) - left_out)
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = SHEETS[language]["review"]
@@ -75,15 +80,16 @@ def export_review(warehouse: Path, out: Path, band: tuple[float, float] | None =
     for record in pairs.to_dict("records"):
         sheet.append(_line(record, keys, run["threshold"], language))
     _style(sheet, keys, len(pairs), language)
-    waiting = int(pairs["earlier_decision"].isna().sum())
-    _instructions(workbook.create_sheet(SHEETS[language]["instructions"]), language,
-                  WORDS[language]["title"].format(pairs=len(pairs), waiting=waiting, run=run["run_id"][:8],
-                                                  t=run["threshold"]))
+    title = WORDS[language]["title"].format(pairs=len(pairs), waiting=waiting, run=run["run_id"][:8],
+                                            t=run["threshold"])
+    if left_out:
+        title += WORDS[language]["left_out"].format(left_out=left_out)
+    _instructions(workbook.create_sheet(SHEETS[language]["instructions"]), language, title)
     workbook.active = 0
     workbook.properties.creator = workbook.properties.lastModifiedBy = "customer-master"  # workbook.WRITERS
     private_folder(Path(out).parent, ours=False)  # personal data: owner-only (owner_only.py)
     write_private(out, workbook.save)
-    return Exported(Path(out), len(pairs), waiting)
+    return Exported(Path(out), len(pairs), waiting, left_out)
 
 
 def _line(record: dict, keys: list[str], threshold: float, language: str) -> list:

@@ -43,7 +43,9 @@ WORDS = {
            "steward_no_match": "a steward decided no match",
            "decided": "{decision} by {who} on {when}",
            "choose": "Choose match or no match, or leave the cell empty",
-           "title": "Review workbook: {pairs} pairs, {waiting} without a decision (run {run}, threshold {t})"},
+           "title": "Review workbook: {pairs} pairs, {waiting} without a decision (run {run}, threshold {t})",
+           "left_out": "; {left_out} less doubtful pairs of the band are left out "
+                       "(`customer-master review export` writes them all)"},
     "zh": {"yes": "是", "no": "否", "company": "企业", "person": "个人",
            "not_in_model": "未比较：{type}模型不含此项",
            "empty_side": "未比较：有空值",
@@ -58,7 +60,8 @@ WORDS = {
            "steward_no_match": "数据管理员已判定为不同客户",
            "decided": "{who} 于 {when} 判定：{decision}",
            "choose": "请选择“同一客户”或“不同客户”，不确定可留空",
-           "title": "复核工作簿：共 {pairs} 对，{waiting} 对待决定（运行 {run}，阈值 {t}）"},
+           "title": "复核工作簿：共 {pairs} 对，{waiting} 对待决定（运行 {run}，阈值 {t}）",
+           "left_out": "；另有 {left_out} 对把握较大的未列出（`customer-master review export` 可全部导出）"},
 }
 INSTRUCTIONS = {
     "en": [

@@ -14,6 +14,9 @@ from customer_master.review.export import Exported, export_review
 
 TO_REVIEW = "to_review"
 KEEP_WORKBOOKS = 5
+# pairs in a run's workbook, the most doubtful: more than a steward reviews between two
+# runs, and a large band at scale would otherwise make every run write a huge workbook
+RUN_WORKBOOK_PAIRS = 2000
 PREFIX = "review-"
 
 
@@ -22,7 +25,8 @@ def write_run_workbook(review_dir: Path, warehouse: Path, run_id: str, language:
     (owner-only, as is the folder); language: zh or en (default: the locale's)."""
     folder = private_folder(Path(review_dir) / TO_REVIEW)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    exported = export_review(warehouse, folder / f"{PREFIX}{stamp}-{run_id[:8]}.xlsx", language=language)
+    exported = export_review(warehouse, folder / f"{PREFIX}{stamp}-{run_id[:8]}.xlsx", language=language,
+                             limit=RUN_WORKBOOK_PAIRS)
     for older in sorted(folder.glob(f"{PREFIX}*.xlsx"), reverse=True)[KEEP_WORKBOOKS:]:
         older.unlink(missing_ok=True)
     return exported
