@@ -16,6 +16,9 @@ def review_workbook(context: dg.AssetExecutionContext, paths: PipelinePaths,
     language = paths.load_settings().reading_language()
     exported = write_run_workbook(paths.review_path, paths.warehouse_path, context.run.run_id, language)
     inbox = (paths.review_path / "inbox").resolve()
+    if exported.path is None:
+        return dg.MaterializeResult(metadata={"pairs_waiting": dg.MetadataValue.int(0),
+                                              "what_to_do": "nothing: no pair in the run's review band"})
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(exported.path.resolve())),
         "pairs_waiting": dg.MetadataValue.int(exported.waiting),

@@ -301,6 +301,32 @@ def test_run_launched_from_the_ui_publishes_the_warehouse(server: DagsterServer)
     assert Path(inbox) == server.inbox
     assert Path(warehouse) == server.warehouse
 
+    # The run left the stewards their review workbook (no command run), and its asset says where.
+    materialized = server.graphql(RUN_MATERIALIZATIONS_QUERY, {"runId": run_id})["runOrError"]["assetMaterializations"]
+    review = {e["label"]: e for m in materialized if m["assetKey"]["path"] == ["review_workbook"]
+              for e in m["metadataEntries"]}
+    workbook = Path(review["path"]["path"])
+    assert workbook.is_file() and workbook.parent == (server.home.parent / "review" / "to_review").resolve()
+    assert run_id[:8] in workbook.name and review["pairs_waiting"]["intValue"] > 0
+
+
+RUN_MATERIALIZATIONS_QUERY = """
+query RunMaterializations($runId: ID!) {
+  runOrError(runId: $runId) {
+    ... on Run {
+      assetMaterializations {
+        assetKey { path }
+        metadataEntries {
+          label
+          ... on PathMetadataEntry { path }
+          ... on IntMetadataEntry { intValue }
+        }
+      }
+    }
+  }
+}
+"""
+
 
 SENSOR_TICKS_QUERY = """
 query SensorTicks($selector: SensorSelector!) {

@@ -81,7 +81,7 @@ def test_the_asset_gives_the_workbooks_path_and_the_pairs_waiting(sample_warehou
 
 def test_the_workbook_is_made_for_people(sample_run, tmp_path):
     out = tmp_path / "review.xlsx"
-    exported = export_review(sample_run.warehouse, out, band=(0.5, 1.0), language="en")
+    exported = export_review(sample_run.warehouse, out, language="en")  # the run's band
     book, rows = _rows(out, "en")
     sheet = book["review"]
     assert exported.pairs == len(rows) > 20 and exported.waiting == len(rows)  # nobody decided yet
@@ -124,17 +124,20 @@ def test_the_workbook_is_made_for_people(sample_run, tmp_path):
 
 
 def test_a_limit_keeps_the_most_doubtful_pairs(sample_run, tmp_path):
-    everything = export_review(sample_run.warehouse, tmp_path / "all.xlsx", band=(0.5, 1.0), language="en")
-    some = export_review(sample_run.warehouse, tmp_path / "some.xlsx", band=(0.5, 1.0), language="en", limit=5)
+    everything = export_review(sample_run.warehouse, tmp_path / "all.xlsx", language="en")
+    some = export_review(sample_run.warehouse, tmp_path / "some.xlsx", language="en", limit=5)
     assert (some.pairs, some.left_out, some.waiting) == (5, everything.pairs - 5, everything.waiting)
     ids = lambda path: [(r["row_identity_l"].value, r["row_identity_r"].value) for r in _rows(path, "en")[1]]  # noqa: E731
     assert ids(some.path) == ids(everything.path)[:5]
     assert f"{everything.pairs - 5} less doubtful pairs" in openpyxl.load_workbook(some.path)["instructions"]["A1"].value
+    # a run whose band holds no pair leaves no workbook
+    nothing = export_review(sample_run.warehouse, tmp_path / "none.xlsx", band=(0.0, 0.0), if_any=True)
+    assert (nothing.path, nothing.pairs) == (None, 0) and not (tmp_path / "none.xlsx").exists()
 
 
 def test_chinese_labels_and_decisions_read_back(sample_warehouse_copy, tmp_path):
     path = tmp_path / "复核.xlsx"
-    export_review(sample_warehouse_copy, path, band=(0.5, 1.0), language="zh")
+    export_review(sample_warehouse_copy, path, language="zh")
     book, rows = _rows(path, "zh")
     assert book.sheetnames == ["复核", "说明"] and book["复核"]["A1"].value == "决定"
     assert any("同一客户,不同客户" in v.formula1 for v in book["复核"].data_validations.dataValidation)

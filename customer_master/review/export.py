@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from copy import copy
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,7 @@ PAGE_WIDTH = 170  # characters of column width a landscape A4 page prints legibl
 
 @dataclass(frozen=True)
 class Exported:
-    path: Path
+    path: Path | None  # None: no pair to review, no workbook written (if_any)
     pairs: int  # pairs in the workbook
     waiting: int  # pairs in the band no steward has decided yet (those left out by a limit too)
     left_out: int = 0  # the least doubtful pairs beyond the limit
@@ -63,12 +64,15 @@ def column_label(key: str, language: str) -> str:
 
 
 def export_review(warehouse: Path, out: Path, band: tuple[float, float] | None = None,
-                  language: str | None = None, limit: int | None = None) -> Exported:
+                  language: str | None = None, limit: int | None = None, if_any: bool = False) -> Exported:
     """The workbook of the last run's doubtful pairs at `out` (owner-only, as is a folder
     made for it); language: zh or en (default: the locale's); limit: at most this many
-    pairs, the most doubtful (None: all of the band)."""
+    pairs, the most doubtful (None: all of the band); if_any: no workbook when the band
+    holds no pair."""
     language = resolve_language(language)
     pairs, run = review_candidates(warehouse, band)
+    if if_any and pairs.empty:
+        return Exported(None, 0, 0)
     waiting = int(pairs["earlier_decision"].isna().sum())
     left_out = max(len(pairs) - limit, 0) if limit is not None else 0
     pairs = pairs.head(len(pairs) - left_out)
@@ -76,10 +80,12 @@ def export_review(warehouse: Path, out: Path, band: tuple[float, float] | None =
     sheet = workbook.active
     sheet.title = SHEETS[language]["review"]
     keys = column_keys()
-    sheet.append([column_label(key, language) for key in keys])
-    for record in pairs.to_dict("records"):
-        sheet.append(_line(record, keys, run["threshold"], language))
+    header = [column_label(key, language) for key in keys]
+    lines = [_line(record, keys, run["threshold"], language) for record in pairs.to_dict("records")]
+    for line in [header, *lines]:
+        sheet.append(line)
     _style(sheet, keys, len(pairs), language)
+    _size_columns(sheet, keys, header, lines)
     title = WORDS[language]["title"].format(pairs=len(pairs), waiting=waiting, run=run["run_id"][:8],
                                             t=run["threshold"])
     if left_out:
@@ -143,47 +149,59 @@ def _style(sheet, keys: list[str], rows: int, language: str) -> None:
         cell.font = Font(bold=True)
         cell.fill = HEADER
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+    looks = {}  # one style per kind of cell, copied to the others (openpyxl builds each anew otherwise)
     for row in sheet.iter_rows(min_row=2):
         for key, cell in zip(keys, row):
             if key.endswith("_weight"):
-                if isinstance(cell.value, str):
-                    cell.font = NOT_COMPARED
-                elif cell.value:
-                    cell.fill = FOR_MATCH if cell.value > 0 else AGAINST
-            elif key == "decision":
+                kind = "text" if isinstance(cell.value, str) else ("for" if cell.value > 0 else "against") \
+                    if cell.value else None
+            elif key in ("decision", "match_probability", "why"):
+                kind = key
+            else:
+                kind = None
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+                    as_text(cell)
+            if kind is None:
+                continue
+            if kind in looks:
+                cell._style = copy(looks[kind]._style)
+                continue
+            looks[kind] = cell
+            if kind == "text":
+                cell.font = NOT_COMPARED
+            elif kind in ("for", "against"):
+                cell.fill = FOR_MATCH if kind == "for" else AGAINST
+            elif kind == "decision":
                 cell.fill = TO_FILL
-            elif key == "match_probability":
+            elif kind == "match_probability":
                 cell.number_format = "0.0000"
-            elif key == "why":
+            else:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-            elif isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
-                as_text(cell)
     choices = DataValidation(type="list", formula1='"' + ",".join(CHOICES[language]) + '"', allow_blank=True,
                              error=WORDS[language]["choose"], showErrorMessage=True)
     sheet.add_data_validation(choices)
     choices.add(f"A2:A{max(rows + 1, 2)}")
-    for index, key in enumerate(keys, start=1):
-        column = sheet.column_dimensions[get_column_letter(index)]
-        column.width = _width(sheet, index)
-        column.hidden = key in IDS  # needed for the import, not for reading
     sheet.freeze_panes = sheet.cell(row=2, column=len(FIRST) + 1).coordinate  # header and names stay in view
     sheet.auto_filter.ref = f"A1:{last}{rows + 1}"
     sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    printed = sum(sheet.column_dimensions[get_column_letter(i)].width for i, k in enumerate(keys, 1) if k not in IDS)
-    # as many pages across as the columns need at a legible size, as many down as the pairs need
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = math.ceil(printed / PAGE_WIDTH), 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_title_rows = "1:1"
     sheet.print_options.gridLines = True
 
 
-def _width(sheet, index: int) -> float:
-    """Wide enough for the column's longest text (a Chinese character takes two), within limits."""
-    longest = max((_display_width(cell.value) for (cell,) in sheet.iter_rows(min_col=index, max_col=index,
-                                                                            min_row=2)), default=0)
-    header = _display_width(sheet.cell(row=1, column=index).value)
-    return float(min(max(longest, min(header, 16), 8) + 2, WIDEST))
+def _size_columns(sheet, keys: list[str], header: list[str], lines: list[list]) -> None:
+    """Each column wide enough for its longest text (a Chinese character takes two) within
+    limits, the id columns hidden; the print fitted to as many pages across as the
+    columns need at a legible size, and as many down as the pairs need."""
+    printed = 0.0
+    for index, (key, label) in enumerate(zip(keys, header)):
+        longest = max(map(_display_width, {line[index] for line in lines}), default=0)
+        width = float(min(max(longest, min(_display_width(label), 16), 8) + 2, WIDEST))
+        column = sheet.column_dimensions[get_column_letter(index + 1)]
+        column.width, column.hidden = width, key in IDS  # the ids: needed for the import, not for reading
+        printed += 0 if column.hidden else width
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = math.ceil(printed / PAGE_WIDTH), 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _display_width(value) -> int:
