@@ -184,3 +184,14 @@ def test_the_language_comes_from_the_settings_else_the_locale(monkeypatch, tmp_p
     settings.write_text("language: fr\n", encoding="utf-8")
     with pytest.raises(SettingsError, match="language must be one of zh, en"):
         load_settings(settings)
+
+
+def test_without_a_reviewer_the_program_that_wrote_the_workbook_is_not_named_the_decider(sample_warehouse_copy,
+                                                                                         tmp_path):
+    path = tmp_path / "review.xlsx"
+    export_review(sample_warehouse_copy, path, language="en")
+    book = openpyxl.load_workbook(path)
+    book["review"]["A2"].value = "match"
+    book.save(path)  # saved by a program (openpyxl keeps the export's author), not by a person's Excel
+    assert import_workbook(sample_warehouse_copy, path).stored == 1
+    assert list(load_decisions(sample_warehouse_copy).decided_by) == ["unknown"]
