@@ -127,9 +127,11 @@ def test_a_limit_keeps_the_most_doubtful_pairs(sample_run, tmp_path):
     everything = export_review(sample_run.warehouse, tmp_path / "all.xlsx", language="en")
     some = export_review(sample_run.warehouse, tmp_path / "some.xlsx", language="en", limit=5)
     assert (some.pairs, some.left_out, some.waiting) == (5, everything.pairs - 5, everything.waiting)
-    ids = lambda path: [(r["row_identity_l"].value, r["row_identity_r"].value) for r in _rows(path, "en")[1]]  # noqa: E731
+    def ids(path):
+        return [(r["row_identity_l"].value, r["row_identity_r"].value) for r in _rows(path, "en")[1]]
     assert ids(some.path) == ids(everything.path)[:5]
-    assert f"{everything.pairs - 5} less doubtful pairs" in openpyxl.load_workbook(some.path)["instructions"]["A1"].value
+    title = openpyxl.load_workbook(some.path)["instructions"]["A1"].value
+    assert f"{everything.pairs - 5} less doubtful pairs" in title
     # a run whose band holds no pair leaves no workbook
     nothing = export_review(sample_run.warehouse, tmp_path / "none.xlsx", band=(0.0, 0.0), if_any=True)
     assert (nothing.path, nothing.pairs) == (None, 0) and not (tmp_path / "none.xlsx").exists()
