@@ -60,7 +60,7 @@ def workbook(sample_run, tmp_path):
     warehouse.parent.mkdir()
     shutil.copyfile(sample_run.warehouse, warehouse)
     path = tmp_path / "review.xlsx"
-    assert export_review(warehouse, path, band=(0.5, 1.0), language="en").pairs >= 3
+    assert export_review(warehouse, path, language="en").pairs >= 3
     book = openpyxl.load_workbook(path)
     book["review"]["A2"].value = "match"
     book["review"]["A3"].value = "no match"

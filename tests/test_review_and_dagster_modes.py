@@ -32,10 +32,10 @@ def umask_022():
 
 def test_an_exported_workbook_and_the_folder_made_for_it_are_the_owners_only(sample_run, tmp_path, umask_022):
     out = tmp_path / "review" / "review.xlsx"
-    assert export_review(sample_run.warehouse, out, band=(0.5, 1.0), language="en").pairs > 0
+    assert export_review(sample_run.warehouse, out, language="en").pairs > 0
     assert (_mode(out), _mode(out.parent)) == (0o600, 0o700)
     out.chmod(0o644)  # an earlier export, world-readable: replaced by an owner-only file
-    export_review(sample_run.warehouse, out, band=(0.5, 1.0), language="en")
+    export_review(sample_run.warehouse, out, language="en")
     assert _mode(out) == 0o600
     assert [p.name for p in out.parent.iterdir()] == ["review.xlsx"]  # no temporary file left
 
@@ -46,7 +46,7 @@ def test_imported_and_rejected_workbooks_are_set_aside_owner_only(sample_run, tm
     shutil.copyfile(sample_run.warehouse, warehouse)
     review = tmp_path / "review"
     good = review / "inbox" / "复核.xlsx"
-    export_review(warehouse, good, band=(0.5, 1.0), language="en")
+    export_review(warehouse, good, language="en")
     book = openpyxl.load_workbook(good)
     book["review"]["A2"].value = "match"
     book.save(good)

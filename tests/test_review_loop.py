@@ -34,7 +34,7 @@ def loop(tmp_path_factory, sample_run, sample_settings_file):
     # the first run is the session's sample run: its warehouse and folder, copied
     warehouse = copy_warehouse(sample_run.warehouse, root / "wh" / "customer_master.duckdb")
     workbook = root / "review.xlsx"
-    exported = export_review(warehouse, workbook, band=(0.5, 1.0), language="en").pairs
+    exported = export_review(warehouse, workbook, language="en").pairs
     book = openpyxl.load_workbook(workbook)
     sheet = book["review"]
     header = [c.value for c in sheet[1]]
