@@ -163,6 +163,7 @@ def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.D
                                        pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s"))
     changes = mark_steward_changes(changes, previous.xref, xref[["master_id", "row_identity"]], decisions)
     change_log = append_rows(previous.change_log, changes)
+    change_log["by_steward"] = change_log["by_steward"].astype("boolean").fillna(False).astype(bool)  # older rows
     log.info("survive: %d rows -> %d master customers (ids: %d kept, %d new, %d retired)", len(xref),
              len(customers), assigned.kept, assigned.created, len(assigned.retired))
     return GoldenResult(customers=customers[CUSTOMER_COLUMNS], xref=xref, id_history=history, masters=masters,
