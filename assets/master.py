@@ -13,6 +13,7 @@ from customer_master.customer360.contacts import ContactResult
 from customer_master.ingest.inbox import IngestResult
 from customer_master.match.engine import MatchResult
 from customer_master.pipelines.resources import COLUMNS_READ, PipelinePaths, WarehouseLock
+from customer_master.review.decisions import load_decisions
 from customer_master.survive import MEMBER_COLUMNS, GoldenResult, build_golden_records
 from customer_master.validate import ValidationResult
 from customer_master.warehouse.checks import ALL_CHECKS
@@ -39,11 +40,13 @@ def previous_state(context: dg.AssetExecutionContext, paths: PipelinePaths, run_
 @dg.asset(group_name="master", kinds={"duckdb"},
           ins={"standardised_rows": dg.AssetIn(metadata={COLUMNS_READ: MEMBER_COLUMNS})},
           description="One golden record per cluster (survivorship rules in survive.py) and the source-row xref.")
-def golden_records(context: dg.AssetExecutionContext, ingested_rows: IngestResult, standardised_rows: pd.DataFrame,
-                   matched_clusters: MatchResult, previous_state: MasterState) -> GoldenResult:
+def golden_records(context: dg.AssetExecutionContext, paths: PipelinePaths, ingested_rows: IngestResult,
+                   standardised_rows: pd.DataFrame, matched_clusters: MatchResult,
+                   previous_state: MasterState) -> GoldenResult:
     result = build_golden_records(standardised_rows, matched_clusters.clusters, matched_clusters.pairs,
                                   previous=previous_state, run_id=context.run.run_id, run_seq=previous_state.run_seq,
-                                  file_dates=ingested_rows.files[["file", "modified_at"]])
+                                  file_dates=ingested_rows.files[["file", "modified_at"]],
+                                  decisions=load_decisions(paths.warehouse_path))
     context.add_output_metadata({
         "dagster/row_count": len(result.customers),
         "by_customer_type": dg.MetadataValue.json(result.customers.customer_type.value_counts().to_dict()),

@@ -32,6 +32,8 @@ class RunOutcome:
     # 'in place, not recorded' or 'not published'; had_warehouse: one was in place before
     published: str = ""
     had_warehouse: bool = False
+    review_workbook: str = ""  # the workbook the run left for the stewards (review/outbox.py)
+    pairs_waiting: int = 0  # its pairs no steward has decided yet
 
     def failure_consequence(self) -> str:
         """What a failed run did to the warehouse, truthfully (after a failure in or after the swap too)."""
@@ -73,6 +75,8 @@ class RunOutcome:
             f"  master ids     {r['master_ids_kept']:.0f} kept, {r['master_ids_created']:.0f} new, "
             f"{r['master_ids_retired']:.0f} retired (see master.id_history)",
             *self._customer360_lines(),
+            *([f"  to review      {self.pairs_waiting} pairs wait for a steward's decision: "
+               f"{_shown(self.review_workbook)}"] if self.review_workbook else []),
             "  checks         " + ", ".join(f"{name}: {self._check_word(name, ok)}" for name, ok in self.checks.items()),
             f"  warehouse      {self.warehouse}",
         ]
@@ -94,19 +98,29 @@ class RunOutcome:
         return "ok" if ok else ("warning" if name in self.warnings else "FAILED")
 
 
+def _shown(path: str) -> str:
+    """A path as a person typed it: relative to the working folder when it is inside it."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
 def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
                       threshold: float = DEFAULT_MATCH_THRESHOLD, max_file_mb: float = DEFAULT_MAX_FILE_MB,
                       settings: Path | None = None, wait: bool = False,
-                      keep_backups: int = DEFAULT_KEEP_BACKUPS) -> RunOutcome:
+                      keep_backups: int = DEFAULT_KEEP_BACKUPS, review_dir: Path | None = None) -> RunOutcome:
     """One run of the asset graph on `warehouse`, under its lock (warehouse/lock.py), taken
     before the Dagster run starts: WarehouseBusy when another run holds it, unless `wait`.
-    staging: where the steps hand stage results on (default <warehouse>.d/staging/)."""
+    staging: where the steps hand stage results on (default <warehouse>.d/staging/);
+    review_dir: the review folder (default data/review or CUSTOMER_MASTER_REVIEW): workbooks
+    dropped into its inbox/ are imported, and the run's workbook is written to its to_review/."""
     import dagster as dg
 
     from customer_master.pipelines.definitions import build_definitions
     from customer_master.pipelines.triggers import CONSOLIDATE_JOB
 
-    from customer_master.config import DEFAULT_SETTINGS
+    from customer_master.config import DEFAULT_REVIEW_DIR, DEFAULT_SETTINGS
     from customer_master.pipelines.resources import checked_settings
     from customer_master.warehouse.layout import layout
     from customer_master.warehouse.lock import run_lock
@@ -116,7 +130,8 @@ def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
     checked_settings(settings or DEFAULT_SETTINGS)  # a mistake in the file stops here, before any step runs
     warehouse = Path(warehouse)
     defs = build_definitions(inbox=inbox, warehouse=warehouse, staging=staging, max_file_mb=max_file_mb,
-                             settings=settings or DEFAULT_SETTINGS, keep_backups=keep_backups)
+                             settings=settings or DEFAULT_SETTINGS, keep_backups=keep_backups,
+                             review_dir=review_dir or DEFAULT_REVIEW_DIR)
     job = defs.resolve_job_def(CONSOLIDATE_JOB)
     instance = dg.DagsterInstance.ephemeral()
     with ExitStack() as held:
@@ -146,8 +161,11 @@ def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
     warnings = {e.asset_check_key.name for e in evaluations if e.severity == dg.AssetCheckSeverity.WARN}
     with opened_warehouse(warehouse) as con:
         frame = con.execute("SELECT * FROM meta.runs WHERE run_id = ?", [result.run_id]).df()
+    review = {key: value.value for event in result.asset_materializations_for_node("review_workbook")
+              for key, value in event.metadata.items()}
     return RunOutcome(True, warehouse, run=frame.iloc[0].to_dict(), checks=checks, warnings=warnings, steps=steps,
-                      run_id=result.run_id, published=published, had_warehouse=had_warehouse)
+                      run_id=result.run_id, published=published, had_warehouse=had_warehouse,
+                      review_workbook=review.get("path", ""), pairs_waiting=review.get("pairs_waiting", 0))
 
 
 def _execute_in_process(job, run_config: dict, instance, tags: dict):

@@ -22,6 +22,7 @@ import pyarrow as pa
 from customer_master.lifecycle.history import append_rows, record_history
 from customer_master.lifecycle.ids import ROW_IDENTITY_SQL, assign_master_ids
 from customer_master.lifecycle.state import STATE_FILES, MasterState
+from customer_master.review.caused import mark_steward_changes
 from customer_master.working_db import working_connection
 
 log = logging.getLogger(__name__)
@@ -63,9 +64,11 @@ class GoldenResult:
 
 def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.DataFrame,
                          previous: MasterState | None = None, run_id: str = "", run_seq: int = 1,
-                         file_dates: pd.DataFrame | None = None) -> GoldenResult:
+                         file_dates: pd.DataFrame | None = None,
+                         decisions: pd.DataFrame | None = None) -> GoldenResult:
     """file_dates (file, modified_at): when a row has no update date of its own, its
-    file's date stands in for it."""
+    file's date stands in for it. decisions: the stewards' stored decisions
+    (review/decisions.py), to mark in the change log the merges and splits they caused."""
     previous = previous or MasterState(*(pd.DataFrame(columns=c) for c in STATE_FILES.values()))
     con = working_connection()
     con.register("standard_rows", rows[MEMBER_COLUMNS].astype({"birth_date": "object"}))
@@ -158,7 +161,9 @@ def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.D
     versions, changes = record_history(customers, ["customer_type", *GOLDEN_FIELDS], previous.customers_history,
                                        assigned.retired, assigned.splits, run_id,
                                        pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s"))
+    changes = mark_steward_changes(changes, previous.xref, xref[["master_id", "row_identity"]], decisions)
     change_log = append_rows(previous.change_log, changes)
+    change_log["by_steward"] = change_log["by_steward"].astype("boolean").fillna(False).astype(bool)  # older rows
     log.info("survive: %d rows -> %d master customers (ids: %d kept, %d new, %d retired)", len(xref),
              len(customers), assigned.kept, assigned.created, len(assigned.retired))
     return GoldenResult(customers=customers[CUSTOMER_COLUMNS], xref=xref, id_history=history, masters=masters,

@@ -5,8 +5,18 @@ throw-away inboxes."""
 
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
+import tempfile
 from pathlib import Path
+
+# Every run leaves a review workbook in its review folder (default data/review/, read when
+# customer_master.config is imported): the tests' runs, the CLI's in subprocesses too, write
+# theirs into a folder of the session's own, never into the project's data/review/.
+_REVIEW = tempfile.mkdtemp(prefix="cm-test-review-")
+os.environ["CUSTOMER_MASTER_REVIEW"] = _REVIEW
+atexit.register(shutil.rmtree, _REVIEW, True)
 
 import openpyxl
 import pytest
@@ -22,7 +32,9 @@ SAMPLE_TRUTH = PROJECT / "data" / "sample_truth.csv"
 
 def run_pipeline(inbox: Path, warehouse: Path, threshold: float = DEFAULT_MATCH_THRESHOLD,
                  max_file_mb: float = 100.0, settings: Path | None = None, **options) -> RunOutcome:
-    """A real run (the staging Parquet in the warehouse's own folder); options: wait, keep_backups."""
+    """A real run (the staging Parquet in the warehouse's own folder); options: wait, keep_backups,
+    review_dir (default: `review/` beside the warehouse)."""
+    options.setdefault("review_dir", Path(warehouse).parent / "review")
     return run_consolidation(inbox, warehouse, None, threshold, max_file_mb, settings, **options)
 
 

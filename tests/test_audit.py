@@ -14,7 +14,7 @@ import pytest
 
 from customer_master.cli import main
 from customer_master.review.decisions import DECISION_COLUMNS, add_decisions, load_decisions
-from customer_master.review.workbook import export_review
+from customer_master.review.export import export_review
 from customer_master.warehouse.layout import layout
 from customer_master.warehouse.origin import launched_by
 from customer_master.warehouse.publish import _runs_frame
@@ -60,7 +60,7 @@ def workbook(sample_run, tmp_path):
     warehouse.parent.mkdir()
     shutil.copyfile(sample_run.warehouse, warehouse)
     path = tmp_path / "review.xlsx"
-    assert export_review(warehouse, path, band=(0.5, 1.0)) >= 3
+    assert export_review(warehouse, path, language="en").pairs >= 3
     book = openpyxl.load_workbook(path)
     book["review"]["A2"].value = "match"
     book["review"]["A3"].value = "no match"

@@ -44,6 +44,7 @@ ASSET_GROUPS = {
     "customer_warehouse": "master",
     "read_surfaces": "downstream",
     "run_report": "downstream",
+    "review_workbook": "match",
 }
 # Upstream assets of each asset, as the asset functions declare them.
 ASSET_DEPS = {
@@ -65,6 +66,7 @@ ASSET_DEPS = {
                            "customer_relationships", "customer_segments", "review_due"},
     "read_surfaces": {"customer_warehouse"},
     "run_report": {"customer_warehouse"},
+    "review_workbook": {"customer_warehouse"},
 }
 WAREHOUSE_CHECKS = {"row_accounting", "unique_master_id", "xref_points_at_a_master", "review_due_not_growing"}
 LAUNCH_THRESHOLD = 0.9
@@ -300,6 +302,32 @@ def test_run_launched_from_the_ui_publishes_the_warehouse(server: DagsterServer)
     assert threshold == pytest.approx(LAUNCH_THRESHOLD)
     assert Path(inbox) == server.inbox
     assert Path(warehouse) == server.warehouse
+
+    # The run left the stewards their review workbook (no command run), and its asset says where.
+    materialized = server.graphql(RUN_MATERIALIZATIONS_QUERY, {"runId": run_id})["runOrError"]["assetMaterializations"]
+    review = {e["label"]: e for m in materialized if m["assetKey"]["path"] == ["review_workbook"]
+              for e in m["metadataEntries"]}
+    workbook = Path(review["path"]["path"])
+    assert workbook.is_file() and workbook.parent == (server.home.parent / "review" / "to_review").resolve()
+    assert run_id[:8] in workbook.name and review["pairs_waiting"]["intValue"] > 0
+
+
+RUN_MATERIALIZATIONS_QUERY = """
+query RunMaterializations($runId: ID!) {
+  runOrError(runId: $runId) {
+    ... on Run {
+      assetMaterializations {
+        assetKey { path }
+        metadataEntries {
+          label
+          ... on PathMetadataEntry { path }
+          ... on IntMetadataEntry { intValue }
+        }
+      }
+    }
+  }
+}
+"""
 
 
 SENSOR_TICKS_QUERY = """

@@ -14,7 +14,7 @@ import pytest
 from conftest import write_xlsx
 from customer_master.pipelines.dagster_home import private_dagster_home
 from customer_master.review.folder import import_pending
-from customer_master.review.workbook import export_review
+from customer_master.review.export import export_review
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -32,10 +32,10 @@ def umask_022():
 
 def test_an_exported_workbook_and_the_folder_made_for_it_are_the_owners_only(sample_run, tmp_path, umask_022):
     out = tmp_path / "review" / "review.xlsx"
-    assert export_review(sample_run.warehouse, out, band=(0.5, 1.0)) > 0
+    assert export_review(sample_run.warehouse, out, language="en").pairs > 0
     assert (_mode(out), _mode(out.parent)) == (0o600, 0o700)
     out.chmod(0o644)  # an earlier export, world-readable: replaced by an owner-only file
-    export_review(sample_run.warehouse, out, band=(0.5, 1.0))
+    export_review(sample_run.warehouse, out, language="en")
     assert _mode(out) == 0o600
     assert [p.name for p in out.parent.iterdir()] == ["review.xlsx"]  # no temporary file left
 
@@ -46,7 +46,7 @@ def test_imported_and_rejected_workbooks_are_set_aside_owner_only(sample_run, tm
     shutil.copyfile(sample_run.warehouse, warehouse)
     review = tmp_path / "review"
     good = review / "inbox" / "复核.xlsx"
-    export_review(warehouse, good, band=(0.5, 1.0))
+    export_review(warehouse, good, language="en")
     book = openpyxl.load_workbook(good)
     book["review"]["A2"].value = "match"
     book.save(good)

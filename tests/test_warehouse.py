@@ -19,6 +19,10 @@ CONTRACT = {
     "quality.rejected": {"source", "file", "sheet", "row_number", "reason", "cells"},
     "quality.rejected_files": {"source", "file", "sheet", "reason"},
     "quality.field_issues": {"source", "file", "sheet", "row_number", "field", "value", "issue"},
+    "master.steward_decisions": {"decided_at", "decided_by", "decision", "row_identity_l", "row_identity_r",
+                                 "master_id_l", "master_id_r", "status", "workbook", "workbook_sha256", "imported_by",
+                                 "imported_from", "imported_at"},
+    "meta.change_log": {"run_id", "changed_at", "master_id", "change", "fields", "related_id", "by_steward"},
     "meta.runs": {"run_id", "started_at", "finished_at", "files", "rows_ingested", "rows_accepted",
                   "rows_rejected", "master_customers"},
 }

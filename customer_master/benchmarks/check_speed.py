@@ -82,7 +82,8 @@ def models_json(models_from: Path | None, work: Path) -> dict[str, tuple[str, in
         source = work / "sample" / "customer_master.duckdb"
         if not source.is_file():
             source.parent.mkdir(parents=True, exist_ok=True)
-            outcome = run_consolidation(SAMPLE_INBOX, source, source.parent / "staging", 0.95, 100.0)
+            outcome = run_consolidation(SAMPLE_INBOX, source, source.parent / "staging", 0.95, 100.0,
+                                        review_dir=source.parent / "review")
             if not outcome.success:
                 raise RuntimeError(f"sample run failed: {outcome.error}")
     with opened_warehouse(source) as con:

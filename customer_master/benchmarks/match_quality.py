@@ -39,7 +39,8 @@ def measure(name: str, threshold: float, baseline: bool = True) -> dict:
         work = Path(folder)
         dataset = DATASETS[name](work)
         started = time.monotonic()
-        outcome = run_consolidation(dataset.inbox, work / "w.duckdb", work / "staging", threshold, 1000.0)
+        outcome = run_consolidation(dataset.inbox, work / "w.duckdb", work / "staging", threshold, 1000.0,
+                                    review_dir=work / "review")
         if not outcome.success:
             raise RuntimeError(f"{name}: pipeline failed in {outcome.failed_step}: {outcome.error}")
         ours = evaluate_against_truth(outcome.warehouse, dataset.truth)

@@ -73,7 +73,8 @@ def measure_pipeline(inbox: Path, warehouse: Path, staging: Path) -> dict:
 
     started = time.time()
     with MemorySampler() as sampler:
-        outcome = run_consolidation(inbox, warehouse, staging, DEFAULT_MATCH_THRESHOLD, 1000.0)
+        outcome = run_consolidation(inbox, warehouse, staging, DEFAULT_MATCH_THRESHOLD, 1000.0,
+                                    review_dir=Path(warehouse).parent / "review")
     seconds = time.time() - started
     return {"success": outcome.success, "error": outcome.error, "failed_step": outcome.failed_step,
             "seconds": seconds, "peak_bytes": peak_bytes(),

@@ -9,7 +9,8 @@ import pandas as pd
 from customer_master.working_db import working_connection
 
 VERSION_KEY = ["master_id", "valid_from", "valid_to", "run_id"]
-CHANGE_COLUMNS = ["run_id", "changed_at", "master_id", "change", "fields", "related_id"]
+# by_steward: a steward's decision caused the merge or split (review/caused.py)
+CHANGE_COLUMNS = ["run_id", "changed_at", "master_id", "change", "fields", "related_id", "by_steward"]
 
 
 def record_history(customers: pd.DataFrame, fields: list[str], history: pd.DataFrame, retired: pd.DataFrame,
@@ -38,11 +39,11 @@ def record_history(customers: pd.DataFrame, fields: list[str], history: pd.DataF
     change_log = con.execute("""
         SELECT ? AS run_id, ?::TIMESTAMP AS changed_at, c.master_id,
                CASE WHEN c.change = 'created' AND s.split_from IS NOT NULL THEN 'split' ELSE c.change END AS change,
-               to_json(c.fields)::VARCHAR AS fields, s.split_from AS related_id
+               to_json(c.fields)::VARCHAR AS fields, s.split_from AS related_id, false AS by_steward
         FROM changes_ c LEFT JOIN splits_ s USING (master_id)
         UNION ALL
         SELECT ?, ?::TIMESTAMP, retired_id, CASE WHEN reason = 'merged' THEN 'merged' ELSE 'retired' END,
-               '[]', replaced_by
+               '[]', replaced_by, false
         FROM retired_
         ORDER BY master_id""", [run_id, now, run_id, now]).df()[CHANGE_COLUMNS]
 

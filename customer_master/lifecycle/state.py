@@ -58,6 +58,8 @@ def load_state(warehouse: Path) -> MasterState:
         frames[name] = pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=columns)
     for name in ("masters", "contacts"):
         frames[name] = frames[name].astype({"created_seq": "int64"})
+    if "by_steward" not in frames["change_log"]:  # the state of an earlier version
+        frames["change_log"]["by_steward"] = False
     return MasterState(**frames)
 
 

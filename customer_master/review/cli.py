@@ -17,7 +17,10 @@ import pandas as pd
 from customer_master.config import DEFAULT_WAREHOUSE
 from customer_master.match.threshold import check_match_settings
 from customer_master.review.decisions import DEFAULT_BAND, add_decisions
-from customer_master.review.workbook import export_review, import_workbook
+from customer_master.language import LANGUAGES
+from customer_master.review.export import export_review
+from customer_master.review.workbook import import_workbook
+from customer_master.settings import load_settings
 from customer_master.warehouse.lock import WarehouseBusy
 from customer_master.warehouse.published import read_published
 
@@ -30,6 +33,9 @@ def main(argv: list[str]) -> int:
     export.add_argument("--band", type=float, nargs=2, metavar=("LOW", "HIGH"),
                         help="match probabilities to review (default: the last run's review band, "
                              f"run config review_from/review_to, {DEFAULT_BAND[0]} {DEFAULT_BAND[1]} unless set)")
+    export.add_argument("--language", choices=LANGUAGES,
+                        help="labels in Chinese or English (default: `language` in the settings file, else the "
+                             "locale's)")
     imported = commands.add_parser("import", help="store the decisions filled in a review workbook")
     imported.add_argument("workbook", type=Path)
     imported.add_argument("--reviewer", help="who decided (default: the workbook's last author); who imported "
@@ -46,8 +52,9 @@ def main(argv: list[str]) -> int:
         if args.command == "export" and args.band:
             check_match_settings(review_band=args.band, keys={"review_from": "--band LOW", "review_to": "--band HIGH"})
         if args.command == "export":
-            count = export_review(args.warehouse, args.out, tuple(args.band) if args.band else None)
-            print(f"{count} pairs to review written to {args.out}")
+            language = args.language or load_settings().language
+            done = export_review(args.warehouse, args.out, tuple(args.band) if args.band else None, language)
+            print(f"{done.pairs} pairs to review ({done.waiting} without a decision) written to {args.out}")
         elif args.command == "import":
             with read_published(args.warehouse, ("master.xref",)):  # decisions are kept beside a warehouse
                 pass

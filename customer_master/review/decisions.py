@@ -109,6 +109,22 @@ def _fingerprinted(decisions: pd.DataFrame) -> pd.DataFrame:
     return rows[SAME_DECISION].fillna("").reset_index()
 
 
+# the decision in force on each pair (or detached row): the latest, whichever way round the pair was named
+LATEST_SQL = """SELECT * FROM decisions_ QUALIFY row_number() OVER (
+                    PARTITION BY least(row_identity_l, coalesce(row_identity_r, '')),
+                                 greatest(row_identity_l, coalesce(row_identity_r, ''))
+                    ORDER BY decided_at DESC) = 1"""
+
+
+def latest_decisions(decisions: pd.DataFrame) -> pd.DataFrame:
+    """The decision in force on each pair or detached row (DECISION_COLUMNS)."""
+    if decisions.empty:
+        return decisions.copy()
+    con = working_connection()
+    con.register("decisions_", decisions)
+    return con.execute(LATEST_SQL).df()
+
+
 def resolve_decisions(decisions: pd.DataFrame, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(row_key_l, row_key_r, decision) for this run's rows, latest decision per pair;
     and the decisions that point at rows no longer in the inbox."""
@@ -118,10 +134,7 @@ def resolve_decisions(decisions: pd.DataFrame, rows: pd.DataFrame) -> tuple[pd.D
     con.register("rows_", rows)
     con.register("decisions_", decisions)
     con.execute(f"CREATE TEMP TABLE ids AS SELECT row_key, {ROW_IDENTITY_SQL} AS row_identity FROM rows_")
-    latest = """SELECT * FROM decisions_ QUALIFY row_number() OVER (
-                    PARTITION BY least(row_identity_l, coalesce(row_identity_r, '')),
-                                 greatest(row_identity_l, coalesce(row_identity_r, ''))
-                    ORDER BY decided_at DESC) = 1"""
+    latest = LATEST_SQL
     resolved = con.execute(f"""
         SELECT l.row_key AS row_key_l, r.row_key AS row_key_r, d.decision
         FROM ({latest}) d JOIN ids l ON l.row_identity = d.row_identity_l

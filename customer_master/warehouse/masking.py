@@ -187,7 +187,7 @@ SURFACE_TABLES: dict[str, SurfaceTable] = {
               "amount", "staff"), *_LINEAGE,
     ], _OF_MASTER),
     "meta.change_log": SurfaceTable(
-        keep("run_id", "changed_at", "master_id", "change", "fields", "related_id"),
+        keep("run_id", "changed_at", "master_id", "change", "fields", "related_id", "by_steward"),
         f"{_OF_MASTER} OR related_id IN (SELECT master_id FROM allowed)"),
 }
 

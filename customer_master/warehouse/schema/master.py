@@ -204,5 +204,32 @@ MATCH_INPUT = Table("master.match_input", "accepted source row",
     col("name_either_order_if_uncommon", VARCHAR, f"{_FEATURE}: name_either_order where few rows carry it"),
 ))
 
+STEWARD_DECISIONS = Table("master.steward_decisions", "decision a steward stored, ever",
+                          "Every decision stewards stored (review workbooks, review detach), with who made it, "
+                          "who imported it, and whether it is in force this run.", (
+    col("decided_at", TIMESTAMP, "when the decision was stored (UTC; the import time for a workbook's decisions)"),
+    col("decided_by", VARCHAR, "who decided: the reviewer declared at import, else the workbook's last author; "
+                               "unknown when that author is a program, cli for a detach without --reviewer"),
+    col("decision", VARCHAR, "match, no match or detach"),
+    col("row_identity_l", VARCHAR, "identity of the first row (record id, else file/sheet/row); the detached row "
+                                   "for a detach"),
+    col("row_identity_r", VARCHAR, "identity of the second row; null for a detach"),
+    col("master_id_l", VARCHAR, "the master holding row_identity_l after this run; null when the row is not in "
+                                "this run"),
+    col("master_id_r", VARCHAR, "the master holding row_identity_r after this run; null for a detach or a row "
+                                "not in this run"),
+    col("status", VARCHAR, "in force (the latest decision on its pair or row, its rows in this run), superseded "
+                           "(a later decision on the same pair), or rows not in the inbox"),
+    col("workbook", VARCHAR, "file name of the workbook the decision came from; null for a detach"),
+    col("workbook_sha256", VARCHAR, "SHA-256 of that workbook's bytes (a workbook imported again stores nothing "
+                                    "twice); null for a detach"),
+    col("imported_by", VARCHAR, "the OS user who stored the decision; null for decisions stored by an earlier "
+                                "version"),
+    col("imported_from", VARCHAR, "the host the decision was stored from; null for decisions stored by an "
+                                  "earlier version"),
+    col("imported_at", TIMESTAMP, "when the decision was stored (UTC); null for decisions stored by an earlier "
+                                  "version"),
+))
+
 TABLES = (CUSTOMERS, XREF, MATCH_PAIRS, REVIEW_CANDIDATES, MODELS, MODEL_WEIGHTS, FIELD_LINEAGE, FIELD_VALUES,
-          SOURCE_ROWS, MATCH_INPUT, ID_HISTORY, CUSTOMERS_HISTORY)
+          SOURCE_ROWS, MATCH_INPUT, ID_HISTORY, CUSTOMERS_HISTORY, STEWARD_DECISIONS)

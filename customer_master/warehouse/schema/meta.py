@@ -4,7 +4,7 @@ written once here."""
 
 from __future__ import annotations
 
-from customer_master.warehouse.schema.columns import (BIGINT, DOUBLE, JSON, TEXT_LIST, TIMESTAMP, VARCHAR,
+from customer_master.warehouse.schema.columns import (BIGINT, BOOLEAN, DOUBLE, JSON, TEXT_LIST, TIMESTAMP, VARCHAR,
                                                       Column, Table, col)
 from customer_master.warehouse.schema.master import MASTER_ID
 
@@ -16,6 +16,8 @@ CHANGE_LOG = Table("meta.change_log", "change of a master in a run", "Every chan
     col("fields", TEXT_LIST, "the golden fields that changed (empty when created)",
         read_as="CAST(fields AS JSON)"),
     col("related_id", VARCHAR, "the other master of a merge or split; null for other changes"),
+    col("by_steward", BOOLEAN, "true when a steward's decision (match, no match or detach) caused this merge or "
+                               "split; false for every other change"),
 ))
 
 FILES = Table("meta.files", "file seen this run", "Every file in the inbox this run, and what became of it.", (
