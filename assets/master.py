@@ -8,7 +8,8 @@ import duckdb
 import pandas as pd
 
 from customer_master.assets.match import check_run_config
-from customer_master.assets.metadata import counts_markdown, table_preview
+from customer_master import steward_figures as figures
+from customer_master.assets.metadata import counts_markdown, figures_markdown, markdown_table, text_block
 from customer_master.customer360.activities import ActivityResult
 from customer_master.customer360.contacts import ContactResult
 from customer_master.ingest.inbox import IngestResult
@@ -16,10 +17,11 @@ from customer_master.match.engine import MatchResult
 from customer_master.pipelines.resources import PipelinePaths, WarehouseLock
 from customer_master.survive import GoldenResult, build_golden_records
 from customer_master.validate import ValidationResult
-from customer_master.warehouse.checks import ALL_CHECKS
+from customer_master.warehouse.checks import ALL_CHECKS, CHECK_FIGURES
 from customer_master.lifecycle.state import MasterState, load_state
 from customer_master.warehouse.publish import read_run_history
 from customer_master.warehouse.publish_run import publish_run
+from customer_master.run_summary import summary_lines
 from customer_master.warehouse.tables import Customer360
 
 
@@ -43,15 +45,22 @@ def golden_records(context: dg.AssetExecutionContext, ingested_rows: IngestResul
     result = build_golden_records(standardised_rows, matched_clusters.clusters, matched_clusters.pairs,
                                   previous=previous_state, run_id=context.run.run_id, run_seq=previous_state.run_seq,
                                   file_dates=ingested_rows.files[["file", "modified_at"]])
+    customers = result.customers
     context.add_output_metadata({
-        "dagster/row_count": len(result.customers),
-        "by_customer_type": dg.MetadataValue.json(result.customers.customer_type.value_counts().to_dict()),
-        "duplicates_merged": int(len(result.xref) - len(result.customers)),
-        "master_ids": dg.MetadataValue.json({"kept": result.ids_kept, "created": result.ids_created,
-                                             "retired": result.ids_retired}),
-        "master_sample": table_preview(result.customers.sort_values("record_count", ascending=False)[
-            ["master_id", "customer_type", "name", "mobile", "phone", "email", "city", "record_count",
-             "source_count", "sources"]]),
+        "dagster/row_count": len(customers),
+        "masters": len(customers),
+        "duplicates_merged": int(len(result.xref) - len(customers)),
+        "masters_by_type": markdown_table(figures.masters_by_type(customers), empty="no master"),
+        "master_ids": figures_markdown({"kept from the last run": result.ids_kept, "new": result.ids_created,
+                                        "retired (see master.id_history)": result.ids_retired,
+                                        "rows merged into another row's master": len(result.xref) - len(customers)},
+                                       label="master ids", unit="count"),
+        "departments_sharing_masters": markdown_table(figures.sources_sharing_masters(result.xref),
+                                                      empty="no master holds rows of two departments"),
+        "master_sample": markdown_table(customers.sort_values(["record_count", "master_id"], ascending=[False, True])[
+            ["name", "customer_type", "record_count", "sources", "city", "master_id"]].rename(
+                columns={"record_count": "rows"}).assign(sources=lambda f: f["sources"].str.replace(",", ", ")),
+            rows=10),
     })
     return result
 
@@ -73,25 +82,33 @@ def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, 
                             validated_rows, standardised_rows, matched_clusters, golden_records, around,
                             keep_backups=paths.keep_backups, tags=context.run.tags)
     summary = published.summary
-    summary_view = {k: v for k, v in summary.items() if k not in ("files", "rejected_by_reason")}
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(published.path.resolve())),
         "dagster/row_count": summary["master_customers"],
+        # the numbers a steward follows from run to run (the Plots tab)
+        "masters": summary["master_customers"],
+        "rows_quarantined": summary["rows_rejected"],
+        "field_issues": summary["field_issues"],
+        "review_due": summary.get("review_due") or 0,
+        "activity_rows_unresolved": (summary.get("interactions_unresolved") or 0)
+                                    + (summary.get("transactions_unresolved") or 0),
+        "run_summary": text_block(summary_lines(summary, summary["rejected_by_reason"])),
         "rejects_by_reason": counts_markdown(pd.Series(summary["rejected_by_reason"], dtype="int64"), "reason"),
-        "summary": dg.MetadataValue.json(summary_view),
-        "tables": dg.MetadataValue.json(published.tables.row_counts()),
+        "tables": markdown_table(pd.DataFrame(sorted(published.tables.row_counts().items()), columns=["table", "rows"]),
+                                 rows=100),
     })
 
 
 def _warehouse_check(name: str, description: str):
-    function = ALL_CHECKS[name]
+    function, figures_of = ALL_CHECKS[name], CHECK_FIGURES[name]
 
     @dg.asset_check(asset=customer_warehouse, name=name.replace(" ", "_"), description=description, blocking=False)
     def check(paths: PipelinePaths) -> dg.AssetCheckResult:
         with duckdb.connect(str(paths.warehouse_path), read_only=True) as con:
-            problems = function(con)
+            problems, figures_now = function(con), figures_of(con)
         return dg.AssetCheckResult(passed=not problems, metadata={
-            "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none")})
+            "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none"),
+            "figures": figures_markdown(figures_now, label="what was counted", unit="rows")})
 
     return check
 
