@@ -9,7 +9,7 @@ import pandas as pd
 
 from customer_master.assets.match import check_run_config
 from customer_master import steward_figures as figures
-from customer_master.assets.metadata import counts_markdown, figures_markdown, markdown_table, text_block
+from customer_master.assets.metadata import counts_markdown, figures_markdown, markdown_table, summary_table
 from customer_master.customer360.activities import ActivityResult
 from customer_master.customer360.contacts import ContactResult
 from customer_master.ingest.inbox import IngestResult
@@ -92,7 +92,7 @@ def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, 
         "review_due": summary.get("review_due") or 0,
         "activity_rows_unresolved": (summary.get("interactions_unresolved") or 0)
                                     + (summary.get("transactions_unresolved") or 0),
-        "run_summary": text_block(summary_lines(summary, summary["rejected_by_reason"])),
+        "run_summary": summary_table(summary_lines(summary, summary["rejected_by_reason"])),
         "rejects_by_reason": counts_markdown(pd.Series(summary["rejected_by_reason"], dtype="int64"), "reason"),
         "tables": markdown_table(pd.DataFrame(sorted(published.tables.row_counts().items()), columns=["table", "rows"]),
                                  rows=100),

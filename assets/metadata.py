@@ -9,6 +9,9 @@ import pandas as pd
 
 # Long cells (an address, a reason with examples) are cut here, so a table keeps its shape.
 CELL_CHARS = 160
+# The UI shows a markdown entry in place only when it is shorter than 1000 characters
+# (longer ones hide behind a "[Show Markdown]" link): tables are cut to fit.
+INLINE_CHARS = 999
 
 
 def _cell(value) -> str:
@@ -21,17 +24,23 @@ def _cell(value) -> str:
 def markdown_table(frame: pd.DataFrame, rows: int = 20, empty: str = "none",
                    numbers: tuple[str, ...] = ()) -> dg.MarkdownMetadataValue:
     """A frame as a markdown table: its column names in words (underscores as spaces),
-    the first `rows` rows, a line saying how many were left out. `numbers`: columns
-    aligned right (numeric columns are, anyway)."""
+    the first `rows` rows or as many as the UI shows in place (INLINE_CHARS), and a line
+    saying how many were left out. `numbers`: columns aligned right (numeric ones are anyway)."""
     if frame.empty:
         return dg.MetadataValue.md(f"_{empty}_")
     right = {c for c in frame.columns if c in numbers or pd.api.types.is_numeric_dtype(frame[c])}
-    header = "| " + " | ".join(str(c).replace("_", " ") for c in frame.columns) + " |"
-    rule = "|" + "|".join("---:" if c in right else "---" for c in frame.columns) + "|"
-    body = ["| " + " | ".join(_cell(v) for v in record) + " |"
+    lines = ["|" + "|".join(str(c).replace("_", " ") for c in frame.columns) + "|",
+             "|" + "|".join("-:" if c in right else "-" for c in frame.columns) + "|"]
+    body = ["|" + "|".join(_cell(v) for v in record) + "|"
             for record in frame.head(rows).itertuples(index=False, name=None)]
-    more = [f"", f"_and {len(frame) - rows} more_"] if len(frame) > rows else []
-    return dg.MetadataValue.md("\n".join([header, rule, *body, *more]))
+    shown = len(body)
+    while shown and len("\n".join(lines + body[:shown] + _more(len(frame) - shown))) > INLINE_CHARS:
+        shown -= 1
+    return dg.MetadataValue.md("\n".join(lines + body[:shown] + _more(len(frame) - shown)))
+
+
+def _more(left_out: int) -> list[str]:
+    return ["", f"_and {left_out} more_"] if left_out > 0 else []
 
 
 def counts_markdown(counts: pd.Series, label: str, unit: str = "rows") -> dg.MarkdownMetadataValue:
@@ -45,6 +54,9 @@ def figures_markdown(figures: dict[str, object], label: str = "figure",
     return markdown_table(pd.DataFrame({label: list(figures), unit: list(figures.values())}))
 
 
-def text_block(lines: list[str]) -> dg.MarkdownMetadataValue:
-    """Preformatted lines (the run summary), shown as the CLI prints them."""
-    return dg.MetadataValue.md("```\n" + "\n".join(lines) + "\n```")
+def summary_table(lines: list[str]) -> dg.MarkdownMetadataValue:
+    """The run summary's lines ("  files          16 read, ...") as a two-column table
+    (the heading, the text), so long lines wrap in the UI instead of running off it."""
+    rows = [(line[:17].strip(), line[17:].strip()) for line in lines]
+    return dg.MetadataValue.md("\n".join(["|run|summary|", "|-|-|"]
+                                         + [f"|{_cell(head)}|{_cell(text)}|" for head, text in rows]))

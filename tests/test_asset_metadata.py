@@ -5,13 +5,14 @@ and figures that agree with the warehouse the run published."""
 from __future__ import annotations
 
 import json
+import re
 
 import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
 
-from customer_master.assets.metadata import markdown_table
+from customer_master.assets.metadata import INLINE_CHARS, markdown_table
 from customer_master.steward_figures import cluster_sizes, pairs_by_probability
 
 # The numbers a steward follows from run to run: Dagster plots int and float entries.
@@ -29,7 +30,7 @@ def parse_markdown_table(value: dg.MarkdownMetadataValue) -> pd.DataFrame:
     """A markdown table entry back as a frame of text (header in words, as shown)."""
     lines = [line for line in value.md_str.splitlines() if line.startswith("|")]
     assert len(lines) >= 2 and set(lines[1]) <= set("|-:"), f"not a markdown table:\n{value.md_str}"
-    split = lambda line: [cell.strip() for cell in line.strip("|").split(" | ")]  # noqa: E731
+    split = lambda line: [cell.strip() for cell in re.split(r"(?<!\\)\|", line.strip()[1:-1])]  # noqa: E731
     return pd.DataFrame([split(line) for line in lines[2:]], columns=split(lines[0]))
 
 
@@ -54,6 +55,8 @@ def test_every_asset_and_check_shows_metadata_and_none_of_it_is_json(sample_run)
             except ValueError:
                 looks_like_json = False
             assert not looks_like_json, f"{where}: {key} is JSON written as text: {text[:200]}"
+            # longer markdown hides behind a "[Show Markdown]" link in the UI
+            assert len(text) <= INLINE_CHARS, f"{where}: {key} has {len(text)} characters"
 
 
 def test_the_numbers_a_steward_follows_are_plottable(sample_run):
@@ -153,11 +156,11 @@ def test_activity_outcomes_have_no_stray_punctuation_and_add_up(sample_run):
 
 
 def test_the_run_summary_the_cli_prints_is_on_the_warehouse_asset(sample_run):
-    block = sample_run.asset_metadata["customer_warehouse"]["run_summary"].md_str.splitlines()
-    assert block[0] == block[-1] == "```"
-    printed = sample_run.format_summary(1.0).splitlines()
-    assert block[1:-1] and all(line in printed for line in block[1:-1])
-    assert any(line.startswith("  masters ") for line in block)
+    table = parse_markdown_table(sample_run.asset_metadata["customer_warehouse"]["run_summary"])
+    printed = [" ".join(line.split()) for line in sample_run.format_summary(1.0).splitlines()]
+    shown = [" ".join(f"{head} {text}".split()) for head, text in zip(table["run"], table["summary"])]
+    assert shown and all(line in printed for line in shown), (shown, printed)
+    assert {"files", "rows", "field issues", "masters", "master ids", "customer 360", "review due"} <= set(table["run"])
 
 
 def test_checks_show_the_figures_they_compared(sample_run):
@@ -172,9 +175,12 @@ def test_checks_show_the_figures_they_compared(sample_run):
 def test_markdown_table_escapes_cells_and_says_what_it_left_out():
     frame = pd.DataFrame({"name": ["A|B 公司", "line\nbreak", "c"], "rows_read": [1, 2, 3]})
     text = markdown_table(frame, rows=2).md_str
-    assert text.splitlines()[:2] == ["| name | rows read |", "|---|---:|"]
-    assert "| A\\|B 公司 | 1 |" in text and "| line break | 2 |" in text
+    assert text.splitlines()[:2] == ["|name|rows read|", "|-|-:|"]
+    assert "|A\\|B 公司|1|" in text and "|line break|2|" in text
     assert text.endswith("_and 1 more_")
+    long = pd.DataFrame({"name": ["公司" * 60] * 30})
+    cut = markdown_table(long, rows=30).md_str
+    assert len(cut) <= INLINE_CHARS and cut.endswith(f"_and {30 - cut.count(chr(10) + '|') + 1} more_")
     assert markdown_table(frame.iloc[0:0], empty="nothing here").md_str == "_nothing here_"
 
 
@@ -195,5 +201,5 @@ def test_pairs_are_bucketed_at_the_run_threshold_and_sizes_cover_every_row():
 def test_samples_lead_with_the_name_a_steward_recognises(sample_run, asset):
     key = "master_sample" if asset == "golden_records" else "sample"
     table = parse_markdown_table(sample_run.asset_metadata[asset][key])
-    assert table.columns[0] == "name" and len(table) == 10
+    assert table.columns[0] == "name" and len(table) >= 3
     assert table["name"].str.len().gt(0).all()
