@@ -19,6 +19,7 @@ from customer_master.match.engine import MatchResult
 from customer_master.match.features import match_input
 from customer_master.pipelines.resources import PipelinePaths
 from customer_master.sources import load_sources
+from customer_master.steward_figures import place_in_inbox
 from customer_master.survive import GoldenResult
 from customer_master.validate import ValidationResult
 
@@ -47,8 +48,9 @@ def customer_activities(context: dg.AssetExecutionContext, paths: PipelinePaths,
         "interactions_unresolved": int(result.interactions["resolution"].ne("resolved").sum()),
         "transactions_unresolved": int(result.transactions["resolution"].ne("resolved").sum()),
         "linked_and_unresolved": markdown_table(activity_summary(result), empty="no activity rows"),
-        "unresolved_sample": markdown_table(unresolved[["customer_name", "unresolved_reason", "file", "sheet",
-                                                        "row_number"]], rows=10, empty="every row linked"),
+        "unresolved_sample": markdown_table(
+            unresolved[["customer_name", "unresolved_reason"]].assign(row=place_in_inbox(unresolved)),
+            rows=10, empty="every row linked"),
     })
     return result
 

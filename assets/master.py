@@ -58,7 +58,7 @@ def golden_records(context: dg.AssetExecutionContext, ingested_rows: IngestResul
         "departments_sharing_masters": markdown_table(figures.sources_sharing_masters(result.xref),
                                                       empty="no master holds rows of two departments"),
         "master_sample": markdown_table(customers.sort_values(["record_count", "master_id"], ascending=[False, True])[
-            ["name", "customer_type", "record_count", "sources", "city", "master_id"]].rename(
+            ["name", "record_count", "sources", "master_id"]].rename(
                 columns={"record_count": "rows"}).assign(sources=lambda f: f["sources"].str.replace(",", ", ")),
             rows=10),
     })
@@ -106,9 +106,10 @@ def _warehouse_check(name: str, description: str):
     def check(paths: PipelinePaths) -> dg.AssetCheckResult:
         with duckdb.connect(str(paths.warehouse_path), read_only=True) as con:
             problems, figures_now = function(con), figures_of(con)
+        # numbers and plain text: the check's page shows them in place (markdown there hides behind a link)
         return dg.AssetCheckResult(passed=not problems, metadata={
-            "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none"),
-            "figures": figures_markdown(figures_now, label="what was counted", unit="rows")})
+            **figures_now,
+            "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems)) if problems else "none"})
 
     return check
 

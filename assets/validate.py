@@ -36,7 +36,6 @@ def standardised_rows(context: dg.AssetExecutionContext, validated_rows: Validat
     context.add_output_metadata({
         "dagster/row_count": len(result),
         "rows_by_customer_type": counts_markdown(result.customer_type.value_counts(), "customer type"),
-        "sample": markdown_table(result[["name", "customer_type", "mobile", "email", "city", "source",
-                                         "row_number"]], rows=10),
+        "sample": markdown_table(result[["name", "customer_type", "mobile", "email", "city"]], rows=10),
     })
     return result

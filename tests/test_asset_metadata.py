@@ -164,12 +164,18 @@ def test_the_run_summary_the_cli_prints_is_on_the_warehouse_asset(sample_run):
 
 
 def test_checks_show_the_figures_they_compared(sample_run):
-    figures = parse_markdown_table(sample_run.check_metadata["row_accounting"]["figures"]).set_index(
-        "what was counted")["rows"].astype(int)
-    assert figures["data rows read"] == figures.drop("data rows read").sum() == sample_run.run["rows_ingested"]
-    ids = parse_markdown_table(sample_run.check_metadata["unique_master_id"]["figures"]).set_index(
-        "what was counted")["rows"].astype(int)
-    assert ids["rows in master.customers"] == ids["distinct master ids"] == sample_run.run["master_customers"]
+    accounting = sample_run.check_metadata["row_accounting"]
+    homes = {key: value.value for key, value in accounting.items() if key.startswith("rows_in_")}
+    assert set(homes) == {"rows_in_master_xref", "rows_in_quality_rejected", "rows_in_master_interactions",
+                          "rows_in_master_transactions"}
+    assert isinstance(accounting["data_rows_read"], dg.IntMetadataValue)
+    assert accounting["data_rows_read"].value == sum(homes.values()) == sample_run.run["rows_ingested"]
+    assert accounting["problems"] == dg.TextMetadataValue("none")
+    ids = sample_run.check_metadata["unique_master_id"]
+    assert ids["rows_in_master_customers"].value == ids["distinct_master_ids"].value == \
+        sample_run.run["master_customers"]
+    xref = sample_run.check_metadata["xref_points_at_a_master"]
+    assert xref["xref_rows_pointing_at_no_master"].value == 0 and xref["rows_in_master_xref"].value > 0
 
 
 def test_markdown_table_escapes_cells_and_says_what_it_left_out():

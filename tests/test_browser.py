@@ -188,7 +188,7 @@ def test_the_checks_show_with_their_figures(server, page, screenshots, launched_
     for check in ("row_accounting", "unique_master_id", "xref_points_at_a_master", "review_due_not_growing"):
         page.get_by_text(check, exact=True).first.wait_for(state="visible")
     page.get_by_text("row_accounting", exact=True).first.click()
-    page.get_by_text("data rows read").first.wait_for(state="visible")
+    page.get_by_text("data_rows_read").first.wait_for(state="visible")
     _shoot(page, screenshots, "04-checks")
 
 

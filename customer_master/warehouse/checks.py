@@ -72,28 +72,28 @@ ALL_CHECKS = {
 
 def row_accounting_figures(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """The counts row accounting compares: data rows read, and the rows in each home."""
-    homes = con.execute(f"SELECT home, count(*) FROM ({_row_homes(con)}) GROUP BY home").fetchall()
+    homes = dict(con.execute(f"SELECT home, count(*) FROM ({_row_homes(con)}) GROUP BY home").fetchall())
     read = con.execute("SELECT coalesce(sum(data_rows), 0) FROM quality.sheets WHERE status = 'read'").fetchone()[0]
-    return {"data rows read": int(read), **{f"in {home}": dict(homes).get(home, 0) for home in ROW_HOMES
-                                            if home in _present(con)}}
+    return {"data_rows_read": int(read), **{"rows_in_" + home.replace(".", "_"): homes.get(home, 0)
+                                            for home in ROW_HOMES if home in _present(con)}}
 
 
 def master_id_figures(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     rows, ids = con.execute("SELECT count(*), count(DISTINCT master_id) FROM master.customers").fetchone()
-    return {"rows in master.customers": rows, "distinct master ids": ids}
+    return {"rows_in_master_customers": rows, "distinct_master_ids": ids}
 
 
 def xref_figures(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     rows, orphans = con.execute("""SELECT count(*), count(*) FILTER (WHERE c.master_id IS NULL)
         FROM master.xref x LEFT JOIN (SELECT DISTINCT master_id FROM master.customers) c USING (master_id)""").fetchone()
-    return {"rows in master.xref": rows, "pointing at no master": orphans}
+    return {"rows_in_master_xref": rows, "xref_rows_pointing_at_no_master": orphans}
 
 
 def _present(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {f"{s}.{t}" for s, t in con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()}
 
 
-# The figures each check shows beside its verdict (the UI's check metadata).
+# The figures each check shows beside its verdict (the UI's check metadata, numbers it can plot).
 CHECK_FIGURES = {
     "row accounting": row_accounting_figures,
     "unique master_id": master_id_figures,
