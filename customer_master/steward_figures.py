@@ -25,7 +25,7 @@ def _sql(query: str, **frames: pd.DataFrame) -> pd.DataFrame:
         con.close()
 
 
-def _where(frame: pd.DataFrame) -> pd.Series:
+def place_in_inbox(frame: pd.DataFrame) -> pd.Series:
     """A row's place as a person finds it in Excel: file › sheet › row N."""
     sheet = frame["sheet"].fillna("").astype(str)
     return (frame["file"].astype(str) + sheet.where(sheet.eq(""), " › " + sheet)
@@ -67,7 +67,7 @@ def rows_by_file(rows: pd.DataFrame, accepted: pd.DataFrame, activities: pd.Data
 
 def rejects_by_reason(rejected: pd.DataFrame, examples: int = 2) -> pd.DataFrame:
     """reason, rows, first_rows (the first `examples` rows as file › sheet › row N)."""
-    frame = rejected[["reason", "file", "sheet", "row_number"]].assign(where=lambda f: _where(f))
+    frame = rejected[["reason", "file", "sheet", "row_number"]].assign(where=lambda f: place_in_inbox(f))
     return _sql(f"""
         SELECT reason, count(*) AS rows,
                array_to_string(list("where" ORDER BY file, sheet, row_number)[1:{examples}], '; ') AS first_rows
@@ -77,7 +77,7 @@ def rejects_by_reason(rejected: pd.DataFrame, examples: int = 2) -> pd.DataFrame
 def field_issues_by_kind(field_issues: pd.DataFrame, examples: int = 2) -> pd.DataFrame:
     """field, issue, rows, first_rows (value at file › sheet › row N)."""
     frame = field_issues[["field", "issue", "value", "file", "sheet", "row_number"]].assign(
-        where=lambda f: "'" + f["value"].astype(str) + "' at " + _where(f))
+        where=lambda f: "'" + f["value"].astype(str) + "' at " + place_in_inbox(f))
     return _sql(f"""
         SELECT field, issue, count(*) AS rows,
                array_to_string(list("where" ORDER BY file, sheet, row_number)[1:{examples}], '; ') AS first_rows
