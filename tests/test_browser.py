@@ -9,7 +9,7 @@ tmp folder whose path the test prints).
 
 The server's inbox sensor starts a run when the UI starts (README, "The Dagster
 UI"); the Launchpad's run queues behind it, so the asset pages show two runs
-and the Plots tab a line. About 4 minutes on 2 cores.
+and the Plots view a line. 4 to 6 minutes on 2 cores.
 """
 
 from __future__ import annotations
