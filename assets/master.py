@@ -14,15 +14,15 @@ from customer_master.customer360.activities import ActivityResult
 from customer_master.customer360.contacts import ContactResult
 from customer_master.ingest.inbox import IngestResult
 from customer_master.match.engine import MatchResult
-from customer_master.pipelines.resources import PipelinePaths, WarehouseLock
-from customer_master.survive import GoldenResult, build_golden_records
+from customer_master.pipelines.resources import COLUMNS_READ, PipelinePaths, WarehouseLock
+from customer_master.survive import MEMBER_COLUMNS, GoldenResult, build_golden_records
 from customer_master.validate import ValidationResult
 from customer_master.warehouse.checks import ALL_CHECKS, CHECK_FIGURES
 from customer_master.lifecycle.state import MasterState, load_state
 from customer_master.warehouse.publish import read_run_history
 from customer_master.warehouse.publish_run import publish_run
 from customer_master.run_summary import summary_lines
-from customer_master.warehouse.tables import Customer360
+from customer_master.warehouse.tables import SOURCE_ROW_COLUMNS, Customer360
 
 
 @dg.asset(group_name="master", kinds={"duckdb"},
@@ -39,6 +39,7 @@ def previous_state(context: dg.AssetExecutionContext, paths: PipelinePaths, run_
 
 
 @dg.asset(group_name="master", kinds={"duckdb"},
+          ins={"standardised_rows": dg.AssetIn(metadata={COLUMNS_READ: MEMBER_COLUMNS})},
           description="One golden record per cluster (survivorship rules in survive.py) and the source-row xref.")
 def golden_records(context: dg.AssetExecutionContext, ingested_rows: IngestResult, standardised_rows: pd.DataFrame,
                    matched_clusters: MatchResult, previous_state: MasterState) -> GoldenResult:
@@ -66,6 +67,7 @@ def golden_records(context: dg.AssetExecutionContext, ingested_rows: IngestResul
 
 
 @dg.asset(group_name="master", kinds={"duckdb"},
+          ins={"standardised_rows": dg.AssetIn(metadata={COLUMNS_READ: SOURCE_ROW_COLUMNS})},
           description="The published warehouse file (master, quality and meta schemas), swapped in atomically.")
 def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, ingested_rows: IngestResult,
                        validated_rows: ValidationResult, standardised_rows: pd.DataFrame,

@@ -24,6 +24,8 @@ SUBCOMMANDS = {
               "is a new customer already known? the most likely existing masters with the evidence"),
     "review": ("customer_master.review.cli",
                "steward review: export doubtful pairs, import decisions, detach a row"),
+    "report": ("customer_master.report.cli",
+               "a run's data-quality report as one HTML page that opens offline, or a department's rows to fix as xlsx"),
     "restore": ("customer_master.warehouse.restore",
                 "put a kept warehouse back, with its state, as a new run (without RUN_ID: list them)"),
     "benchmark-quality": ("customer_master.benchmarks.match_quality",

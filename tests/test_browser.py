@@ -50,6 +50,7 @@ TABLES = {
     "review_due": ["sample"],
     "customer_warehouse": ["rejects_by_reason", "tables"],
     "read_surfaces": ["masters_per_surface"],
+    "run_report": [],
 }
 
 

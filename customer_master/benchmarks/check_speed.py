@@ -39,6 +39,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,8 @@ def build_warehouse(path: Path, masters: int, seed: int, models: dict[str, tuple
                     threshold: float = 0.95) -> None:
     """A warehouse of `masters` masters, one row each, with the tables the check reads."""
     from customer_master.benchmarks.inputs import _row, ingest_shaped
-    from customer_master.match.features import match_input
+    from customer_master.match.features import match_input, matching_frame, typed_features
+    from customer_master.match.models import TRAINING
     from customer_master.sample.entities import Company
     from customer_master.standardise.stage import standardise_rows
 
@@ -136,7 +138,9 @@ def build_warehouse(path: Path, masters: int, seed: int, models: dict[str, tuple
     logging.getLogger("customer_master.standardise").setLevel(logging.WARNING)
     standardised = standardise_rows(frame)
     master_of = pd.Series([f"B{i:09d}" for i in range(len(frame))], index=standardised["row_key"].to_numpy())
-    matched = match_input(standardised, master_of)
+    features = pa.concat_tables([typed_features(matching_frame(standardised[standardised.customer_type == t]), t)
+                                 for t in TRAINING])
+    matched = match_input(features, master_of)
     customers = standardised[["customer_type", "name", "mobile", "phone", "email", "address", "city"]].copy()
     customers.insert(0, "master_id", master_of.to_numpy())
     runs = pd.DataFrame({"run_id": [f"benchmark-{masters}-{seed}"], "started_at": [pd.Timestamp.now()],

@@ -38,7 +38,8 @@ def restore_run(warehouse: Path, run_id: str, wait: bool = False) -> dict:
     """Put the kept warehouse of `run_id` (or a unique beginning of it) back; the
     restore's meta.runs row. NoSuchBackup, WarehouseBusy. The restore is kept as a
     backup too; it prunes none (the next run prunes by its --keep-backups)."""
-    from customer_master.warehouse.publish import _build, _install_files, _runs_frame, _swap_in, read_run_history
+    from customer_master.warehouse.publish import (_build, _install_files, _runs_frame, _swap_in, read_run_history,
+                                                   write_frame)
 
     warehouse = Path(warehouse)
     with run_lock(warehouse, wait=wait, what="restore") as where:
@@ -50,10 +51,8 @@ def restore_run(warehouse: Path, run_id: str, wait: bool = False) -> dict:
         history = [*read_run_history(warehouse), run]
 
         def rewrite_runs(con) -> None:
-            con.register("frame", _runs_frame(history))
             con.execute("DROP TABLE meta.runs")
-            con.execute("CREATE TABLE meta.runs AS SELECT * FROM frame")
-            con.unregister("frame")
+            write_frame(con, "meta.runs", _runs_frame(history))
 
         building = _build(where, run["run_id"], rewrite_runs, start_from=where.backup_warehouse(backup))
 
