@@ -5,7 +5,7 @@ master ids, segments and review reminders, around the golden records."""
 import dagster as dg
 import pandas as pd
 
-from customer_master.assets.metadata import counts_markdown, table_preview
+from customer_master.assets.metadata import counts_markdown, markdown_table
 from customer_master.check import CandidateIndex
 from customer_master.customer360.activities import ActivityResult, activity_summary, link_activities
 from customer_master.customer360.contacts import ContactResult, build_contacts
@@ -19,6 +19,7 @@ from customer_master.match.engine import MatchResult
 from customer_master.match.features import match_input
 from customer_master.pipelines.resources import PipelinePaths
 from customer_master.sources import load_sources
+from customer_master.steward_figures import place_in_inbox
 from customer_master.survive import GoldenResult
 from customer_master.validate import ValidationResult
 
@@ -40,13 +41,15 @@ def customer_activities(context: dg.AssetExecutionContext, paths: PipelinePaths,
         if len(validated_rows.activities) else None
     result = link_activities(validated_rows.activities, index, matched_clusters.threshold,
                              paths.load_settings().activities)
-    summary = activity_summary(result)
+    unresolved = pd.concat([result.interactions, result.transactions]).query("resolution != 'resolved'")
     context.add_output_metadata({
-        "interactions": dg.MetadataValue.json(summary["interactions"]),
-        "transactions": dg.MetadataValue.json(summary["transactions"]),
-        "unresolved_sample": table_preview(pd.concat([result.interactions, result.transactions])
-                                           .query("resolution != 'resolved'")[
-            ["customer_name", "unresolved_reason", "file", "sheet", "row_number"]]),
+        "dagster/row_count": len(result.interactions) + len(result.transactions),
+        "interactions_unresolved": int(result.interactions["resolution"].ne("resolved").sum()),
+        "transactions_unresolved": int(result.transactions["resolution"].ne("resolved").sum()),
+        "linked_and_unresolved": markdown_table(activity_summary(result), empty="no activity rows"),
+        "unresolved_sample": markdown_table(
+            unresolved[["customer_name", "unresolved_reason"]].assign(row=place_in_inbox(unresolved)),
+            rows=10, empty="every row linked"),
     })
     return result
 
@@ -64,7 +67,8 @@ def customer_contacts(context: dg.AssetExecutionContext, paths: PipelinePaths, s
     context.add_output_metadata({
         "dagster/row_count": len(result.contacts),
         "by_role": counts_markdown(result.contacts["role"].value_counts(), "role"),
-        "sample": table_preview(result.contacts[["contact_id", "master_id", "name", "title", "role", "mobile"]]),
+        "sample": markdown_table(result.contacts[["name", "title", "role", "mobile", "master_id", "contact_id"]],
+                                 rows=10, empty="no contact"),
     })
     return result
 
@@ -123,6 +127,7 @@ def review_due_asset(context: dg.AssetExecutionContext, paths: PipelinePaths, in
                      settings.reference_date())
     context.add_output_metadata({
         "dagster/row_count": len(due),
-        "sample": table_preview(due[["master_id", "name", "what_to_check"]]),
+        "sample": markdown_table(due[["name", "what_to_check", "master_id"]], rows=10,
+                                 empty="no master due for review"),
     })
     return due

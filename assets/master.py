@@ -7,7 +7,8 @@ import dagster as dg
 import pandas as pd
 
 from customer_master.assets.match import check_run_config
-from customer_master.assets.metadata import counts_markdown, table_preview
+from customer_master import steward_figures as figures
+from customer_master.assets.metadata import counts_markdown, figures_markdown, markdown_table, summary_table
 from customer_master.customer360.activities import ActivityResult
 from customer_master.customer360.contacts import ContactResult
 from customer_master.ingest.inbox import IngestResult
@@ -16,11 +17,12 @@ from customer_master.pipelines.resources import COLUMNS_READ, PipelinePaths, War
 from customer_master.review.decisions import load_decisions
 from customer_master.survive import MEMBER_COLUMNS, GoldenResult, build_golden_records
 from customer_master.validate import ValidationResult
-from customer_master.warehouse.checks import ALL_CHECKS
+from customer_master.warehouse.checks import ALL_CHECKS, CHECK_FIGURES
 from customer_master.warehouse.open import opened_warehouse
 from customer_master.lifecycle.state import MasterState, load_state
 from customer_master.warehouse.publish import read_run_history
 from customer_master.warehouse.publish_run import publish_run
+from customer_master.run_summary import summary_lines
 from customer_master.warehouse.tables import SOURCE_ROW_COLUMNS, Customer360
 
 
@@ -47,15 +49,22 @@ def golden_records(context: dg.AssetExecutionContext, paths: PipelinePaths, inge
                                   previous=previous_state, run_id=context.run.run_id, run_seq=previous_state.run_seq,
                                   file_dates=ingested_rows.files[["file", "modified_at"]],
                                   decisions=load_decisions(paths.warehouse_path))
+    customers = result.customers
     context.add_output_metadata({
-        "dagster/row_count": len(result.customers),
-        "by_customer_type": dg.MetadataValue.json(result.customers.customer_type.value_counts().to_dict()),
-        "duplicates_merged": int(len(result.xref) - len(result.customers)),
-        "master_ids": dg.MetadataValue.json({"kept": result.ids_kept, "created": result.ids_created,
-                                             "retired": result.ids_retired}),
-        "master_sample": table_preview(result.customers.sort_values("record_count", ascending=False)[
-            ["master_id", "customer_type", "name", "mobile", "phone", "email", "city", "record_count",
-             "source_count", "sources"]]),
+        "dagster/row_count": len(customers),
+        "masters": len(customers),
+        "duplicates_merged": int(len(result.xref) - len(customers)),
+        "masters_by_type": markdown_table(figures.masters_by_type(customers), empty="no master"),
+        "master_ids": figures_markdown({"kept from the last run": result.ids_kept, "new": result.ids_created,
+                                        "retired (see master.id_history)": result.ids_retired,
+                                        "rows merged into another row's master": len(result.xref) - len(customers)},
+                                       label="master ids", unit="count"),
+        "departments_sharing_masters": markdown_table(figures.sources_sharing_masters(result.xref),
+                                                      empty="no master holds rows of two departments"),
+        "master_sample": markdown_table(customers.sort_values(["record_count", "master_id"], ascending=[False, True])[
+            ["name", "record_count", "sources", "master_id"]].rename(
+                columns={"record_count": "rows"}).assign(sources=lambda f: f["sources"].str.replace(",", ", ")),
+            rows=10),
     })
     return result
 
@@ -78,25 +87,34 @@ def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, 
                             validated_rows, standardised_rows, matched_clusters, golden_records, around,
                             keep_backups=paths.keep_backups, tags=context.run.tags)
     summary = published.summary
-    summary_view = {k: v for k, v in summary.items() if k not in ("files", "rejected_by_reason")}
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(published.path.resolve())),
         "dagster/row_count": summary["master_customers"],
+        # the numbers a steward follows from run to run (the Plots tab)
+        "masters": summary["master_customers"],
+        "rows_quarantined": summary["rows_rejected"],
+        "field_issues": summary["field_issues"],
+        "review_due": summary.get("review_due") or 0,
+        "activity_rows_unresolved": (summary.get("interactions_unresolved") or 0)
+                                    + (summary.get("transactions_unresolved") or 0),
+        "run_summary": summary_table(summary_lines(summary, summary["rejected_by_reason"])),
         "rejects_by_reason": counts_markdown(pd.Series(summary["rejected_by_reason"], dtype="int64"), "reason"),
-        "summary": dg.MetadataValue.json(summary_view),
-        "tables": dg.MetadataValue.json(published.tables.row_counts()),
+        "tables": markdown_table(pd.DataFrame(sorted(published.tables.row_counts().items()), columns=["table", "rows"]),
+                                 rows=100),
     })
 
 
 def _warehouse_check(name: str, description: str):
-    function = ALL_CHECKS[name]
+    function, figures_of = ALL_CHECKS[name], CHECK_FIGURES[name]
 
     @dg.asset_check(asset=customer_warehouse, name=name.replace(" ", "_"), description=description, blocking=False)
     def check(paths: PipelinePaths) -> dg.AssetCheckResult:
         with opened_warehouse(paths.warehouse_path) as con:
-            problems = function(con)
+            problems, figures_now = function(con), figures_of(con)
+        # numbers and plain text: the check's page shows them in place (markdown there hides behind a link)
         return dg.AssetCheckResult(passed=not problems, metadata={
-            "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none")})
+            **figures_now,
+            "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems)) if problems else "none"})
 
     return check
 

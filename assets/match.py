@@ -5,7 +5,9 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 
+from customer_master.assets.metadata import markdown_table
 from customer_master.match.engine import MatchResult, match_run
+from customer_master import steward_figures as figures
 from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD, check_match_settings
 from customer_master.pipelines.resources import PipelinePaths, WarehouseLock
 from customer_master.review.decisions import DEFAULT_BAND, load_decisions
@@ -68,7 +70,9 @@ def steward_decisions(context: dg.AssetExecutionContext, paths: PipelinePaths,
     check_run_config(context)
     outcomes = import_pending(paths.review_path, paths.warehouse_path)
     return dg.MaterializeResult(metadata={
-        "workbooks": dg.MetadataValue.json({name: result for name, result in outcomes}),
+        "workbooks": markdown_table(pd.DataFrame(
+            [(name, f"{result} decisions stored" if isinstance(result, int) else result) for name, result in outcomes],
+            columns=["workbook", "outcome"]), empty="no workbook waiting in the review folder"),
         "decisions_stored": sum(r for _, r in outcomes if isinstance(r, int)),
         "decisions_total": len(load_decisions(paths.warehouse_path)),
     })
@@ -80,11 +84,17 @@ def matched_clusters(context: dg.AssetExecutionContext, config: MatchConfig, pat
                      standardised_rows: pd.DataFrame) -> MatchResult:
     result = match_run(standardised_rows, paths.warehouse_path, config.match_threshold,
                        (config.review_from, config.review_to))
+    band = (config.review_from, config.review_to)
     context.add_output_metadata({
         "match_threshold": config.match_threshold,
-        "clusters": int(result.clusters.cluster.nunique()),
+        "review_band": f"{band[0]:g} – {band[1]:g} (match probability)",
+        "masters": int(result.clusters.cluster.nunique()),
         "scored_pairs": len(result.pairs),
         "pairs_merged": int((result.pairs.match_probability >= config.match_threshold).sum()),
+        "pairs_in_review_band": figures.pairs_in_band(result.pairs, band),
+        "pairs_by_probability": markdown_table(figures.pairs_by_probability(result.pairs, config.match_threshold, band),
+                                               empty="no pair scored"),
+        "rows_per_master": markdown_table(figures.cluster_sizes(result.clusters), empty="no rows"),
         "steward_decisions_applied": result.decisions_applied,
         "steward_decisions_unresolved": len(result.unresolved_decisions),
     })

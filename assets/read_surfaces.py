@@ -4,7 +4,10 @@ just put in place (customer_master/warehouse/read_surfaces.py)."""
 
 import dagster as dg
 
+import pandas as pd
+
 from customer_master.assets.master import customer_warehouse
+from customer_master.assets.metadata import markdown_table
 from customer_master.pipelines.resources import PipelinePaths, WarehouseLock
 from customer_master.warehouse.read_surfaces import publish_read_surfaces
 
@@ -23,7 +26,8 @@ def read_surfaces(context: dg.AssetExecutionContext, paths: PipelinePaths,
     return dg.MaterializeResult(metadata={
         "enabled": settings.enabled,
         "folder": dg.MetadataValue.path(str(report.folder.resolve())),
-        "masters": dg.MetadataValue.json(report.masters),
+        "masters_per_surface": markdown_table(pd.DataFrame(list(report.masters.items()),
+                                                           columns=["surface", "masters"]), empty="no surface built"),
         "warnings": dg.MetadataValue.md("\n".join(f"- {w}" for w in report.warnings) or "none"),
-        "removed": dg.MetadataValue.json([str(p) for p in report.removed]),
+        "removed": dg.MetadataValue.md("\n".join(f"- {p}" for p in report.removed) or "none"),
     })

@@ -4,9 +4,10 @@
 import dagster as dg
 import pandas as pd
 
-from customer_master.assets.metadata import counts_markdown, table_preview
+from customer_master.assets.metadata import counts_markdown, markdown_table
 from customer_master.ingest.inbox import IngestResult
 from customer_master.standardise.stage import standardise_rows
+from customer_master import steward_figures as figures
 from customer_master.validate import ValidationResult, validate_rows
 
 
@@ -16,11 +17,14 @@ def validated_rows(context: dg.AssetExecutionContext, ingested_rows: IngestResul
     result = validate_rows(ingested_rows.rows)
     context.add_output_metadata({
         "dagster/row_count": len(result.accepted),
-        "rows_rejected": len(result.rejected),
-        "rejects_by_reason": counts_markdown(result.rejected.reason.value_counts(), "reason"),
-        "field_issues_by_kind": counts_markdown(
-            result.field_issues.groupby(["field", "issue"]).size().rename(lambda k: f"{k[0]}: {k[1]}"), "issue"),
-        "rejected_sample": table_preview(result.rejected.drop(columns=["row_key", "raw"])),
+        "rows_quarantined": len(result.rejected),
+        "field_issues": len(result.field_issues),
+        "rows_by_file": markdown_table(figures.rows_by_file(
+            ingested_rows.rows, result.accepted, result.activities, result.rejected, result.field_issues),
+            rows=40, empty="no rows read"),
+        "rejects_by_reason": markdown_table(figures.rejects_by_reason(result.rejected), empty="no row quarantined"),
+        "field_issues_by_kind": markdown_table(figures.field_issues_by_kind(result.field_issues),
+                                               empty="no field issue"),
     })
     return result
 
@@ -31,8 +35,7 @@ def standardised_rows(context: dg.AssetExecutionContext, validated_rows: Validat
     result = standardise_rows(validated_rows.accepted)
     context.add_output_metadata({
         "dagster/row_count": len(result),
-        "by_customer_type": dg.MetadataValue.json(result.customer_type.value_counts().to_dict()),
-        "sample": table_preview(result[["source", "row_number", "customer_type", "name", "name_core",
-                                        "mobile", "phone", "email", "city"]]),
+        "rows_by_customer_type": counts_markdown(result.customer_type.value_counts(), "customer type"),
+        "sample": markdown_table(result[["name", "customer_type", "mobile", "email", "city"]], rows=10),
     })
     return result

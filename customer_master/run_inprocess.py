@@ -12,6 +12,7 @@ from pathlib import Path
 from customer_master.config import DEFAULT_KEEP_BACKUPS
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
 from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
+from customer_master.run_summary import summary_lines
 from customer_master.warehouse.open import opened_warehouse
 
 log = logging.getLogger("customer_master.run")
@@ -34,6 +35,9 @@ class RunOutcome:
     had_warehouse: bool = False
     review_workbook: str = ""  # the workbook the run left for the stewards (review/outbox.py)
     pairs_waiting: int = 0  # its pairs no steward has decided yet
+    # what the UI shows on each asset and check: asset (or check) name -> its metadata entries
+    asset_metadata: dict[str, dict] = field(default_factory=dict)
+    check_metadata: dict[str, dict] = field(default_factory=dict)
 
     def failure_consequence(self) -> str:
         """What a failed run did to the warehouse, truthfully (after a failure in or after the swap too)."""
@@ -55,44 +59,16 @@ class RunOutcome:
 
     def format_summary(self, seconds: float) -> str:
         r = self.run
-        reasons = json.loads(r.get("rejected_by_reason") or "{}")
         lines = [
             "",
             f"customer-master run {r['run_id'][:8]} finished in {seconds:.1f} s",
-            f"  files          {r['files_read']} read"
-            + (f" ({int(r['files_unchanged'])} unchanged since the last run, not read again)"
-               if r.get("files_unchanged") else "")
-            + f", {r['files_rejected']} rejected"
-            f" ({r['sheets_rejected']} sheet{'' if r['sheets_rejected'] == 1 else 's'} without a customer header)",
-            f"  rows           {r['rows_ingested']} ingested: {r['rows_accepted']} accepted, "
-            + (f"{int(r['activity_rows'])} activity rows, " if r.get("activity_rows") else "")
-            + f"{r['rows_rejected']} quarantined ({r['blank_rows_skipped']} blank and "
-            f"{r['header_rows_skipped']} repeated header rows skipped)",
-            *[f"                   {n:>6}  {reason}" for reason, n in reasons.items()],
-            f"  field issues   {r['field_issues']}",
-            f"  masters        {r['master_customers']} ({r['company_masters']} companies, "
-            f"{r['person_masters']} persons); {r['duplicates_merged']} duplicate rows merged",
-            f"  master ids     {r['master_ids_kept']:.0f} kept, {r['master_ids_created']:.0f} new, "
-            f"{r['master_ids_retired']:.0f} retired (see master.id_history)",
-            *self._customer360_lines(),
+            *summary_lines(r, json.loads(r.get("rejected_by_reason") or "{}")),
             *([f"  to review      {self.pairs_waiting} pairs wait for a steward's decision: "
                f"{_shown(self.review_workbook)}"] if self.review_workbook else []),
             "  checks         " + ", ".join(f"{name}: {self._check_word(name, ok)}" for name, ok in self.checks.items()),
             f"  warehouse      {self.warehouse}",
         ]
         return "\n".join(lines)
-
-    def _customer360_lines(self) -> list[str]:
-        r = self.run
-        if r.get("contacts") is None:
-            return []
-        def linked(kind: str) -> str:
-            total, unresolved = int(r[kind]), int(r[f"{kind}_unresolved"])
-            return f"{total} {kind} ({total - unresolved} linked to a master, {unresolved} unresolved)"
-        return [f"  customer 360   {int(r['contacts'])} contacts, {int(r['relationships'])} relationships",
-                f"                 {linked('interactions')}",
-                f"                 {linked('transactions')}",
-                f"  review due     {int(r['review_due'])} masters (see quality.review_due)"]
 
     def _check_word(self, name: str, ok: bool) -> str:
         return "ok" if ok else ("warning" if name in self.warnings else "FAILED")
@@ -150,12 +126,14 @@ def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
         )
         published = warehouse_of_run(warehouse, result.run_id)
     steps = _step_times(instance, result.run_id)
+    asset_metadata = _asset_metadata(instance, result.run_id)
     if not result.success:
         failure = next((e for e in result.all_events if e.is_step_failure), None)
         error = failure.step_failure_data.error if failure else _run_failure_error(result)
         message = _root_message(error) if error else "unknown error"
         return RunOutcome(False, warehouse, failure.step_key if failure else "", message, steps=steps,
-                          run_id=result.run_id, published=published, had_warehouse=had_warehouse)
+                          run_id=result.run_id, published=published, had_warehouse=had_warehouse,
+                          asset_metadata=asset_metadata)
     evaluations = result.get_asset_check_evaluations()
     checks = {e.asset_check_key.name: e.passed for e in evaluations}
     warnings = {e.asset_check_key.name for e in evaluations if e.severity == dg.AssetCheckSeverity.WARN}
@@ -165,7 +143,9 @@ def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
               for key, value in event.metadata.items()}
     return RunOutcome(True, warehouse, run=frame.iloc[0].to_dict(), checks=checks, warnings=warnings, steps=steps,
                       run_id=result.run_id, published=published, had_warehouse=had_warehouse,
-                      review_workbook=review.get("path", ""), pairs_waiting=review.get("pairs_waiting", 0))
+                      review_workbook=review.get("path", ""), pairs_waiting=review.get("pairs_waiting", 0),
+                      asset_metadata=asset_metadata,
+                      check_metadata={e.asset_check_key.name: dict(e.metadata) for e in evaluations})
 
 
 def _execute_in_process(job, run_config: dict, instance, tags: dict):
@@ -196,6 +176,14 @@ def _step_times(instance, run_id: str) -> dict[str, tuple[float, float]]:
         (starts if entry.dagster_event.event_type == dg.DagsterEventType.STEP_START else ends)[entry.step_key] = \
             entry.timestamp
     return {step: (start, ends.get(step, start)) for step, start in sorted(starts.items(), key=lambda kv: kv[1])}
+
+
+def _asset_metadata(instance, run_id: str) -> dict[str, dict]:
+    """The metadata each asset of the run recorded (what the UI shows), from Dagster's event log."""
+    import dagster as dg
+
+    return {entry.dagster_event.asset_key.to_user_string(): dict(entry.dagster_event.materialization.metadata)
+            for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)}
 
 
 def _run_failure_error(result):

@@ -220,3 +220,30 @@ def dagster_dev(root: Path, inbox: Path, warehouse: Path) -> Iterator[DagsterSer
         yield server
     finally:
         _stop(process)
+
+
+RUN_STATUS_QUERY = """
+query RunStatus($runId: ID!) {
+  runOrError(runId: $runId) {
+    __typename
+    ... on Run { runId status jobName runConfigYaml startTime endTime }
+    ... on Error { message }
+  }
+}
+"""
+
+
+def wait_for_run(server: DagsterServer, run_id: str, timeout_s: float = RUN_TIMEOUT_S) -> dict:
+    """The run once it ended (SUCCESS, FAILURE or CANCELED): runId, status, jobName, runConfigYaml, times."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        run = server.graphql(RUN_STATUS_QUERY, {"runId": run_id})["runOrError"]
+        assert run["__typename"] == "Run", server.explain(f"run {run_id} not found: {run}")
+        if run["status"] in TERMINAL:
+            return run
+        if server.process.poll() is not None:
+            pytest.fail(server.explain(f"dagster dev exited with {server.process.returncode} "
+                                       f"while run {run_id} was {run['status']}"))
+        if time.monotonic() > deadline:
+            pytest.fail(server.explain(f"run {run_id} still {run['status']} after {timeout_s} s"))
+        time.sleep(1)

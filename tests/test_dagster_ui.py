@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_server import RUN_TIMEOUT_S, TERMINAL, DagsterServer, dagster_dev
+from dagster_server import DagsterServer, dagster_dev, wait_for_run
 
 pytestmark = pytest.mark.server  # a real `dagster dev`: its own tier (pytest -m server)
 
@@ -184,16 +184,6 @@ mutation Launch($executionParams: ExecutionParams!) {
 }
 """
 
-RUN_QUERY = """
-query Run($runId: ID!) {
-  runOrError(runId: $runId) {
-    __typename
-    ... on Run { runId status jobName }
-    ... on Error { message }
-  }
-}
-"""
-
 RUNS_QUERY = """
 {
   runsOrError {
@@ -250,22 +240,6 @@ def _run_failure_details(server: DagsterServer, run_id: str) -> str:
     return "\n".join(lines[-20:]) or "(no error events)"
 
 
-def _wait_for_run(server: DagsterServer, run_id: str) -> dict:
-    deadline = time.monotonic() + RUN_TIMEOUT_S
-    while True:
-        run = server.graphql(RUN_QUERY, {"runId": run_id})["runOrError"]
-        assert run["__typename"] == "Run", server.explain(f"run {run_id} not found: {run}")
-        if run["status"] in TERMINAL:
-            return run
-        if server.process.poll() is not None:
-            pytest.fail(server.explain(f"dagster dev exited with {server.process.returncode} "
-                                       f"while run {run_id} was {run['status']}"))
-        if time.monotonic() > deadline:
-            pytest.fail(server.explain(f"run {run_id} still {run['status']} after {RUN_TIMEOUT_S} s; "
-                                       f"all runs: {_runs(server)}"))
-        time.sleep(1)
-
-
 def test_run_launched_from_the_ui_publishes_the_warehouse(server: DagsterServer):
     from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
 
@@ -277,7 +251,7 @@ def test_run_launched_from_the_ui_publishes_the_warehouse(server: DagsterServer)
     assert launched["__typename"] == "LaunchRunSuccess", server.explain(f"launchRun refused: {launched}")
     run_id = launched["run"]["runId"]
 
-    run = _wait_for_run(server, run_id)
+    run = wait_for_run(server, run_id)
     assert run["status"] == "SUCCESS", server.explain(
         f"run {run_id} ended {run['status']}:\n{_run_failure_details(server, run_id)}")
     assert run["jobName"] == JOB

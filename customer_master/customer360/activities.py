@@ -10,7 +10,6 @@ reason. No row is dropped."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -120,12 +119,17 @@ def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def activity_summary(result: ActivityResult) -> dict:
-    """Counts for the run summary and the asset metadata."""
-    out = {}
+def activity_summary(result: ActivityResult) -> pd.DataFrame:
+    """activity (interactions, transactions), outcome, rows: how many lines were linked to
+    a master and, of the others, how many for each kind of reason (the reason without the
+    candidates it names: "ambiguous", "no known customer matches", "names no customer")."""
+    parts = []
     for name, frame in (("interactions", result.interactions), ("transactions", result.transactions)):
-        out[name] = {"rows": len(frame), "resolved": int(frame["resolution"].eq("resolved").sum()),
-                     "unresolved": json.loads(frame.loc[frame["resolution"].ne("resolved"), "unresolved_reason"]
-                                              .str.replace(r" \(best.*| M\w+ .*", "", regex=True)
-                                              .value_counts().to_json())}
-    return out
+        outcome = frame["unresolved_reason"].fillna("").str.replace(r"\s*[(:].*$", "", regex=True)
+        outcome = ("unresolved: " + outcome).where(frame["resolution"].ne("resolved"), "linked to a master")
+        parts.append(outcome.value_counts().rename_axis("outcome").rename("rows").reset_index()
+                     .assign(activity=name))
+    summary = pd.concat(parts, ignore_index=True)
+    summary["linked_first"] = summary["outcome"].ne("linked to a master")
+    return (summary.sort_values(["activity", "linked_first", "rows"], ascending=[True, True, False])
+            [["activity", "outcome", "rows"]].reset_index(drop=True))

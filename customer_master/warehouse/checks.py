@@ -15,8 +15,7 @@ ROW_HOMES = ("master.xref", "quality.rejected", "master.interactions", "master.t
 
 def _row_homes(con: duckdb.DuckDBPyConnection) -> str:
     """UNION ALL of (file, sheet, row_number, home) over the homes this warehouse has."""
-    present = {f"{s}.{t}" for s, t in con.execute(
-        "SELECT schema_name, table_name FROM duckdb_tables()").fetchall()}
+    present = _present(con)
     return " UNION ALL ".join(f"SELECT file, sheet, row_number, '{home}' AS home FROM {home}"
                               for home in ROW_HOMES if home in present)
 
@@ -68,4 +67,35 @@ ALL_CHECKS = {
     "row accounting": row_accounting_problems,
     "unique master_id": duplicate_master_ids,
     "xref points at a master": orphan_xref_rows,
+}
+
+
+def row_accounting_figures(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The counts row accounting compares: data rows read, and the rows in each home."""
+    homes = dict(con.execute(f"SELECT home, count(*) FROM ({_row_homes(con)}) GROUP BY home").fetchall())
+    read = con.execute("SELECT coalesce(sum(data_rows), 0) FROM quality.sheets WHERE status = 'read'").fetchone()[0]
+    return {"data_rows_read": int(read), **{"rows_in_" + home.replace(".", "_"): homes.get(home, 0)
+                                            for home in ROW_HOMES if home in _present(con)}}
+
+
+def master_id_figures(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    rows, ids = con.execute("SELECT count(*), count(DISTINCT master_id) FROM master.customers").fetchone()
+    return {"rows_in_master_customers": rows, "distinct_master_ids": ids}
+
+
+def xref_figures(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    rows, orphans = con.execute("""SELECT count(*), count(*) FILTER (WHERE c.master_id IS NULL)
+        FROM master.xref x LEFT JOIN (SELECT DISTINCT master_id FROM master.customers) c USING (master_id)""").fetchone()
+    return {"rows_in_master_xref": rows, "xref_rows_pointing_at_no_master": orphans}
+
+
+def _present(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {f"{s}.{t}" for s, t in con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()}
+
+
+# The figures each check shows beside its verdict (the UI's check metadata, numbers it can plot).
+CHECK_FIGURES = {
+    "row accounting": row_accounting_figures,
+    "unique master_id": master_id_figures,
+    "xref points at a master": xref_figures,
 }
