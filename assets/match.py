@@ -76,7 +76,7 @@ def steward_decisions(context: dg.AssetExecutionContext, paths: PipelinePaths,
 def matched_clusters(context: dg.AssetExecutionContext, config: MatchConfig, paths: PipelinePaths,
                      standardised_rows: pd.DataFrame) -> MatchResult:
     result = match_run(standardised_rows, paths.warehouse_path, config.match_threshold,
-                       (config.review_from, config.review_to), run_id=context.run_id, full=config.full)
+                       (config.review_from, config.review_to), run_id=context.run.run_id, full=config.full)
     context.add_output_metadata({
         "match_threshold": config.match_threshold,
         "models_trained_in": dg.MetadataValue.json({t: f["trained_in_run"] for t, f in result.training.items()}),
