@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import duckdb
@@ -38,6 +38,7 @@ from splink.internals.settings_creator import SettingsCreator
 
 from customer_master.match.scoring import without_dialect_tags
 from customer_master.warehouse.layout import MODEL_TRAINING, layout
+from customer_master.warehouse.publish import read_run_history
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,8 @@ class StoredModel:
     trained_prior: float  # the prior as training left it, for trained_rows rows
 
     def facts(self) -> dict:
-        return {"trained_in_run": self.trained_in_run, "trained_at": self.trained_at,
-                "trained_rows": self.trained_rows, "trained_prior": self.trained_prior}
+        """What training.json says of it (training_facts)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "model"}
 
 
 def training_facts(run_id: str, rows: int, prior: float) -> dict:
@@ -69,8 +70,6 @@ def previous_models(warehouse: Path) -> dict[str, StoredModel]:
     """The models of the last run in the warehouse's ledger (a restore's too: it puts
     the restored run's models in place under its own run id), by customer type;
     empty when there is none or it kept no record of their training."""
-    from customer_master.warehouse.publish import read_run_history  # publish imports the match stage's results
-
     history = read_run_history(Path(warehouse))
     if not history:
         return {}
@@ -89,7 +88,7 @@ def prior_for_rows(prior: float, trained_rows: int, rows: int) -> float:
     """The prior of a model trained on `trained_rows` rows, for `rows` rows: the pipeline
     estimates it as expected matches / pairs (training._refine_prior), and with as many
     duplicates per row it falls as 1/rows."""
-    return min(prior * trained_rows / rows, 0.5)
+    return min(prior * (trained_rows / rows), 0.5)  # the same rows: exactly the same prior
 
 
 def reuse(frame: pd.DataFrame, settings: SettingsCreator, stored: StoredModel | None) -> tuple[Linker | None, str]:
