@@ -25,19 +25,18 @@ from customer_master.validate import ValidationResult
 GROUP = "customer360"
 
 
-def _masters_index(standardised: pd.DataFrame, golden: GoldenResult, match: MatchResult) -> CandidateIndex:
+def _masters_index(golden: GoldenResult, match: MatchResult) -> CandidateIndex:
     """This run's masters and models, for records that name a customer."""
     master_of = golden.xref.set_index("row_key")["master_id"]
-    return CandidateIndex.from_frames(match_input(standardised, master_of), match.models, match.threshold)
+    return CandidateIndex(match_input(match.features, master_of), match.models, match.threshold)
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"},
           description="Interaction and transaction rows, each linked to a master id with the run's models "
                       "(or kept unresolved with the reason).")
 def customer_activities(context: dg.AssetExecutionContext, paths: PipelinePaths, validated_rows: ValidationResult,
-                        standardised_rows: pd.DataFrame, matched_clusters: MatchResult,
-                        golden_records: GoldenResult) -> ActivityResult:
-    index = _masters_index(standardised_rows, golden_records, matched_clusters) \
+                        matched_clusters: MatchResult, golden_records: GoldenResult) -> ActivityResult:
+    index = _masters_index(golden_records, matched_clusters) \
         if len(validated_rows.activities) else None
     result = link_activities(validated_rows.activities, index, matched_clusters.threshold,
                              paths.load_settings().activities)
@@ -87,7 +86,7 @@ def customer_relationships(context: dg.AssetExecutionContext, paths: PipelinePat
                            matched_clusters: MatchResult, golden_records: GoldenResult,
                            customer_contacts: ContactResult) -> pd.DataFrame:
     named = standardised_rows[["parent_name", "group_name"]].notna().any(axis=1).any()
-    index = _masters_index(standardised_rows, golden_records, matched_clusters) if named else None
+    index = _masters_index(golden_records, matched_clusters) if named else None
     rules = paths.load_settings().activities  # a named organisation resolves like an activity row's customer
     relationships = build_relationships(golden_records.customers, standardised_rows, golden_records.xref,
                                         customer_contacts.contacts, index,

@@ -4,7 +4,6 @@
 import datetime as dt
 
 import dagster as dg
-import duckdb
 import pandas as pd
 
 from customer_master.assets.match import check_run_config
@@ -13,14 +12,15 @@ from customer_master.customer360.activities import ActivityResult
 from customer_master.customer360.contacts import ContactResult
 from customer_master.ingest.inbox import IngestResult
 from customer_master.match.engine import MatchResult
-from customer_master.pipelines.resources import PipelinePaths, WarehouseLock
-from customer_master.survive import GoldenResult, build_golden_records
+from customer_master.pipelines.resources import COLUMNS_READ, PipelinePaths, WarehouseLock
+from customer_master.survive import MEMBER_COLUMNS, GoldenResult, build_golden_records
 from customer_master.validate import ValidationResult
 from customer_master.warehouse.checks import ALL_CHECKS
+from customer_master.warehouse.open import opened_warehouse
 from customer_master.lifecycle.state import MasterState, load_state
 from customer_master.warehouse.publish import read_run_history
 from customer_master.warehouse.publish_run import publish_run
-from customer_master.warehouse.tables import Customer360
+from customer_master.warehouse.tables import SOURCE_ROW_COLUMNS, Customer360
 
 
 @dg.asset(group_name="master", kinds={"duckdb"},
@@ -37,6 +37,7 @@ def previous_state(context: dg.AssetExecutionContext, paths: PipelinePaths, run_
 
 
 @dg.asset(group_name="master", kinds={"duckdb"},
+          ins={"standardised_rows": dg.AssetIn(metadata={COLUMNS_READ: MEMBER_COLUMNS})},
           description="One golden record per cluster (survivorship rules in survive.py) and the source-row xref.")
 def golden_records(context: dg.AssetExecutionContext, ingested_rows: IngestResult, standardised_rows: pd.DataFrame,
                    matched_clusters: MatchResult, previous_state: MasterState) -> GoldenResult:
@@ -57,6 +58,7 @@ def golden_records(context: dg.AssetExecutionContext, ingested_rows: IngestResul
 
 
 @dg.asset(group_name="master", kinds={"duckdb"},
+          ins={"standardised_rows": dg.AssetIn(metadata={COLUMNS_READ: SOURCE_ROW_COLUMNS})},
           description="The published warehouse file (master, quality and meta schemas), swapped in atomically.")
 def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, ingested_rows: IngestResult,
                        validated_rows: ValidationResult, standardised_rows: pd.DataFrame,
@@ -88,7 +90,7 @@ def _warehouse_check(name: str, description: str):
 
     @dg.asset_check(asset=customer_warehouse, name=name.replace(" ", "_"), description=description, blocking=False)
     def check(paths: PipelinePaths) -> dg.AssetCheckResult:
-        with duckdb.connect(str(paths.warehouse_path), read_only=True) as con:
+        with opened_warehouse(paths.warehouse_path) as con:
             problems = function(con)
         return dg.AssetCheckResult(passed=not problems, metadata={
             "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "none")})

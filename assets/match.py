@@ -10,6 +10,7 @@ from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD, check_match
 from customer_master.pipelines.resources import PipelinePaths, WarehouseLock
 from customer_master.review.decisions import DEFAULT_BAND, load_decisions
 from customer_master.review.folder import import_pending
+from customer_master.warehouse.open import EncryptionUnavailable, check_encryption_ready
 
 
 class MatchConfig(dg.Config):
@@ -41,7 +42,8 @@ def check_run_config(context: dg.AssetExecutionContext) -> MatchConfig:
     so that a run launched with a threshold or band out of range fails before it reads
     the inbox or imports a workbook. Dagster checks run config only against its types
     and builds MatchConfig, where the rule is applied, when matched_clusters starts.
-    The settings file (resource paths, `settings`) is checked here as well."""
+    The settings file (resource paths, `settings`) is checked here as well, and so is
+    the encryption key, if one is set."""
     name = matched_clusters.node_def.name
     given = ((context.run.run_config.get("ops") or {}).get(name) or {}).get("config") or {}
     try:
@@ -55,6 +57,10 @@ def check_run_config(context: dg.AssetExecutionContext) -> MatchConfig:
             paths.load_settings()
         except ValueError as exc:  # SettingsError, MatchSettingError: the message names the file and the key
             raise dg.Failure(description=f"settings file {exc}") from None
+    try:  # a key this DuckDB cannot encrypt the new warehouse with (warehouse/open.py)
+        check_encryption_ready()
+    except EncryptionUnavailable as exc:
+        raise dg.Failure(description=str(exc)) from None
     return config
 
 

@@ -24,6 +24,8 @@ SUBCOMMANDS = {
               "is a new customer already known? the most likely existing masters with the evidence"),
     "review": ("customer_master.review.cli",
                "steward review: export doubtful pairs, import decisions, detach a row"),
+    "report": ("customer_master.report.cli",
+               "a run's data-quality report as one HTML page that opens offline, or a department's rows to fix as xlsx"),
     "restore": ("customer_master.warehouse.restore",
                 "put a kept warehouse back, with its state, as a new run (without RUN_ID: list them)"),
     "benchmark-quality": ("customer_master.benchmarks.match_quality",
@@ -97,6 +99,13 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     if args.keep_backups < 0:
         print(f"error: --keep-backups must be 0 or more, not {args.keep_backups}", file=sys.stderr)
+        return 2
+    from customer_master.warehouse.open import EncryptionUnavailable, check_encryption_ready
+
+    try:  # a key this DuckDB cannot encrypt with stops the run before it starts
+        check_encryption_ready()
+    except EncryptionUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     from customer_master.run_inprocess import run_consolidation
 

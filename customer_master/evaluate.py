@@ -12,6 +12,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from customer_master.warehouse.open import attach_warehouse
+from customer_master.working_db import working_connection
+
 # the columns a truth file must have (row_kind and lookalike_group are optional)
 TRUTH_COLUMNS = ["source", "file", "sheet", "row_number", "entity_id"]
 
@@ -26,8 +29,8 @@ def evaluate_against_truth(warehouse: Path, truth: pd.DataFrame) -> dict:
     """truth: one row per data row (source, file, sheet, row_number, entity_id; optional
     row_kind and lookalike_group). A record the run quarantined counts as a master of
     its own: its missed pairs lower the recall."""
-    con = duckdb.connect()
-    con.execute(f"ATTACH '{Path(warehouse)}' AS wh (READ_ONLY)")
+    con = working_connection()
+    attach_warehouse(con, Path(warehouse), "wh")
     frame = truth.astype({"row_number": "int64"}).assign(sheet=truth["sheet"].fillna(""))
     for column, default in (("row_kind", "record"), ("lookalike_group", "")):
         if column not in frame:

@@ -9,11 +9,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
 from customer_master.config import DEFAULT_KEEP_BACKUPS
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
 from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
+from customer_master.warehouse.open import opened_warehouse
 
 log = logging.getLogger("customer_master.run")
 
@@ -146,7 +145,7 @@ def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
     evaluations = result.get_asset_check_evaluations()
     checks = {e.asset_check_key.name: e.passed for e in evaluations}
     warnings = {e.asset_check_key.name for e in evaluations if e.severity == dg.AssetCheckSeverity.WARN}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with opened_warehouse(warehouse) as con:
         frame = con.execute("SELECT * FROM meta.runs WHERE run_id = ?", [result.run_id]).df()
     return RunOutcome(True, warehouse, run=frame.iloc[0].to_dict(), checks=checks, warnings=warnings, steps=steps,
                       run_id=result.run_id, published=published, had_warehouse=had_warehouse)

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from customer_master.config import DEFAULT_SETTINGS
+from customer_master.language import resolve_language
 from customer_master.sources import CONTACT_ROLES
 from customer_master.warehouse.surface_settings import ReadSurfaceSettings, read_surface_settings
 
@@ -58,6 +59,7 @@ class ActivityRules:
 @dataclass(frozen=True)
 class Settings:
     as_of: dt.date | None = None  # the day segments and reminders are computed for; null: the run's date
+    language: str | None = None  # labels a steward reads (review workbook): zh or en; null: the locale's
     segments: SegmentRules = field(default_factory=SegmentRules)
     review_due: ReviewDueRules = field(default_factory=ReviewDueRules)
     activities: ActivityRules = field(default_factory=ActivityRules)
@@ -68,6 +70,9 @@ class Settings:
 
     def reference_date(self) -> dt.date:
         return self.as_of or dt.date.today()
+
+    def reading_language(self) -> str:
+        return resolve_language(self.language)
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -89,6 +94,11 @@ def load_settings(path: Path | None = None) -> Settings:
             as_of = dt.date.fromisoformat(str(as_of))
         except ValueError as exc:
             raise SettingsError(f"{path}: as_of must be a date (2026-11-15), not {as_of!r}") from exc
+    language = document.get("language")
+    try:
+        resolve_language(None if language is None else str(language))
+    except ValueError as exc:
+        raise SettingsError(f"{path}: {exc}") from exc
     roles = {str(k): str(v) for k, v in (document.get("contact_roles") or {}).items()}
     for keyword, role in roles.items():
         if role not in CONTACT_ROLES:
@@ -99,6 +109,7 @@ def load_settings(path: Path | None = None) -> Settings:
         raise SettingsError(f"{path}: {exc}") from exc
     return Settings(
         as_of=as_of,
+        language=None if language is None else str(language),
         segments=_section(path, "segments", SegmentRules, document.get("segments")),
         review_due=_section(path, "review_due", ReviewDueRules, document.get("review_due")),
         activities=_section(path, "activities", ActivityRules, document.get("activities")),

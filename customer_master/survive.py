@@ -16,13 +16,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import duckdb
 import pandas as pd
 import pyarrow as pa
 
 from customer_master.lifecycle.history import append_rows, record_history
 from customer_master.lifecycle.ids import ROW_IDENTITY_SQL, assign_master_ids
 from customer_master.lifecycle.state import STATE_FILES, MasterState
+from customer_master.working_db import working_connection
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.D
     """file_dates (file, modified_at): when a row has no update date of its own, its
     file's date stands in for it."""
     previous = previous or MasterState(*(pd.DataFrame(columns=c) for c in STATE_FILES.values()))
-    con = duckdb.connect()
+    con = working_connection()
     con.register("standard_rows", rows[MEMBER_COLUMNS].astype({"birth_date": "object"}))
     con.register("clusters", clusters)
     con.register("pairs", pairs[["row_key_l", "row_key_r", "match_probability"]])

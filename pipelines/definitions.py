@@ -14,6 +14,7 @@ from customer_master.assets.ingest import ingested_rows
 from customer_master.assets.master import customer_warehouse, golden_records, previous_state, warehouse_checks
 from customer_master.assets.match import matched_clusters, steward_decisions
 from customer_master.assets.read_surfaces import read_surfaces
+from customer_master.assets.report import run_report
 from customer_master.assets.validate import standardised_rows, validated_rows
 from customer_master.config import (DEFAULT_INBOX, DEFAULT_KEEP_BACKUPS, DEFAULT_REVIEW_DIR, DEFAULT_SETTINGS,
                                     DEFAULT_WAREHOUSE)
@@ -25,7 +26,7 @@ from customer_master.warehouse.layout import layout
 
 ASSETS = [ingested_rows, validated_rows, standardised_rows, steward_decisions, matched_clusters, previous_state,
           golden_records, customer_activities, customer_contacts, customer_roles_asset, customer_relationships,
-          customer_segments_asset, review_due_asset, customer_warehouse, read_surfaces]
+          customer_segments_asset, review_due_asset, customer_warehouse, read_surfaces, run_report]
 
 
 def build_definitions(inbox: Path = DEFAULT_INBOX, warehouse: Path = DEFAULT_WAREHOUSE,

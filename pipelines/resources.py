@@ -94,6 +94,11 @@ class WarehouseLock(dg.ConfigurableResource):
                     shutil.rmtree(Path(self.staging) / context.run.run_id, ignore_errors=True)
 
 
+# The key of an input's metadata listing the only columns a step reads of a staged frame
+# (dg.AssetIn(metadata={COLUMNS_READ: [...]})).
+COLUMNS_READ = "columns_read"
+
+
 class StageResultIOManager(dg.ConfigurableIOManager):
     """Stores a stage result (a DataFrame, or a dataclass whose fields are
     DataFrames, Arrow tables and JSON-able values) as a folder of Parquet files, under
@@ -144,7 +149,11 @@ class StageResultIOManager(dg.ConfigurableIOManager):
                 "whole graph (job consolidate), not one asset of it")
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         if manifest["kind"] == "frame":
-            return pd.read_parquet(folder / "frame.parquet")
+            # a step that names the columns it reads (AssetIn metadata, COLUMNS_READ) gets
+            # only those: a whole frame of every standardised row costs memory that grows
+            # with the inbox
+            return pd.read_parquet(folder / "frame.parquet",
+                                   columns=(context.definition_metadata or {}).get(COLUMNS_READ))
         module, name = manifest["type"].split(":")
         cls = getattr(importlib.import_module(module), name)
         return staged_result(cls, {f: folder / f"{f}.parquet" for f in manifest["frames"]}, manifest["values"],

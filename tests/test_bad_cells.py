@@ -2,12 +2,18 @@
 are field issues naming file, sheet, row, column and the cause, and their value
 is not used, in a workbook and in a CSV saved from one."""
 
+import struct
+
 import duckdb
+import olefile
 import openpyxl
 import pytest
+import xlwt
+from python_calamine import CalamineWorkbook
 
 from conftest import run_pipeline, write_csv, write_xlsx
 from customer_master.ingest.readers import read_file
+from customer_master.ingest.xls_errors import ERROR_CODES, FORMULA
 
 ERRORS = ["#REF!", "#N/A", "#DIV/0!", "#VALUE!", "#NAME?", "#NULL!", "#NUM!"]
 VALID_ID = "110105199003074514"
@@ -33,6 +39,12 @@ def bad_cells_run(tmp_path_factory):
         ["孙丽", 13800138003, None, 12345678901234567.0],  # above 2**53: a float cannot hold it
         ["周杰", 13800138004, None, None],               # a phone as a number whose digits all survived
     ]})
+    write_xls(inbox / "sales" / "errors.xls", "客户", [
+        ["客户名称", "手机", "邮箱", "地址"],
+        ["新星电子有限公司", "13600136000", "#REF!", "北京市朝阳区建国路88号"],
+        ["长城建材有限公司", "#N/A", "sales@changcheng.com", None],
+        ["#NAME?", "13500135000", None, None],
+    ], formula_errors={(2, 3): "#DIV/0!"})
     write_csv(inbox / "shop" / "ids.csv", ["姓名,手机号,身份证号", "钱多,13800138005,1.10105E+17",
                                            "吴用,13800138006,110105199003074000"], "utf-8-sig")
     warehouse = root / "wh" / "customer_master.duckdb"
@@ -43,6 +55,41 @@ def bad_cells_run(tmp_path_factory):
         customers = con.execute("SELECT name, mobile, phone, email, address, id_number FROM master.customers").fetchall()
         rejected = con.execute("SELECT file, row_number, reason FROM quality.rejected").fetchall()
     return outcome, issues, customers, rejected
+
+
+CODES = {text: code for code, text in ERROR_CODES.items()}
+
+
+def write_xls(path, sheet_name, rows, formula_errors=None):
+    """A real .xls (BIFF8, written by xlwt): an error value in `rows` is an error
+    cell (BOOLERR); each (row, column) of `formula_errors` a formula whose cached
+    result is that error, as Excel saves `=1/0` (xlwt caches no result: the
+    record's result bytes are set here, in the file's Workbook stream)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet(sheet_name)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value in CODES:
+                sheet.row(r).set_cell_error(c, CODES[value])
+            elif value is not None:
+                sheet.write(r, c, value)
+    for (r, c) in formula_errors or {}:
+        sheet.write(r, c, xlwt.Formula("1/0"))
+    book.save(str(path))
+    if formula_errors:
+        with olefile.OleFileIO(str(path), write_mode=True) as ole:
+            stream = bytearray(ole.openstream("Workbook").read())
+            offset = 0
+            while offset + 4 <= len(stream):
+                kind, size = struct.unpack_from("<HH", stream, offset)
+                cell = struct.unpack_from("<HH", stream, offset + 4) if kind == FORMULA else None
+                if cell in formula_errors:
+                    code = CODES[formula_errors[cell]]
+                    stream[offset + 10:offset + 18] = bytes([2, 0, code, 0, 0, 0, 0xFF, 0xFF])
+                offset += 4 + size
+            ole.write_stream("Workbook", bytes(stream))
+    return path
 
 
 def _issue(issues, file, row, field):
@@ -56,6 +103,19 @@ def test_the_workbook_holds_error_cells(bad_cells_run, tmp_path):
     assert {c.value for c in sheet._cells.values() if c.data_type == "e"} == set(ERRORS)
 
 
+def test_calamine_blanks_the_error_cells_of_an_xls_and_the_reader_gives_their_values(tmp_path):
+    """What the .xls scan (xls_errors.py) is for: calamine reads an error cell, typed
+    or a formula's cached result, as empty."""
+    path = write_xls(tmp_path / "errors.xls", "客户", [["名称", "手机", "地址"], ["甲公司", "#REF!", None],
+                                                    ["乙公司", "#N/A", "#NULL!"]], formula_errors={(1, 2): "#DIV/0!"})
+    blank = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("客户").to_python(skip_empty_area=False)
+    assert blank[1][1:] == ["", ""] and blank[2][1:] == ["", ""]
+    [grid] = read_file(path)
+    assert grid.sheet == "客户"
+    assert [row[:3] for row in grid.rows] == [["名称", "手机", "地址"], ["甲公司", "#REF!", "#DIV/0!"],
+                                              ["乙公司", "#N/A", "#NULL!"]]
+
+
 @pytest.mark.parametrize("file, sheet, row, field, error, column", [
     ("sales/errors.xlsx", "客户", 2, "email", "#REF!", "邮箱"),
     ("sales/errors.xlsx", "客户", 3, "mobile", "#N/A", "手机"),
@@ -64,6 +124,10 @@ def test_the_workbook_holds_error_cells(bad_cells_run, tmp_path):
     ("sales/errors.xlsx", "客户", 4, "name", "#NAME?", "客户名称"),
     ("sales/errors.xlsx", "客户", 5, "mobile", "#NULL!", "手机"),
     ("sales/errors.xlsx", "客户", 5, "email", "#NUM!", "邮箱"),
+    ("sales/errors.xls", "客户", 2, "email", "#REF!", "邮箱"),
+    ("sales/errors.xls", "客户", 3, "mobile", "#N/A", "手机"),
+    ("sales/errors.xls", "客户", 3, "address", "#DIV/0!", "地址"),  # a formula's cached result
+    ("sales/errors.xls", "客户", 4, "name", "#NAME?", "客户名称"),
     ("shop/errors.csv", "", 2, "mobile", "#REF!", "手机号"),
     ("shop/errors.csv", "", 3, "email", "#N/A", "邮箱"),
     ("shop/errors.csv", "", 4, "name", "#DIV/0!", "姓名"),
@@ -81,7 +145,8 @@ def test_error_values_are_not_used(bad_cells_run):
     values = {v for row in customers for v in row if v}
     assert not {v for v in values if v.startswith("#")}, values
     names = {row[0] for row in customers}
-    assert {"华信科技有限公司", "宏达物流有限公司", "远航贸易有限公司", "张伟", "王芳"} <= names
+    assert {"华信科技有限公司", "宏达物流有限公司", "远航贸易有限公司", "张伟", "王芳", "新星电子有限公司",
+            "长城建材有限公司"} <= names
     # the rows named by an error have no name: they go on by their mobile, and to quarantine when it matches none
     assert {("sales/errors.xlsx", 4), ("shop/errors.csv", 4)} <= {(f, r) for f, r, _ in rejected}
     assert outcome.checks["row_accounting"]

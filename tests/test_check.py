@@ -23,6 +23,7 @@ import pytest
 
 from customer_master.check import CandidateIndex, DuplicateChecker, check_customer
 from customer_master.check.query import query_record, query_rows, query_values
+from customer_master.check.warehouse_file import MATCH_INPUT_ROWS
 from customer_master.sample import variants
 from customer_master.sample.entities import _Factory, build_entities
 from customer_master.sample.generate import DEFAULT_SEED
@@ -140,7 +141,7 @@ def test_scores_equal_splink(checker, warehouse, entities):
     queries = [query_values(**_salesperson_record(rng, e, brands, typed=True), row_key=10_000_000 + i)
                for i, e in enumerate(rng.sample(companies, 15) + rng.sample(persons, 15))]
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        match_input = con.sql("SELECT * FROM master.match_input").df()
+        match_input = con.sql(MATCH_INPUT_ROWS).df()
         models = dict(con.execute("SELECT customer_type, model_json FROM master.models").fetchall())
     compared = 0
     for customer_type, scored in index.score_pairs_arrays(queries).items():
@@ -170,7 +171,7 @@ def test_numpy_scoring_equals_the_compiled_sql(checker, warehouse):
     """Known rows checked as new records: every candidate pair scored in numpy and by
     the model's SQL in DuckDB."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.sql("SELECT * EXCLUDE (master_id) FROM master.match_input USING SAMPLE 300 ROWS "
+        rows = con.sql(f"SELECT * EXCLUDE (master_id) FROM ({MATCH_INPUT_ROWS}) USING SAMPLE 300 ROWS "
                        "(reservoir, 7)").df()
     rows["row_key"] += 10_000_000
     a = checker.index.score_pairs(rows, engine="numpy").sort_values(["query", "source_row_key"])
@@ -188,7 +189,7 @@ def test_candidates_are_the_blocking_rules_own_pairs(checker, warehouse):
     from customer_master.check.type_index import query_columns
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        known = con.sql("SELECT * FROM master.match_input").df()
+        known = con.sql(MATCH_INPUT_ROWS).df()
         models = dict(con.execute("SELECT customer_type, model_json FROM master.models").fetchall())
     with_expressions = 0
     for customer_type, typed in checker.index._types.items():
@@ -214,7 +215,7 @@ def test_scoring_in_batches_gives_the_same_pairs(checker, warehouse, monkeypatch
     from customer_master.check import index as index_module
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.sql("SELECT * EXCLUDE (master_id) FROM master.match_input USING SAMPLE 200 ROWS "
+        rows = con.sql(f"SELECT * EXCLUDE (master_id) FROM ({MATCH_INPUT_ROWS}) USING SAMPLE 200 ROWS "
                        "(reservoir, 11)").df()
     whole = checker.index.score_pairs(rows).sort_values(["query", "source_row_key"], ignore_index=True)
     monkeypatch.setattr(index_module, "PAIRS_PER_BATCH", 37)
@@ -232,7 +233,7 @@ def test_the_top_masters_of_a_frame_of_queries(checker, warehouse):
     from customer_master.match.features import matching_frame  # noqa: F401  (the frame's columns)
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.sql("SELECT * EXCLUDE (master_id) FROM master.match_input USING SAMPLE 150 ROWS "
+        rows = con.sql(f"SELECT * EXCLUDE (master_id) FROM ({MATCH_INPUT_ROWS}) USING SAMPLE 150 ROWS "
                        "(reservoir, 13)").df()
     rows["row_key"] += 10_000_000
     top = checker.index.score_matching(rows, top=3)

@@ -44,8 +44,8 @@ def test_survivorship_prefers_the_most_trusted_source(tmp_path):
                              "WHERE field = 'address' ORDER BY golden DESC").fetchall()
     assert masters == [("北京市海淀区中关村大街1号", 4, 2)]  # three channel rows agree, key accounts wins
     assert lineage == [("most trusted source", "key_accounts", 2)]
-    assert values == [("北京市海淀区中关村大街1号", True, 1, "key_accounts"),
-                      ("上海市浦东新区1号", False, 3, "channel")]  # the losing value is kept
+    assert values == [("北京市海淀区中关村大街1号", True, 1, ["key_accounts"]),
+                      ("上海市浦东新区1号", False, 3, ["channel"])]  # the losing value is kept
     assert all(p is not None and p >= 0.95 for (p,) in probabilities)
 
 

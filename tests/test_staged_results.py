@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from customer_master.customer360.activities import ActivityResult
-from customer_master.pipelines.resources import StageResultIOManager
+from customer_master.pipelines.resources import COLUMNS_READ, StageResultIOManager
 from customer_master.pipelines.staged_results import staged_result
 
 
@@ -25,6 +25,18 @@ def test_a_stage_result_reads_a_frame_only_when_a_step_uses_it(tmp_path):
     assert "interactions" in vars(loaded) and "transactions" not in vars(loaded)  # only what was used
     pd.testing.assert_frame_equal(loaded.transactions, transactions)
     assert loaded.interactions is loaded.interactions  # read once
+
+
+def test_a_step_that_names_its_columns_reads_only_those(tmp_path):
+    rows = pd.DataFrame({"row_key": [1, 2], "name": ["甲", "乙"], "notes": ["long text", None]})
+    manager = StageResultIOManager(base_dir=str(tmp_path / "staging"))
+    output = dg.build_output_context(asset_key=dg.AssetKey("standardised_rows"), run_id="run-1")
+    manager.handle_output(output, rows)
+
+    narrow = manager.load_input(dg.build_input_context(upstream_output=output,
+                                                       definition_metadata={COLUMNS_READ: ["row_key", "name"]}))
+    pd.testing.assert_frame_equal(narrow, rows[["row_key", "name"]])
+    pd.testing.assert_frame_equal(manager.load_input(dg.build_input_context(upstream_output=output)), rows)
 
 
 def test_a_frame_set_on_a_staged_result_replaces_the_staged_one(tmp_path):

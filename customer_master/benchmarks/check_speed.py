@@ -39,6 +39,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+
+from customer_master.warehouse.open import opened_warehouse
 
 from customer_master.match.stored_models import prior_for_rows
 
@@ -84,7 +87,7 @@ def models_json(models_from: Path | None, work: Path) -> dict[str, tuple[str, in
             outcome = run_consolidation(SAMPLE_INBOX, source, source.parent / "staging", 0.95, 100.0)
             if not outcome.success:
                 raise RuntimeError(f"sample run failed: {outcome.error}")
-    with duckdb.connect(str(source), read_only=True) as con:
+    with opened_warehouse(source) as con:
         return {t: (m, n) for t, m, n in con.execute(
             "SELECT m.customer_type, m.model_json, count(i.customer_type) FROM master.models m "
             "LEFT JOIN master.match_input i USING (customer_type) GROUP BY ALL").fetchall()}
@@ -120,7 +123,8 @@ def build_warehouse(path: Path, masters: int, seed: int, models: dict[str, tuple
                     threshold: float = 0.95) -> None:
     """A warehouse of `masters` masters, one row each, with the tables the check reads."""
     from customer_master.benchmarks.inputs import _row, ingest_shaped
-    from customer_master.match.features import match_input
+    from customer_master.match.features import match_input, matching_frame, typed_features
+    from customer_master.match.models import TRAINING
     from customer_master.sample.entities import Company
     from customer_master.standardise.stage import standardise_rows
 
@@ -139,7 +143,9 @@ def build_warehouse(path: Path, masters: int, seed: int, models: dict[str, tuple
     logging.getLogger("customer_master.standardise").setLevel(logging.WARNING)
     standardised = standardise_rows(frame)
     master_of = pd.Series([f"B{i:09d}" for i in range(len(frame))], index=standardised["row_key"].to_numpy())
-    matched = match_input(standardised, master_of)
+    features = pa.concat_tables([typed_features(matching_frame(standardised[standardised.customer_type == t]), t)
+                                 for t in TRAINING])
+    matched = match_input(features, master_of)
     customers = standardised[["customer_type", "name", "mobile", "phone", "email", "address", "city"]].copy()
     customers.insert(0, "master_id", master_of.to_numpy())
     runs = pd.DataFrame({"run_id": [f"benchmark-{masters}-{seed}"], "started_at": [pd.Timestamp.now()],

@@ -85,11 +85,10 @@ def measure_pipeline(inbox: Path, warehouse: Path, staging: Path) -> dict:
 def measure_splink(warehouse: Path, clusters_out: Path) -> dict:
     """Plain Splink on the pipeline's standardised source rows: the rows the
     pipeline accepted, with the columns Splink's docs would compare."""
-    import duckdb
-
     from customer_master.benchmarks.baseline import run_baseline
+    from customer_master.warehouse.open import opened_warehouse
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with opened_warehouse(warehouse) as con:
         rows = con.execute(f"SELECT {ROW_KEY_SQL} AS unique_id, name, mobile, phone, email, id_number, uscc, "
                            "birth_date::VARCHAR AS birth_date, city, address FROM master.source_rows").df()
     started = time.time()

@@ -32,6 +32,7 @@ import pandas as pd
 
 from customer_master.benchmarks.measured import ROW_KEY_SQL, resident_bytes
 from customer_master.evaluate import evaluate_against_truth, pairwise_metrics
+from customer_master.warehouse.open import attach_warehouse, opened_warehouse
 
 ROWS_PER_SCALE = 5_830  # source rows the sample generator writes per unit of its --scale (all sheets)
 NEW_FILE_ROWS = 2_000
@@ -137,7 +138,7 @@ def _splink_metrics(clusters: Path, truth: pd.DataFrame, warehouse: Path) -> dic
     """Plain Splink's clusters against the truth, scored like the pipeline's: a
     record it never saw (the pipeline quarantined it) is a cluster of its own."""
     con = duckdb.connect()
-    con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+    attach_warehouse(con, warehouse, "wh")
     con.register("truth_frame", _records(truth))
     con.register("clusters", pd.read_parquet(clusters))
     return pairwise_metrics(con, """
@@ -152,7 +153,7 @@ def _records(truth: pd.DataFrame) -> pd.DataFrame:
 
 
 def _masters(warehouse: Path) -> pd.DataFrame:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with opened_warehouse(warehouse) as con:
         return con.execute(f"SELECT {ROW_KEY_SQL} AS key, file, master_id FROM master.xref").df()
 
 

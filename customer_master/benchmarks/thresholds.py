@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from customer_master.evaluate import pairwise_metrics
+from customer_master.warehouse.open import attach_warehouse
 
 THRESHOLD_GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.97, 0.99, 0.995, 0.999)
 
@@ -99,7 +100,7 @@ def warehouse_sweep(warehouse: Path, truth: pd.DataFrame, grid=THRESHOLD_GRID) -
     frame = frame[["source", "file", "sheet", "row_number", "entity_id"]].reset_index(drop=True)
     frame.insert(0, "key", np.arange(len(frame), dtype="int64"))
     con = duckdb.connect()
-    con.execute(f"ATTACH '{Path(warehouse)}' AS wh (READ_ONLY)")
+    attach_warehouse(con, Path(warehouse), "wh")
     con.register("truth_rows", frame)
     pairs = con.execute("""
         SELECT l.key AS key_l, r.key AS key_r, p.match_probability

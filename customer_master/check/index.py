@@ -18,7 +18,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -29,6 +28,7 @@ from customer_master.check.type_index import TypeIndex, build_type_index, query_
 from customer_master.check.warehouse_file import file_stamp, read_warehouse
 from customer_master.match.scoring import CompiledModel, compile_model, quoted
 from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
+from customer_master.working_db import working_connection
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ class CandidateIndex:
         self.key_cap = key_cap
         self.models = models
         self._types: dict[str, TypeIndex] = {}
-        self._con = duckdb.connect()
+        self._con = working_connection()
         self._lock = threading.Lock()
         self._source: _Source | None = None
         self.stats = IndexStats()

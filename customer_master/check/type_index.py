@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -16,6 +15,7 @@ import pyarrow.compute as pc
 from customer_master.check.keys import KeyIndex, ValueTable, key_hashes, key_part_values
 from customer_master.match.pair_scorer import PairScorer
 from customer_master.match.scoring import CompiledModel
+from customer_master.working_db import working_connection
 
 
 @dataclass
@@ -59,7 +59,7 @@ def build_type_index(rows: pa.Table, model: CompiledModel, model_json: dict) -> 
         per_row, found = table.get(values)
         columns[f"tf_{column}"] = pa.array(per_row, pa.float64(), mask=~found)
     table = pa.table(columns).combine_chunks()
-    con = duckdb.connect()
+    con = working_connection()
     key_columns = list(dict.fromkeys(c for key in model.blocking for c in key.columns))
     keys = [KeyIndex(*key_hashes(parts))
             for parts in key_part_values(table.select(key_columns), model.blocking, con)]

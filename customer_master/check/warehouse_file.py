@@ -12,8 +12,11 @@ from pathlib import Path
 from customer_master.match.scoring import quoted
 from customer_master.warehouse.published import NotAWarehouse, WarehouseNotFound, read_published
 
-__all__ = ["NotAWarehouse", "WarehouseNotFound", "file_stamp", "read_warehouse"]
+__all__ = ["MATCH_INPUT_ROWS", "NotAWarehouse", "WarehouseNotFound", "file_stamp", "read_warehouse"]
 TABLES = ("master.match_input", "master.models", "master.customers", "meta.runs")
+# master.match_input as the models compare it: the birthday, a DATE in the warehouse,
+# as the ISO text of the matching frame (match/features.py)
+MATCH_INPUT_ROWS = "SELECT * REPLACE (CAST(birth_date AS VARCHAR) AS birth_date) FROM master.match_input"
 
 
 def file_stamp(path: Path) -> tuple:
@@ -30,7 +33,7 @@ def read_warehouse(path: Path, display_columns: list[str]):
     for _ in range(3):  # a publish may swap the file in while we read: read again
         stamp = file_stamp(path) if path.is_file() else None  # (read_published says what else it is)
         with read_published(path, TABLES) as con:
-            match_input = con.sql("SELECT * FROM master.match_input").to_arrow_table()
+            match_input = con.sql(MATCH_INPUT_ROWS).to_arrow_table()
             models = {t: json.loads(m) for t, m in
                       con.execute("SELECT customer_type, model_json FROM master.models").fetchall()}
             shown = ", ".join(["master_id", *map(quoted, display_columns)])

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pandas as pd
 
 from customer_master.customer360.dates import as_dates
 from customer_master.settings import ReviewDueRules
+from customer_master.working_db import working_connection
 
 REVIEW_DUE_COLUMNS = ["master_id", "customer_type", "name", "reasons", "stale_fields", "oldest_confirmation",
                       "open_issues", "what_to_check", "as_of"]
@@ -25,7 +25,7 @@ def review_due(customers: pd.DataFrame, rows: pd.DataFrame, xref: pd.DataFrame, 
     """customers: golden records; rows: standardised customer rows; xref: row_key,
     master_id; field_issues: quality.field_issues with row_key; file_dates: file, modified_at."""
     fields = [f for f in rules.key_fields if f in customers.columns and f in rows.columns]
-    con = duckdb.connect()
+    con = working_connection()
     con.register("customers", customers[["master_id", "customer_type", "name", *fields]])
     con.register("source_rows", rows[["row_key", "source", "file", "updated_at", *fields]])
     con.register("xref", xref[["row_key", "master_id"]])

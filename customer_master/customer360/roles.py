@@ -5,8 +5,8 @@ holds every role one of its rows gives it, with those rows as the evidence."""
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
+from customer_master.working_db import working_connection
 
 ROLE_COLUMNS = ["master_id", "role", "row_count", "sources", "first_seen_in", "evidence"]
 EVIDENCE_ROWS = 20  # source rows listed per role in `evidence` (row_count counts them all)
@@ -15,7 +15,7 @@ EVIDENCE_ROWS = 20  # source rows listed per role in `evidence` (row_count count
 def customer_roles(rows: pd.DataFrame, xref: pd.DataFrame) -> pd.DataFrame:
     """rows: ingested customer rows (row_key, lineage, roles as comma-separated text);
     xref: row_key, master_id. One row per master and role."""
-    con = duckdb.connect()
+    con = working_connection()
     con.register("source_rows", rows[["row_key", "source", "file", "sheet", "row_number", "roles"]])
     con.register("xref", xref[["row_key", "master_id"]])
     return con.execute(f"""

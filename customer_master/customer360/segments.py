@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import duckdb
 import pandas as pd
 
 from customer_master.customer360.dates import as_dates
 from customer_master.settings import SegmentRules
+from customer_master.working_db import working_connection
 
 SEGMENT_COLUMNS = ["master_id", "customer_type", "value_tier", "lifecycle", "rfm_score", "recency_score",
                    "frequency_score", "amount_score", "last_order_date", "orders_in_window", "amount_in_window",
@@ -28,7 +28,7 @@ def customer_segments(customers: pd.DataFrame, interactions: pd.DataFrame, trans
                       rules: SegmentRules, as_of: dt.date) -> pd.DataFrame:
     """customers: golden records (master_id, customer_type, first_created_at,
     last_updated_at); interactions, transactions: master.interactions/transactions."""
-    con = duckdb.connect()
+    con = working_connection()
     # typed views: an empty or all-null column must still compare as a date
     con.register("customers_in", customers[["master_id", "customer_type", "first_created_at", "last_updated_at"]])
     con.register("interactions_in", interactions[["master_id", "activity_date"]])

@@ -18,6 +18,8 @@ import olefile
 from charset_normalizer import from_bytes
 from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
+from customer_master.ingest.xls_errors import xls_error_cells
+
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 CSV_SUFFIXES = {".csv"}
 SUPPORTED_SUFFIXES = EXCEL_SUFFIXES | CSV_SUFFIXES
@@ -82,6 +84,7 @@ def _read_workbook(path: Path) -> list[SheetGrid]:
         parts = _sheet_parts(path)
         extents = _declared_extents(path, parts)
         workbook = CalamineWorkbook.from_path(str(path))
+        xls_errors = xls_error_cells(path) if path.suffix.lower() == ".xls" else {}  # calamine blanks them too
         visibility = {m.name: _visibility(m.visible) for m in workbook.sheets_metadata}
         grids = []
         for name in workbook.sheet_names:
@@ -95,6 +98,8 @@ def _read_workbook(path: Path) -> list[SheetGrid]:
             cells = sheet.to_python(skip_empty_area=False)
             if name in parts:
                 _put(cells, _error_cells(path, parts[name]))
+            elif name in xls_errors:
+                _put(cells, xls_errors[name])
             _fill_merged(cells, _merged_ranges(sheet))
             grids.append(SheetGrid(sheet=name, rows=cells, visibility=visibility.get(name, VISIBLE)))
         return grids

@@ -5,8 +5,8 @@ it change?"."""
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
+from customer_master.working_db import working_connection
 
 VERSION_KEY = ["master_id", "valid_from", "valid_to", "run_id"]
 CHANGE_COLUMNS = ["run_id", "changed_at", "master_id", "change", "fields", "related_id"]
@@ -17,7 +17,7 @@ def record_history(customers: pd.DataFrame, fields: list[str], history: pd.DataF
     """New (history, change_log rows of this run).
     history: the versions so far (VERSION_KEY + fields); customers: this run's golden records;
     retired: retired_id, replaced_by, reason; splits: master_id, split_from."""
-    con = duckdb.connect()
+    con = working_connection()
     current = customers[["master_id", *fields]].astype({f: "string" for f in fields})
     if history.empty:
         history = pd.DataFrame(columns=[*VERSION_KEY, *fields])

@@ -20,8 +20,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-import duckdb
 import pandas as pd
+from customer_master.working_db import working_connection
 
 HISTORY_COLUMNS = ["retired_id", "replaced_by", "reason", "run_id"]
 
@@ -47,7 +47,7 @@ def assign_master_ids(members: pd.DataFrame, previous: pd.DataFrame, masters: pd
     previous: master_id, row_identity (the last run's xref).
     masters: master_id, created_run, created_seq (the last run's masters, with age).
     prefix: the new ids' first letter (contacts use the same rules with "C")."""
-    con = duckdb.connect()
+    con = working_connection()
     con.register("members", members[["cluster", "row_identity", "lineage_key"]])
     con.register("previous", previous[["master_id", "row_identity"]])
     con.register("masters", masters[["master_id", "created_seq"]])

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 
-import duckdb
 import pandas as pd
 from splink import DuckDBAPI
 from splink.clustering import cluster_pairwise_predictions_at_threshold
@@ -14,6 +13,7 @@ from splink.clustering import cluster_pairwise_predictions_at_threshold
 from customer_master.match.constraints import split_conflicting_clusters
 from customer_master.match.models import UNIQUE_ID
 from customer_master.schemas.row_rules import NAMELESS_UNMATCHED
+from customer_master.working_db import working_connection
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def clusters_at_threshold(rows: pd.DataFrame, scored: pd.DataFrame, threshold: f
     nameless = rows.loc[rows["name"].isna(), UNIQUE_ID]
     through_nameless = edges.row_key_l.isin(nameless) | edges.row_key_r.isin(nameless)
     nameless_edges, edges = edges[through_nameless], edges[~through_nameless]
-    db_api = DuckDBAPI(duckdb.connect())
+    db_api = DuckDBAPI(working_connection())
     components = cluster_pairwise_predictions_at_threshold(
         rows[[UNIQUE_ID]], edges[["row_key_l", "row_key_r", "match_probability"]], db_api,
         node_id_column_name=UNIQUE_ID).as_pandas_dataframe()

@@ -10,19 +10,20 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pandas as pd
+import pyarrow as pa
 from splink import Linker
 
 from customer_master.match.clustering import clusters_at_threshold, singletons, without_nameless_clusters
 from customer_master.match.constraints import pair_conflicts, unrelated_names
-from customer_master.match.features import matching_frame
+from customer_master.match.features import matching_frame, typed_features
 from customer_master.match.learned import log_weights, model_weights
 from customer_master.match.models import TRAINING, UNIQUE_ID
 from customer_master.match.stored_models import StoredModel, previous_models, reuse, training_facts
 from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD, check_match_settings
 from customer_master.match.training import present_columns, report_candidate_pairs, trained_linker
 from customer_master.review.decisions import DECISION_COLUMNS, DEFAULT_BAND, load_decisions, resolve_decisions
+from customer_master.working_db import working_connection
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,10 @@ class MatchResult:
     unplaced: pd.DataFrame = field(  # row_key, reason: rows without a name that matched no named row
         default_factory=lambda: pd.DataFrame({"row_key": pd.Series(dtype="int64"), "reason": pd.Series(dtype=object)}))
     training: dict[str, dict] = field(default_factory=dict)  # customer_type -> stored_models.training_facts
+    # customer_type and the columns the models compared, of every row: what the
+    # duplicate check and the activities score against (features.match_input), so
+    # they see what the models saw and nothing computes it twice
+    features: pa.Table | None = None
 
 
 def match_run(rows: pd.DataFrame, warehouse: Path, threshold: float = DEFAULT_MATCH_THRESHOLD,
@@ -73,9 +78,10 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
     run's models, used where the rows have not drifted (None: a full run, all trained)."""
     check_match_settings(threshold)
     logging.getLogger("splink").setLevel(logging.WARNING)
-    clusters, pairs, models, training = [], [], {}, {}
+    clusters, pairs, models, training, features = [], [], {}, {}, []
     for customer_type, recipe in TRAINING.items():
         subset = matching_frame(rows[rows.customer_type == customer_type])
+        features.append(typed_features(subset, customer_type))
         if len(subset) < 2:
             clusters.append(singletons(subset, customer_type))
             continue
@@ -103,7 +109,7 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
         pd.DataFrame(columns=PAIR_COLUMNS)
     clusters, unplaced = without_nameless_clusters(pd.concat(clusters, ignore_index=True), rows)
     return MatchResult(clusters=clusters, pairs=all_pairs, models=models, threshold=threshold, unplaced=unplaced,
-                       training=training)
+                       training=training, features=pa.concat_tables(features, promote_options="permissive"))
 
 
 def _linker(subset: pd.DataFrame, customer_type: str, recipe: dict, stored: dict[str, StoredModel] | None,
@@ -129,10 +135,12 @@ def _evidence(predictions: pd.DataFrame, customer_type: str) -> pd.DataFrame:
               if c.startswith("mw_") and not c.startswith("mw_tf_adj_")]
     weight = lambda f: f'"mw_{f}"' + (f' + coalesce("mw_tf_adj_{f}", 0)' if f"mw_tf_adj_{f}" in predictions else "")  # noqa: E731
     struct = ", ".join(f"'{f}': round({weight(f)}, 3)" for f in fields)
-    return duckdb.sql(f"""
-        SELECT '{customer_type}' AS customer_type,
-               {UNIQUE_ID}_l::BIGINT AS row_key_l, {UNIQUE_ID}_r::BIGINT AS row_key_r,
-               match_probability::DOUBLE AS match_probability, match_weight::DOUBLE AS match_weight,
-               to_json({{{struct}}})::VARCHAR AS evidence
-        FROM predictions""").df()
+    with working_connection() as con:
+        con.register("predictions", predictions)
+        return con.sql(f"""
+            SELECT '{customer_type}' AS customer_type,
+                   {UNIQUE_ID}_l::BIGINT AS row_key_l, {UNIQUE_ID}_r::BIGINT AS row_key_r,
+                   match_probability::DOUBLE AS match_probability, match_weight::DOUBLE AS match_weight,
+                   to_json({{{struct}}})::VARCHAR AS evidence
+            FROM predictions""").df()
 

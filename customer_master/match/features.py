@@ -14,11 +14,13 @@ import re
 from functools import lru_cache
 
 import pandas as pd
+import pyarrow as pa
 
 from customer_master.match.models import UNIQUE_ID
 from customer_master.standardise.values import map_distinct, map_distinct_fields, map_distinct_rows
 from customer_master.schemas.row_rules import RESIDENT_ID_SHAPE
 from customer_master.standardise.text import romanised, simplified
+from customer_master.working_db import working_connection
 
 # Two-character surnames; any other Chinese name's surname is its first character.
 COMPOUND_SURNAMES = (
@@ -222,13 +224,23 @@ def if_uncommon(values: pd.Series, kind=None) -> pd.Series:
     return values.where(counts.le(COMMON_NAME_ROWS)).astype(object).where(lambda v: v.notna(), None)
 
 
-def match_input(standardised: pd.DataFrame, master_of: pd.Series) -> pd.DataFrame:
-    """The matching frame of every row in a master with its type and master
-    (master_of: row_key -> master_id): what the duplicate check scores against."""
-    standardised = standardised[standardised[UNIQUE_ID].isin(master_of.index)]
-    frame = matching_frame(standardised)
-    frame.insert(0, "customer_type", standardised["customer_type"].to_numpy())
-    frame.insert(0, "master_id", master_of.reindex(frame[UNIQUE_ID]).to_numpy())
-    for column in frame.columns[frame.isna().all()]:  # all-empty columns stay text columns
-        frame[column] = frame[column].astype("string")
-    return frame
+def typed_features(frame: pd.DataFrame, customer_type: str) -> pa.Table:
+    """A matching frame of one customer type as Arrow, with its type: columns no
+    row fills stay text columns (Arrow would type them null)."""
+    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    table = table.cast(pa.schema([pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
+                                  for f in table.schema]))
+    return table.add_column(0, "customer_type", pa.array([customer_type] * table.num_rows, pa.string()))
+
+
+def match_input(features: pa.Table, master_of: pd.Series) -> pa.Table:
+    """The features of every row in a master (the match stage's, MatchResult.features)
+    with its master (master_of: row_key -> master_id): what the duplicate check and
+    the activities score against."""
+    masters = pa.table({UNIQUE_ID: pa.array(master_of.index.to_numpy(), pa.int64()),
+                        "master_id": pa.array(master_of.to_numpy(), pa.string())})
+    with working_connection() as con:
+        con.register("features", features)
+        con.register("masters", masters)
+        return con.sql(f"SELECT m.master_id, f.* FROM features f JOIN masters m USING ({UNIQUE_ID}) "
+                       f"ORDER BY f.customer_type, f.{UNIQUE_ID}").to_arrow_table()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import re
 
-import duckdb
 import pandas as pd
 from splink import DuckDBAPI, Linker
 from splink.internals.comparison_vector_values import compute_comparison_vector_values_from_id_pairs_sqls
@@ -17,6 +16,7 @@ from splink.internals.predict import predict_from_comparison_vectors_sqls_using_
 from splink.internals.vertically_concatenate import enqueue_df_concat_with_tf
 
 from customer_master.match.models import UNIQUE_ID
+from customer_master.working_db import working_connection
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def present_columns(frame: pd.DataFrame) -> set[str]:
 
 
 def trained_linker(frame: pd.DataFrame, recipe: dict, present: set[str]) -> Linker:
-    con = duckdb.connect()
+    con = working_connection()
     # One thread while training: sampled pairs and summed floats then come out the
     # same on every run, so the same inbox gives the same model and the same masters.
     threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]

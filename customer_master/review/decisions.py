@@ -16,13 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
 from customer_master.lifecycle.ids import ROW_IDENTITY_SQL
 from customer_master.owner_only import private_folder, write_private
 from customer_master.warehouse.layout import layout
 from customer_master.warehouse.origin import importer
+from customer_master.working_db import working_connection
 
 PAIR_DECISIONS = ("match", "no match")  # about two rows; what a review workbook holds
 DECISIONS = (*PAIR_DECISIONS, "detach")  # detach: about one row
@@ -114,7 +114,7 @@ def resolve_decisions(decisions: pd.DataFrame, rows: pd.DataFrame) -> tuple[pd.D
     and the decisions that point at rows no longer in the inbox."""
     if decisions.empty:
         return pd.DataFrame(columns=["row_key_l", "row_key_r", "decision"]), decisions.copy()
-    con = duckdb.connect()
+    con = working_connection()
     con.register("rows_", rows)
     con.register("decisions_", decisions)
     con.execute(f"CREATE TEMP TABLE ids AS SELECT row_key, {ROW_IDENTITY_SQL} AS row_identity FROM rows_")

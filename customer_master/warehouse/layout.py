@@ -10,6 +10,7 @@ the one place that knows the layout; every other module asks it for a path.
             decisions.parquet           the stewards' decisions (review/decisions.py)
         models/<run_id>/                every run's models, for audit and for the next run
             training.json               what each was trained on (match/stored_models.py)
+        reports/<run_id>/               every run's data-quality report and its charts (report/)
         ingest-cache/                   what ingest read from each unchanged file
         staging/<run_id>/               stage results handed between a run's steps
         building/<run_id>/              the new warehouse file while it is built
@@ -67,6 +68,14 @@ class Layout:
 
     def run_models(self, run_id: str) -> Path:
         return self.models / run_id
+
+    @property
+    def reports(self) -> Path:
+        return self.folder / "reports"
+
+    def run_report(self, run_id: str) -> Path:
+        """The folder of run `run_id`'s data-quality report (report.html) and its charts."""
+        return self.reports / run_id
 
     @property
     def ingest_cache(self) -> Path:

@@ -19,11 +19,11 @@ import logging
 import os
 import shutil
 
-import duckdb
 import pandas as pd
 
 from customer_master.owner_only import private_folder
 from customer_master.warehouse.layout import Layout
+from customer_master.warehouse.open import opened_warehouse
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def _state_belongs_here(where: Layout, state) -> bool:
         return True
     try:
         masters = set(pd.read_parquet(state / "masters.parquet", columns=["master_id"]).master_id)
-        with duckdb.connect(str(where.warehouse), read_only=True) as con:
+        with opened_warehouse(where.warehouse) as con:
             published = {m for (m,) in con.execute("SELECT master_id FROM master.customers").fetchall()}
     except Exception:  # noqa: BLE001 - no state of masters, a warehouse that cannot be read: not clearly ours
         return False

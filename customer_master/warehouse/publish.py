@@ -38,11 +38,11 @@ from customer_master.pipelines.staged_results import parquet_rows
 from customer_master.owner_only import TEMPORARY_PREFIX, open_private, private_folder, restrict_file, write_private
 from customer_master.warehouse.checks import ALL_CHECKS
 from customer_master.warehouse.layout import MODEL_TRAINING, Layout, layout
+from customer_master.warehouse.open import WAREHOUSE_ALIAS, attach_warehouse, opened_warehouse
 from customer_master.warehouse.lock import run_lock
+from customer_master.warehouse.schema import SCHEMAS, TABLES, SchemaMismatch, write_table, write_views
 
 log = logging.getLogger(__name__)
-
-SCHEMAS = ("master", "quality", "meta")
 
 
 class PublishRefused(RuntimeError):
@@ -94,31 +94,43 @@ def _write_tables(con: duckdb.DuckDBPyConnection, content: WarehouseTables, hist
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA {schema}")
     for name, frame in {**content.tables, "meta.runs": _runs_frame(history)}.items():
-        if isinstance(frame, Path):  # a staged Parquet file, copied without loading it into Python
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet(?)", [str(frame)])
-            continue
-        con.register("frame", frame)
-        con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
-        con.unregister("frame")
+        write_frame(con, name, frame)
+    write_views(con)
     problems = {check: found for check, function in ALL_CHECKS.items() if (found := function(con))}
     if problems:
         raise PublishRefused("the new warehouse fails its checks, the old one stays: "
                              + json.dumps(problems, ensure_ascii=False)[:2000])
 
 
+def write_frame(con: duckdb.DuckDBPyConnection, name: str, frame) -> None:
+    """Table `name` as its schema declares it (schema/), from a frame (pandas or Arrow)
+    or a staged Parquet file (copied without loading it into Python)."""
+    if isinstance(frame, Path):
+        write_table(con, name, "read_parquet(?)", [str(frame)])
+        return
+    con.register("frame", frame)
+    try:
+        write_table(con, name, "frame")
+    finally:
+        con.unregister("frame")
+
+
 def _build(where: Layout, run_id: str, fill: Callable[[duckdb.DuckDBPyConnection], None],
            start_from: Path | None = None) -> Path:
-    """A new warehouse file in the run's build folder: empty (or a copy of
-    `start_from`), filled by `fill`, checkpointed. The folder goes if it fails."""
+    """A new warehouse file in the run's build folder, encrypted when a key is set
+    (open.py): empty (or with what `start_from` holds), filled by `fill`, checkpointed.
+    The folder goes if it fails."""
     folder = where.build_folder(run_id)
     shutil.rmtree(folder, ignore_errors=True)
     private_folder(where.building)
     building = private_folder(folder) / where.warehouse.name
     try:
-        if start_from is not None:
-            _copy_private(start_from, building)
-        with duckdb.connect(str(building)) as con:
+        with opened_warehouse(building, read_only=False) as con:
             restrict_file(building)  # before the first table is written
+            if start_from is not None:  # copied by DuckDB, not as bytes: encrypted as the key says now
+                attach_warehouse(con, start_from, "start_from")
+                con.execute(f"COPY FROM DATABASE start_from TO {WAREHOUSE_ALIAS}")
+                con.execute("DETACH start_from")
             fill(con)
             con.execute("CHECKPOINT")
         restrict_file(building)
@@ -256,7 +268,15 @@ def _write_models(folder: Path, models: pd.DataFrame | None, training: dict[str,
 
 
 def _runs_frame(history: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(history)
+    """meta.runs from the ledger: its declared columns (null where a run of an earlier
+    version did not record one). A key of the newest run that meta.runs does not
+    declare is a SchemaMismatch, so that a new count is declared, not dropped."""
+    declared = TABLES["meta.runs"].column_names()
+    undeclared = [key for key in history[-1] if key not in declared] if history else []
+    if undeclared:
+        raise SchemaMismatch(f"meta.runs: columns {undeclared} are not declared in "
+                             "customer_master/warehouse/schema/meta.py")
+    frame = pd.DataFrame(history).reindex(columns=declared)
     for column in ("started_at", "finished_at"):
         if column in frame:
             frame[column] = pd.to_datetime(frame[column])

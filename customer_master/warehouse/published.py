@@ -1,7 +1,8 @@
 """Reading the published warehouse: the one place that tells a missing path, a
 folder, a file that is no DuckDB database and a DuckDB file without the tables
 asked for apart, each with a message naming the file, so that the commands that
-read a warehouse (check, review) say what is wrong instead of a traceback."""
+read a warehouse (check, review) say what is wrong instead of a traceback. An
+encrypted warehouse without its key is one more (open.py opens the file)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Iterable, Iterator
 
 import duckdb
 
+from customer_master.warehouse.open import WarehouseKeyError, open_warehouse
+
 
 class NotAWarehouse(ValueError):
     """The path is no warehouse of customer-master (or not of this version)."""
@@ -18,6 +21,10 @@ class NotAWarehouse(ValueError):
 
 class WarehouseNotFound(NotAWarehouse, FileNotFoundError):
     """Nothing at the path: no run has published there yet."""
+
+
+class WarehouseLocked(NotAWarehouse, WarehouseKeyError):
+    """An encrypted warehouse, and no key or the wrong one (open.py's KEY_VARIABLE)."""
 
 
 @contextmanager
@@ -31,7 +38,9 @@ def read_published(path: Path, tables: Iterable[str] = ("meta.runs",)) -> Iterat
     if not path.is_file():
         raise NotAWarehouse(f"{path} is a folder, not a warehouse file")
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        con = open_warehouse(path, read_only=True)
+    except WarehouseKeyError as exc:
+        raise WarehouseLocked(str(exc)) from None
     except duckdb.Error as exc:
         raise NotAWarehouse(f"{path} is not a customer-master warehouse: DuckDB cannot open it "
                             f"({_first_line(exc)})") from None

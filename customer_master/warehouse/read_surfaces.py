@@ -15,7 +15,10 @@ data, so sharing one is a decision written in the settings: a file is its owner'
 only (0600) unless the settings give it a Unix group (`group:` of the masked file
 or of a role), then it belongs to that group and is 0640, so each role's group
 reads its own file and no other. The folder is 0700, or 0711 when some file has
-a group: it can be entered, not listed."""
+a group: it can be entered, not listed.
+
+The surfaces are not encrypted, also when the warehouse is (open.py): they are
+masked, and made for readers who hold no key."""
 
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ import duckdb
 
 from customer_master.owner_only import folder_with_mode, private_folder
 from customer_master.warehouse.layout import SurfaceFiles, surface_files
+from customer_master.warehouse.open import attach_warehouse
 from customer_master.warehouse.masking import SURFACE_TABLES, install_macros, select_list
 from customer_master.warehouse.surface_settings import ReadSurfaceSettings, RoleFilter
 
@@ -136,7 +140,7 @@ def _build_masked(warehouse: Path, target: Path) -> tuple[int, str]:
     """The masked surface; (its masters, the run whose warehouse it shows)."""
     with _new_file(target) as con:
         install_macros(con)
-        con.execute(f"ATTACH '{_sql_path(warehouse)}' AS wh (READ_ONLY)")
+        attach_warehouse(con, warehouse, "wh")
         run_id = _last_run(con)
         present = _tables(con, "wh")
         for table in SURFACE_TABLES:
@@ -157,7 +161,7 @@ def _build_role(warehouse: Path, masked: Path, target: Path, role: RoleFilter, r
     """The masked surface's rows of the masters `role` may see."""
     with _new_file(target) as con:
         con.execute(f"ATTACH '{_sql_path(masked)}' AS shared (READ_ONLY)")
-        con.execute(f"ATTACH '{_sql_path(warehouse)}' AS wh (READ_ONLY)")
+        attach_warehouse(con, warehouse, "wh")
         _unknown_sources(con, role, report)
         con.execute(f"CREATE TEMP TABLE allowed AS {_allowed_masters(role)}", _parameters(role))
         con.execute("DETACH wh")

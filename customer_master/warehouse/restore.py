@@ -6,7 +6,9 @@ plus the restore's own row (a new run id, `restored_from` naming the run put
 back, the restored run's counts); it is swapped in and recorded like any
 publish (publish.py), so the next run maps its clusters onto the restored ids.
 The stewards' decisions are not part of a backup: they stay as they are.
-The read surfaces (read_surfaces.py) are rebuilt from the restored warehouse."""
+The read surfaces (read_surfaces.py) are rebuilt from the restored warehouse.
+The restored file is written through DuckDB, not copied as bytes, so it is
+encrypted when a key is set now (open.py), whatever the backup was."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from pathlib import Path
 from customer_master.config import DEFAULT_WAREHOUSE
 from customer_master.warehouse.layout import Layout, layout
 from customer_master.warehouse.lock import WarehouseBusy, run_lock
+from customer_master.warehouse.open import EncryptionUnavailable, WarehouseKeyError
 from customer_master.warehouse.origin import CLI, LAUNCHED_BY_TAG, run_origin
 
 
@@ -38,7 +41,8 @@ def restore_run(warehouse: Path, run_id: str, wait: bool = False) -> dict:
     """Put the kept warehouse of `run_id` (or a unique beginning of it) back; the
     restore's meta.runs row. NoSuchBackup, WarehouseBusy. The restore is kept as a
     backup too; it prunes none (the next run prunes by its --keep-backups)."""
-    from customer_master.warehouse.publish import _build, _install_files, _runs_frame, _swap_in, read_run_history
+    from customer_master.warehouse.publish import (_build, _install_files, _runs_frame, _swap_in, read_run_history,
+                                                   write_frame)
 
     warehouse = Path(warehouse)
     with run_lock(warehouse, wait=wait, what="restore") as where:
@@ -50,10 +54,8 @@ def restore_run(warehouse: Path, run_id: str, wait: bool = False) -> dict:
         history = [*read_run_history(warehouse), run]
 
         def rewrite_runs(con) -> None:
-            con.register("frame", _runs_frame(history))
             con.execute("DROP TABLE meta.runs")
-            con.execute("CREATE TABLE meta.runs AS SELECT * FROM frame")
-            con.unregister("frame")
+            write_frame(con, "meta.runs", _runs_frame(history))
 
         building = _build(where, run["run_id"], rewrite_runs, start_from=where.backup_warehouse(backup))
 
@@ -112,8 +114,8 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         run = restore_run(args.warehouse, args.run_id, wait=args.wait)
-    except NoSuchBackup as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (NoSuchBackup, WarehouseKeyError, EncryptionUnavailable) as exc:  # a backup encrypted with
+        print(f"error: {exc}", file=sys.stderr)  # a key not given, or a key DuckDB cannot encrypt with
         return 2
     except WarehouseBusy as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -24,6 +24,8 @@ LINEAGE = ["source", "file", "sheet", "row_number"]
 
 SOURCE_ROW_FIELDS = ["customer_type", "name", "mobile", "phone", "email", "address", "province", "city", "district",
                      "address_rest", "uscc", "id_number", "birth_date"]
+# what publishing reads of the standardised rows
+SOURCE_ROW_COLUMNS = ["row_key", *LINEAGE, *SOURCE_ROW_FIELDS]
 
 
 @dataclass
@@ -58,12 +60,13 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
         "master.customers": golden.customers,
         "master.xref": golden.xref[XREF_COLUMNS],
         "master.match_pairs": match_pairs,
-        "master.review_candidates": match_pairs[
-            match_pairs.match_probability.between(*match.review_band) & match_pairs.cannot_link.isna()],
+        "master.review_candidates": match_pairs[  # (cannot_link: null in all of them)
+            match_pairs.match_probability.between(*match.review_band) & match_pairs.cannot_link.isna()
+        ].drop(columns="cannot_link"),
         "master.id_history": golden.id_history,
         "master.source_rows": _source_rows(standardised, golden),
         # what the models compared, per row, with its master: the duplicate check's candidates
-        "master.match_input": match_input(standardised, golden.xref.set_index("row_key")["master_id"]),
+        "master.match_input": match_input(match.features, master_of),
         "quality.unresolved_decisions": match.unresolved_decisions,
         # the largest tables, copied as they are: from their staged file where there is one
         "master.field_lineage": _as_stored(golden, "field_lineage"),
@@ -117,7 +120,7 @@ def _placed(standardised: pd.DataFrame, golden: GoldenResult) -> pd.DataFrame:
 def _source_rows(standardised: pd.DataFrame, golden: GoldenResult) -> pd.DataFrame:
     """Each accepted row's standardised values, so a steward sees the rows behind a master."""
     identity = golden.xref.set_index("row_key")["row_identity"]
-    rows = _placed(standardised, golden)[["row_key", *LINEAGE, *SOURCE_ROW_FIELDS]].copy()
+    rows = _placed(standardised, golden)[SOURCE_ROW_COLUMNS].copy()
     rows.insert(len(LINEAGE) + 1, "row_identity", identity.reindex(rows["row_key"]).to_numpy())
     return rows.drop(columns="row_key")
 

@@ -1,0 +1,44 @@
+"""The DuckDB the stages compute in: an in-memory database that may use
+WORKING_MEMORY and spills beyond it into a private folder of its own.
+
+DuckDB's defaults are 80% of the machine's memory and a folder `.tmp` in the
+current directory: one stage could take the memory the rest of the process needs,
+and spill customer rows into whatever folder the run was started from, readable
+by anyone there. The spill folder is made owner-only (owner_only.py) and removed
+when the process ends; DuckDB removes its own files in it when a connection closes."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+
+from customer_master.owner_only import private_folder
+
+
+def _default_memory() -> str:
+    """A quarter of the machine's memory, at least 1 GB: room for the frames the
+    process holds beside DuckDB."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{max(1, total // 4 // 2**30)}GB"
+
+
+WORKING_MEMORY = os.environ.get("CUSTOMER_MASTER_DUCKDB_MEMORY") or _default_memory()
+
+
+@lru_cache(maxsize=None)
+def spill_folder() -> Path:
+    """This process's private folder for what DuckDB spills to disk."""
+    folder = private_folder(Path(tempfile.mkdtemp(prefix="customer-master-spill-")))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+def working_connection() -> duckdb.DuckDBPyConnection:
+    """A new in-memory DuckDB with the working memory limit and the private spill folder."""
+    return duckdb.connect(config={"memory_limit": WORKING_MEMORY, "temp_directory": str(spill_folder())})
