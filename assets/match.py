@@ -28,6 +28,9 @@ class MatchConfig(dg.Config):
                                description="Pairs scored from here (0-1, at most review_to) ...")
     review_to: float = Field(default=DEFAULT_BAND[1],
                              description="... up to here (0-1) are review candidates for the stewards.")
+    full: bool = Field(default=False,
+                       description="Train both models afresh. Otherwise the last run's models score the rows "
+                                   "while the rows have not drifted (see the README's 'Nightly runs').")
 
     @model_validator(mode="after")
     def _settings_in_range(self) -> "MatchConfig":
@@ -83,11 +86,14 @@ def steward_decisions(context: dg.AssetExecutionContext, paths: PipelinePaths,
 def matched_clusters(context: dg.AssetExecutionContext, config: MatchConfig, paths: PipelinePaths,
                      standardised_rows: pd.DataFrame) -> MatchResult:
     result = match_run(standardised_rows, paths.warehouse_path, config.match_threshold,
-                       (config.review_from, config.review_to))
+                       (config.review_from, config.review_to), run_id=context.run.run_id, full=config.full)
     band = (config.review_from, config.review_to)
     context.add_output_metadata({
         "match_threshold": config.match_threshold,
         "review_band": f"{band[0]:g} – {band[1]:g} (match probability)",
+        "models_trained_in": markdown_table(pd.DataFrame(
+            [{"model": t, "trained in run": f["trained_in_run"]} for t, f in result.training.items()]),
+            empty="no model"),
         "masters": int(result.clusters.cluster.nunique()),
         "scored_pairs": len(result.pairs),
         "pairs_merged": int((result.pairs.match_probability >= config.match_threshold).sum()),

@@ -60,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--wait", action="store_true",
                      help="when another run on the warehouse is in progress, wait for it to finish "
                           "(default: stop at once with an error, exit 3)")
+    run.add_argument("--full", action="store_true",
+                     help="train both match models afresh (default: use the last run's while the rows have "
+                          "not drifted)")
     run.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
 
     evaluate = commands.add_parser("evaluate", help="pairwise precision/recall/F1 of a warehouse against a truth file")
@@ -112,7 +115,7 @@ def _run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     try:
         outcome = run_consolidation(args.inbox, args.warehouse, None, args.threshold, args.max_file_mb,
-                                    args.settings, wait=args.wait, keep_backups=args.keep_backups)
+                                    args.settings, wait=args.wait, keep_backups=args.keep_backups, full=args.full)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -85,12 +85,14 @@ def _shown(path: str) -> str:
 def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
                       threshold: float = DEFAULT_MATCH_THRESHOLD, max_file_mb: float = DEFAULT_MAX_FILE_MB,
                       settings: Path | None = None, wait: bool = False,
-                      keep_backups: int = DEFAULT_KEEP_BACKUPS, review_dir: Path | None = None) -> RunOutcome:
+                      keep_backups: int = DEFAULT_KEEP_BACKUPS, review_dir: Path | None = None,
+                      full: bool = False) -> RunOutcome:
     """One run of the asset graph on `warehouse`, under its lock (warehouse/lock.py), taken
     before the Dagster run starts: WarehouseBusy when another run holds it, unless `wait`.
     staging: where the steps hand stage results on (default <warehouse>.d/staging/);
     review_dir: the review folder (default data/review or CUSTOMER_MASTER_REVIEW): workbooks
-    dropped into its inbox/ are imported, and the run's workbook is written to its to_review/."""
+    dropped into its inbox/ are imported, and the run's workbook is written to its to_review/;
+    full: train the match models afresh instead of using the last run's (match/stored_models.py)."""
     import dagster as dg
 
     from customer_master.pipelines.definitions import build_definitions
@@ -119,7 +121,7 @@ def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
         had_warehouse = warehouse.exists()
         result = _execute_in_process(
             job,
-            run_config={"ops": {"matched_clusters": {"config": {"match_threshold": threshold}}},
+            run_config={"ops": {"matched_clusters": {"config": {"match_threshold": threshold, "full": full}}},
                         "loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
             instance=instance,
             tags={LAUNCHED_BY_TAG: CLI},  # meta.runs.launched_by (warehouse/origin.py)

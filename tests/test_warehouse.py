@@ -10,7 +10,7 @@ import pytest
 
 from conftest import SAMPLE_INBOX, run_pipeline
 from customer_master.warehouse.checks import ALL_CHECKS
-from customer_master.warehouse.layout import layout
+from customer_master.warehouse.layout import MODEL_TRAINING, layout
 
 CONTRACT = {
     "master.customers": {"master_id", "customer_type", "name", "mobile", "phone", "email", "uscc", "id_number",
@@ -100,10 +100,10 @@ def test_a_reader_holding_the_warehouse_open_does_not_block_a_run(sample_run, sa
     assert [r[0] for r in runs] == [first.run["run_id"], second.run["run_id"]]
     assert runs[-1][1] == 0.99
     assert not list(layout(warehouse).building.glob("*")), "the build file was not cleaned up"
-    for run in (first, second):  # every run's trained models are archived for audit
+    for run in (first, second):  # every run's models are archived for audit, with what they were trained on
         archived = layout(warehouse).run_models(run.run["run_id"])
         assert sorted(p.name for p in archived.iterdir()) == [
-            "company.json", "company_match_weights.html", "person.json", "person_match_weights.html"]
+            "company.json", "company_match_weights.html", "person.json", "person_match_weights.html", MODEL_TRAINING]
         assert '"comparisons"' in (archived / "person.json").read_text(encoding="utf-8")
         page = (archived / "person_match_weights.html").read_text(encoding="utf-8")
         assert "<html" in page.lower() and "birth_date" in page  # the chart names the model's comparisons

@@ -43,6 +43,8 @@ import pyarrow as pa
 
 from customer_master.warehouse.open import opened_warehouse
 
+from customer_master.match.stored_models import prior_for_rows
+
 log = logging.getLogger(__name__)
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -95,12 +97,13 @@ def models_json(models_from: Path | None, work: Path) -> dict[str, tuple[str, in
 def scaled_model(model_json: str, trained_rows: int, rows: int) -> str:
     """The model with its prior (probability that two random rows match) for `rows`
     rows instead of the `trained_rows` it was estimated on. The pipeline estimates the
-    prior as expected matches / pairs (`match.training._refine_prior`): with as many
-    duplicates per row, it falls as 1/rows, so a model trained on the 1,800 rows of the
-    sample would overstate it some 300 times on half a million."""
+    prior as expected matches / pairs (`match.stored_models.prior_for_rows`), so a model
+    trained on the 1,800 rows of the sample would overstate it some 300 times on half a
+    million."""
     model = json.loads(model_json)
     prior = model["probability_two_random_records_match"]
-    model["probability_two_random_records_match"] = prior * trained_rows / rows if rows > trained_rows else prior
+    model["probability_two_random_records_match"] = prior_for_rows(prior, trained_rows, rows) \
+        if rows > trained_rows else prior
     return json.dumps(model, ensure_ascii=False)
 
 

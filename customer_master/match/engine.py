@@ -1,10 +1,8 @@
 """Matching stage: train the company and person models without labels on this
-run's rows (training.py), score candidate pairs, and cluster at the match
-threshold (clustering.py).
-
-Models are retrained every run: the inbox changes (new departments, new
-spellings) and unsupervised training on ~all rows takes seconds. The trained
-model of each run is returned (JSON) so the warehouse keeps it for audit."""
+run's rows (training.py), or take the last run's while the rows have not drifted
+(stored_models.py), score candidate pairs, and cluster at the match threshold
+(clustering.py). The model of each run is returned (JSON), with what it was
+trained on, so the warehouse keeps it for audit and the next run can use it again."""
 
 from __future__ import annotations
 
@@ -14,12 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+from splink import Linker
 
 from customer_master.match.clustering import clusters_at_threshold, singletons, without_nameless_clusters
 from customer_master.match.constraints import pair_conflicts, unrelated_names
 from customer_master.match.features import matching_frame, typed_features
 from customer_master.match.learned import log_weights, model_weights
 from customer_master.match.models import TRAINING, UNIQUE_ID
+from customer_master.match.stored_models import StoredModel, previous_models, reuse, training_facts
 from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD, check_match_settings
 from customer_master.match.training import present_columns, report_candidate_pairs, trained_linker
 from customer_master.review.decisions import DECISION_COLUMNS, DEFAULT_BAND, load_decisions, resolve_decisions
@@ -46,6 +46,7 @@ class MatchResult:
     decisions_applied: int = 0  # steward decisions about this run's rows
     unplaced: pd.DataFrame = field(  # row_key, reason: rows without a name that matched no named row
         default_factory=lambda: pd.DataFrame({"row_key": pd.Series(dtype="int64"), "reason": pd.Series(dtype=object)}))
+    training: dict[str, dict] = field(default_factory=dict)  # customer_type -> stored_models.training_facts
     # customer_type and the columns the models compared, of every row: what the
     # duplicate check and the activities score against (features.match_input), so
     # they see what the models saw and nothing computes it twice
@@ -53,35 +54,38 @@ class MatchResult:
 
 
 def match_run(rows: pd.DataFrame, warehouse: Path, threshold: float = DEFAULT_MATCH_THRESHOLD,
-              review_band: tuple[float, float] = DEFAULT_BAND) -> MatchResult:
-    """match_customers with the stewards' decisions stored beside `warehouse`; the
-    decisions whose rows left the inbox come back in `unresolved_decisions`."""
+              review_band: tuple[float, float] = DEFAULT_BAND, run_id: str = "", full: bool = False) -> MatchResult:
+    """match_customers with the stewards' decisions stored beside `warehouse` and, unless
+    `full`, the models of its last run (used again while the rows have not drifted);
+    the decisions whose rows left the inbox come back in `unresolved_decisions`."""
     check_match_settings(threshold, review_band)
     decisions, unresolved = resolve_decisions(load_decisions(warehouse), rows)
     if len(unresolved):
         log.warning("match: %d steward decision(s) point at rows no longer in the inbox "
                     "(see quality.unresolved_decisions)", len(unresolved))
-    result = match_customers(rows, threshold=threshold, decisions=decisions)
+    result = match_customers(rows, threshold=threshold, decisions=decisions,
+                             stored=None if full else previous_models(warehouse), run_id=run_id)
     result.unresolved_decisions, result.review_band, result.decisions_applied = unresolved, list(review_band), \
         len(decisions)
     return result
 
 
 def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHOLD,
-                    decisions: pd.DataFrame | None = None) -> MatchResult:
+                    decisions: pd.DataFrame | None = None, stored: dict[str, StoredModel] | None = None,
+                    run_id: str = "") -> MatchResult:
     """decisions: a steward's verdicts (row_key_l, row_key_r, decision: match | no match |
-    detach, row_key_r empty for detach); they win over the model."""
+    detach, row_key_r empty for detach); they win over the model. stored: the last
+    run's models, used where the rows have not drifted (None: a full run, all trained)."""
     check_match_settings(threshold)
     logging.getLogger("splink").setLevel(logging.WARNING)
-    clusters, pairs, models, features = [], [], {}, []
+    clusters, pairs, models, training, features = [], [], {}, {}, []
     for customer_type, recipe in TRAINING.items():
         subset = matching_frame(rows[rows.customer_type == customer_type])
         features.append(typed_features(subset, customer_type))
         if len(subset) < 2:
             clusters.append(singletons(subset, customer_type))
             continue
-        log.info("match %s: training on %d rows", customer_type, len(subset))
-        linker = trained_linker(subset, recipe, present_columns(subset))
+        linker, training[customer_type] = _linker(subset, customer_type, recipe, stored, run_id)
         report_candidate_pairs(linker, customer_type, len(subset))
         log.info("match %s: scoring candidate pairs", customer_type)
         predictions = linker.inference.predict(threshold_match_probability=EVIDENCE_FLOOR)
@@ -105,7 +109,23 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
         pd.DataFrame(columns=PAIR_COLUMNS)
     clusters, unplaced = without_nameless_clusters(pd.concat(clusters, ignore_index=True), rows)
     return MatchResult(clusters=clusters, pairs=all_pairs, models=models, threshold=threshold, unplaced=unplaced,
-                       features=pa.concat_tables(features, promote_options="permissive"))
+                       training=training, features=pa.concat_tables(features, promote_options="permissive"))
+
+
+def _linker(subset: pd.DataFrame, customer_type: str, recipe: dict, stored: dict[str, StoredModel] | None,
+            run_id: str) -> tuple[Linker, dict]:
+    """The linker that scores this run's rows of one type, with its training facts:
+    the stored model's where it still fits them, else one trained now."""
+    present = present_columns(subset)
+    kept = (stored or {}).get(customer_type)
+    linker, why = reuse(subset, recipe["settings"](present), kept) if stored is not None else (None, "a full run")
+    if linker is not None:
+        log.info("match %s: %d rows, scored with the model trained in run %s on %d rows", customer_type,
+                 len(subset), kept.trained_in_run[:8], kept.trained_rows)
+        return linker, kept.facts()
+    log.info("match %s: training on %d rows (%s)", customer_type, len(subset), why)
+    linker = trained_linker(subset, recipe, present)
+    return linker, training_facts(run_id, len(subset), linker._settings_obj._probability_two_random_records_match)
 
 
 def _evidence(predictions: pd.DataFrame, customer_type: str) -> pd.DataFrame:

@@ -8,7 +8,8 @@ the one place that knows the layout; every other module asks it for a path.
         runs.jsonl                      the run ledger: meta.runs is rebuilt from it
         state/                          what the next run starts from (lifecycle/state.py)
             decisions.parquet           the stewards' decisions (review/decisions.py)
-        models/<run_id>/                every run's trained models, for audit
+        models/<run_id>/                every run's models, for audit and for the next run
+            training.json               what each was trained on (match/stored_models.py)
         reports/<run_id>/               every run's data-quality report and its charts (report/)
         ingest-cache/                   what ingest read from each unchanged file
         staging/<run_id>/               stage results handed between a run's steps
@@ -34,6 +35,7 @@ from pathlib import Path
 FOLDER_SUFFIX = ".d"
 PENDING_SUFFIX = ".pending"
 SURFACES_SUFFIX = ".shared"
+MODEL_TRAINING = "training.json"  # in a run's models folder
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import json
 import logging
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -37,7 +37,7 @@ from customer_master.match.learned import match_weights_page
 from customer_master.pipelines.staged_results import parquet_rows
 from customer_master.owner_only import TEMPORARY_PREFIX, open_private, private_folder, restrict_file, write_private
 from customer_master.warehouse.checks import ALL_CHECKS
-from customer_master.warehouse.layout import Layout, layout
+from customer_master.warehouse.layout import MODEL_TRAINING, Layout, layout
 from customer_master.warehouse.open import WAREHOUSE_ALIAS, attach_warehouse, opened_warehouse
 from customer_master.warehouse.lock import run_lock
 from customer_master.warehouse.schema import SCHEMAS, TABLES, SchemaMismatch, write_table, write_views
@@ -54,6 +54,8 @@ class WarehouseTables:
     """Every table of the warehouse, keyed 'schema.table': a frame, or the Parquet
     file of a stage result that holds it as it is."""
     tables: dict[str, pd.DataFrame | Path]
+    # what each model of master.models was trained on (match/stored_models.py), kept beside it
+    training: dict[str, dict] = field(default_factory=dict)
 
     def row_counts(self) -> dict[str, int]:
         return {name: parquet_rows(table) if isinstance(table, Path) else len(table)
@@ -81,7 +83,7 @@ def publish_warehouse(warehouse: Path, content: WarehouseTables, run: dict,
         def keep(pending: Path) -> None:
             if state is not None:  # what the next run maps its clusters onto
                 write_state(pending / "state", state)
-            _write_models(pending / "models", content.tables.get("master.models"))
+            _write_models(pending / "models", content.tables.get("master.models"), content.training)
 
         _swap_in(where, building, run, len(history), keep, keep_backups)
     log.info("publish: %s (%d tables)", warehouse, len(content.tables) + 1)
@@ -248,18 +250,21 @@ def _swapped(where: Layout, pending: Path) -> bool:
     return where.warehouse.exists() and file.exists() and os.path.samefile(where.warehouse, file)
 
 
-def _write_models(folder: Path, models: pd.DataFrame | None) -> None:
-    """Every run's trained models stay on disk (models/<run_id>/<type>.json): the
-    warehouse holds only the current run's, an audit may ask for any. Beside each,
-    Splink's chart of its match weights (<type>_match_weights.html), so a steward
-    can see why rows merged."""
+def _write_models(folder: Path, models: pd.DataFrame | None, training: dict[str, dict]) -> None:
+    """Every run's models stay on disk (models/<run_id>/<type>.json): the warehouse
+    holds only the current run's, an audit may ask for any, and the next run uses
+    them again while the rows have not drifted (training.json says what each was
+    trained on). Beside each, Splink's chart of its match weights
+    (<type>_match_weights.html), so a steward can see why rows merged."""
     if models is None or models.empty:
         return
     private_folder(folder)
+    files = [(MODEL_TRAINING, json.dumps(training, ensure_ascii=False, indent=1))] if training else []
     for customer_type, model_json in models[["customer_type", "model_json"]].itertuples(index=False):
         page = match_weights_page(json.loads(model_json))
-        for name, text in ((f"{customer_type}.json", model_json), (f"{customer_type}_match_weights.html", page)):
-            write_private(folder / name, lambda path, text=text: Path(path).write_text(text, encoding="utf-8"))
+        files += [(f"{customer_type}.json", model_json), (f"{customer_type}_match_weights.html", page)]
+    for name, text in files:
+        write_private(folder / name, lambda path, text=text: Path(path).write_text(text, encoding="utf-8"))
 
 
 def _runs_frame(history: list[dict]) -> pd.DataFrame:

@@ -92,7 +92,7 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
             "master.customer_segments": around.segments,
             "quality.review_due": around.review_due,
         })
-    return WarehouseTables(tables=tables)
+    return WarehouseTables(tables=tables, training=match.training)
 
 
 def _as_stored(result, name: str):
