@@ -14,8 +14,8 @@ import duckdb
 import pytest
 
 from conftest import write_csv
-from dagster_server import dagster_dev
-from test_dagster_ui import JOB, LAUNCH_MUTATION, _run_failure_details, _wait_for_run
+from dagster_server import dagster_dev, wait_for_run
+from test_dagster_ui import JOB, LAUNCH_MUTATION, _run_failure_details
 
 pytestmark = pytest.mark.server
 
@@ -31,7 +31,7 @@ def test_a_ui_run_is_audited_and_the_dagster_storage_is_owner_only(tmp_path):
             launched = server.graphql(LAUNCH_MUTATION, {"executionParams": params})["launchRun"]
             assert launched["__typename"] == "LaunchRunSuccess", server.explain(f"launchRun refused: {launched}")
             run_id = launched["run"]["runId"]
-            run = _wait_for_run(server, run_id)
+            run = wait_for_run(server, run_id)
             assert run["status"] == "SUCCESS", server.explain(_run_failure_details(server, run_id))
             storage = server.home / "data" / "dagster"
             folders = [storage, *(storage / name for name in ("storage", "artifacts", "compute_logs"))]

@@ -1,6 +1,8 @@
 import datetime as dt
 import json
+import zipfile
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -132,3 +134,35 @@ def test_a_rows_first_filled_cell_and_the_files_stacked():
     assert stacked["mobile"].tolist() == [None, None, "13800138000"]  # None, not NaN, in the empty file's gap
     assert stacked["name"].tolist() == ["甲", "乙", "丙"] and stacked["trust_rank"].tolist() == [1, 1, 2]
     assert set(ROW_COLUMNS[1:]) <= set(stacked.columns)
+
+
+def test_a_workbook_that_unpacks_to_far_more_than_its_size_is_refused_before_it_is_read(tmp_path):
+    """A few hundred KB that unpack to over 100 MB of sheet XML (millions of empty rows,
+    or a zip bomb) are refused from the zip's directory, with the reason; the other
+    files of the inbox are read."""
+    inbox = tmp_path / "inbox"
+    write_csv(inbox / "shop" / "members.csv", ["姓名,手机号", "张伟,13800138000"])
+    small = tmp_path / "small.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["客户名称", "手机"])
+    book.save(small)
+    bomb = inbox / "sales" / "blank_rows.xlsx"
+    bomb.parent.mkdir(parents=True)
+    with zipfile.ZipFile(small) as source, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            if member.filename != "xl/worksheets/sheet1.xml":
+                target.writestr(member, source.read(member))
+                continue
+            with target.open(member.filename, "w", force_zip64=True) as sheet:
+                sheet.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+                for _ in range(20):
+                    sheet.write(b"<row/>" * 1_000_000)  # 120 MB of rows in all
+                sheet.write(b"</sheetData></worksheet>")
+    assert bomb.stat().st_size < 2**20
+
+    result = ingest_inbox(inbox)
+    status = result.files.set_index("file")
+    assert status.loc["sales/blank_rows.xlsx", "status"] == "rejected"
+    reason = result.rejected_files.set_index("file").loc["sales/blank_rows.xlsx", "reason"]
+    assert "unpacks" in reason and "MB of XML" in reason and "empty rows" in reason
+    assert status.loc["shop/members.csv", "status"] == "read" and result.rows.name.tolist() == ["张伟"]

@@ -65,6 +65,14 @@ class SheetGrid:
 # stray cell at XFD1048576 asks for 549 GB and aborts the process. A sheet whose
 # declared extent is larger than this many cells is refused, with the reason.
 MAX_SHEET_CELLS = 20_000_000
+# An .xlsx is a zip of XML. What it unpacks to is what a reader must parse: a few MB
+# can hold gigabytes of XML (millions of formatted empty rows, or a zip bomb). Refused:
+# a package that unpacks to more than MAX_UNPACKED_MB, or to more than
+# MAX_UNPACKED_RATIO times its size once it unpacks to more than RATIO_FROM_MB (a real
+# sheet's XML packs 5 to 20 times; only long runs of the same bytes pack 100 times).
+MAX_UNPACKED_MB = 2048
+MAX_UNPACKED_RATIO = 100
+RATIO_FROM_MB = 100
 
 
 def read_file(path: Path) -> list[SheetGrid]:
@@ -80,6 +88,7 @@ def read_file(path: Path) -> list[SheetGrid]:
 
 def _read_workbook(path: Path) -> list[SheetGrid]:
     _refuse_encrypted(path)
+    _refuse_unpacking_too_much(path)
     try:
         parts = _sheet_parts(path)
         extents = _declared_extents(path, parts)
@@ -107,6 +116,28 @@ def _read_workbook(path: Path) -> list[SheetGrid]:
         raise UnreadableFile(f"corrupt or not a workbook: {exc}") from exc
     except Exception as exc:  # calamine raises plain errors for some damage too
         raise UnreadableFile(f"workbook could not be read: {type(exc).__name__}: {exc}") from exc
+
+
+def _refuse_unpacking_too_much(path: Path) -> None:
+    """UnreadableFile when an .xlsx package unpacks to more than the limits above,
+    read from the zip's directory before anything is unpacked."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return
+    try:
+        with zipfile.ZipFile(path) as package:
+            members = package.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return  # calamine says what is wrong with it
+    unpacked = sum(m.file_size for m in members) / 2**20
+    packed = max(sum(m.compress_size for m in members), 1) / 2**20
+    advice = ("delete the empty rows and columns past the data (or split the sheet) and save again")
+    if unpacked > MAX_UNPACKED_MB:
+        raise UnreadableFile(f"workbook unpacks to {unpacked:,.0f} MB of XML, over the {MAX_UNPACKED_MB:,} MB "
+                             f"limit; {advice}")
+    if unpacked > RATIO_FROM_MB and unpacked / packed > MAX_UNPACKED_RATIO:
+        raise UnreadableFile(f"workbook unpacks {unpacked / packed:,.0f} times its size ({packed:,.1f} MB to "
+                             f"{unpacked:,.0f} MB of XML): millions of empty or repeated cells, or a zip bomb; "
+                             f"{advice}")
 
 
 def _sheet_parts(path: Path) -> dict[str, str]:
