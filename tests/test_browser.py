@@ -39,7 +39,7 @@ TABLES = {
     "validated_rows": ["rows_by_file", "rejects_by_reason", "field_issues_by_kind"],
     "standardised_rows": ["rows_by_customer_type", "sample"],
     "steward_decisions": [],
-    "matched_clusters": ["pairs_by_probability", "rows_per_master"],
+    "matched_clusters": ["pairs_by_probability", "rows_per_master", "models_trained_in"],
     "previous_state": [],
     "golden_records": ["masters_by_type", "master_ids", "departments_sharing_masters", "master_sample"],
     "customer_activities": ["linked_and_unresolved", "unresolved_sample"],
@@ -51,6 +51,7 @@ TABLES = {
     "customer_warehouse": ["rejects_by_reason", "tables"],
     "read_surfaces": ["masters_per_surface"],
     "run_report": [],
+    "review_workbook": [],
 }
 
 
