@@ -13,7 +13,8 @@ from customer_master.warehouse.read_surfaces import publish_read_surfaces
 
 
 @dg.asset(group_name="downstream", kinds={"duckdb"}, deps=[customer_warehouse],
-          description="The masked copy of the master for downstream readers (<warehouse>.shared/masked.duckdb) "
+          description="The masked copy of the master for downstream readers (masked.duckdb in the folder "
+                      "WAREHOUSE.shared beside the warehouse file) "
                       "and one file per role of settings.yaml's read_surfaces.roles. Runs after the warehouse is "
                       "in place: when it fails, the run fails here, the new warehouse stays published and the "
                       "surfaces of the previous run stay as they were.")

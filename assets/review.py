@@ -10,7 +10,8 @@ from customer_master.review.outbox import write_run_workbook
 
 @dg.asset(group_name="match", kinds={"excel"}, deps=["customer_warehouse"],
           description="The doubtful pairs of the run, most doubtful first, in a workbook for the stewards "
-                      "(<review folder>/to_review/); fill in the decisions and drop it into <review folder>/inbox/.")
+                      "(to_review/ in the review folder); fill in the decisions and drop it into the review "
+                      "folder's inbox/.")
 def review_workbook(context: dg.AssetExecutionContext, paths: PipelinePaths,
                     run_lock: WarehouseLock) -> dg.MaterializeResult:  # run_lock: held from the run's start
     language = paths.load_settings().reading_language()
