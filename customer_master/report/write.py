@@ -63,13 +63,12 @@ def find_run(warehouse: Path, run_id: str | None) -> tuple[Path, str]:
     if not run_id or current[0].startswith(run_id):
         return warehouse, current[0]
     where = layout(warehouse)
-    kept = {where.backup_run_id(folder): where.backup_warehouse(folder) for folder in where.backup_folders()
-            if where.backup_warehouse(folder).exists()}
-    matches = [r for r in kept if r.startswith(run_id)]
+    matches = where.kept_backups_of(run_id)
     if len(matches) == 1:
-        return kept[matches[0]], matches[0]
+        return where.backup_warehouse(matches[0]), where.backup_run_id(matches[0])
     if len(matches) > 1:
         raise NoSuchRun(f"{run_id!r} names more than one kept run of {warehouse}: give more of its id")
+    kept = [where.backup_run_id(folder) for folder in where.kept_backups_of("")]
     shown = ", ".join(sorted({current[0][:8], *(r[:8] for r in kept)}))
     raise NoSuchRun(f"no warehouse of run {run_id!r} is in place or kept for {warehouse} "
                     f"(runs with a report: {shown})")

@@ -116,6 +116,12 @@ class Layout:
     def backup_run_id(backup: Path) -> str:
         return backup.name.removesuffix(PENDING_SUFFIX).split("-", 1)[1]
 
+    def kept_backups_of(self, run_id: str) -> list[Path]:
+        """The committed backups whose warehouse file is there and whose run id starts
+        with `run_id` (the whole id or its beginning), oldest first."""
+        return [folder for folder in self.backup_folders()
+                if self.backup_run_id(folder).startswith(run_id) and self.backup_warehouse(folder).exists()]
+
     @property
     def read_surfaces(self) -> Path:
         """Where the read surfaces go unless the settings name a folder."""

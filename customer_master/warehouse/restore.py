@@ -69,8 +69,7 @@ def restore_run(warehouse: Path, run_id: str, wait: bool = False) -> dict:
 
 
 def _find(where: Layout, run_id: str) -> Path:
-    matches = [folder for folder in where.backup_folders()
-               if where.backup_run_id(folder).startswith(run_id) and where.backup_warehouse(folder).exists()]
+    matches = where.kept_backups_of(run_id)
     if len(matches) == 1 and run_id:
         return matches[0]
     kept = ", ".join(where.backup_run_id(folder)[:8] for folder in where.backup_folders()) or "none"
