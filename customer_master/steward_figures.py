@@ -6,8 +6,9 @@ aggregated in DuckDB over the stage frames."""
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
+
+from customer_master.working_db import working_connection
 
 # Pairs are bucketed by match probability at these edges (and at the run's threshold).
 PROBABILITY_EDGES = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
@@ -16,7 +17,7 @@ CLUSTER_SIZES = ((1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, 10), (11, None))
 
 
 def _sql(query: str, **frames: pd.DataFrame) -> pd.DataFrame:
-    con = duckdb.connect()
+    con = working_connection()
     try:
         for name, frame in frames.items():
             con.register(name, frame)

@@ -31,7 +31,6 @@ import logging
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 from splink import DuckDBAPI, Linker
 from splink.internals.settings_creator import SettingsCreator
@@ -39,6 +38,7 @@ from splink.internals.settings_creator import SettingsCreator
 from customer_master.match.scoring import without_dialect_tags
 from customer_master.warehouse.layout import MODEL_TRAINING, layout
 from customer_master.warehouse.publish import read_run_history
+from customer_master.working_db import working_connection
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def reuse(frame: pd.DataFrame, settings: SettingsCreator, stored: StoredModel | 
     if abs(rows - stored.trained_rows) > DRIFT_SHARE * stored.trained_rows:
         return None, (f"{rows} rows against the {stored.trained_rows} it was trained on "
                       f"(more than {DRIFT_SHARE:.0%} apart)")
-    linker = Linker(DuckDBAPI(duckdb.connect()).register(frame), settings, log_level=logging.ERROR)
+    linker = Linker(DuckDBAPI(working_connection()).register(frame), settings, log_level=logging.ERROR)
     kept = SettingsCreator.from_path_or_dict(without_dialect_tags(stored.model)).get_settings("duckdb").comparisons
     ours = linker._settings_obj.comparisons
     if _structure(ours) != _structure(kept):  # other fields in this inbox, or another version of models.py
