@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from customer_master.config import DEFAULT_INBOX, DEFAULT_KEEP_BACKUPS, DEFAULT_WAREHOUSE
+from customer_master.config import DEFAULT_INBOX, DEFAULT_KEEP_BACKUPS, DEFAULT_REVIEW_DIR, DEFAULT_WAREHOUSE
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
 from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
 
@@ -54,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--settings", type=Path, default=None,
                      help="business rules of the Customer 360 tables (default data/settings.yaml, "
                           "or CUSTOMER_MASTER_SETTINGS; a missing file means the defaults)")
+    run.add_argument("--review-dir", type=Path, default=DEFAULT_REVIEW_DIR, metavar="DIR",
+                     help="the review folder: filled-in workbooks are imported from DIR/inbox, the run's "
+                          f"workbook is written to DIR/to_review (default {DEFAULT_REVIEW_DIR}, "
+                          "or CUSTOMER_MASTER_REVIEW)")
     run.add_argument("--keep-backups", type=int, default=DEFAULT_KEEP_BACKUPS, metavar="N",
                      help="published warehouses kept, with their state, for `customer-master restore` "
                           f"(default {DEFAULT_KEEP_BACKUPS}, or CUSTOMER_MASTER_KEEP_BACKUPS)")
@@ -115,7 +119,8 @@ def _run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     try:
         outcome = run_consolidation(args.inbox, args.warehouse, None, args.threshold, args.max_file_mb,
-                                    args.settings, wait=args.wait, keep_backups=args.keep_backups, full=args.full)
+                                    args.settings, wait=args.wait, keep_backups=args.keep_backups, full=args.full,
+                                    review_dir=args.review_dir)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -22,8 +22,12 @@ def test_run_prints_a_summary_and_publishes(tmp_path):
                                           "合计,1,"])
     write_csv(inbox / "shop" / "b.csv", ["Customer Name,Mobile", "华信科技有限公司,138 0013 8000", "张伟,13900139000"])
     warehouse = tmp_path / "out" / "cm.duckdb"
-    result = _run("run", "--inbox", str(inbox), "--warehouse", str(warehouse))
+    review = tmp_path / "review"  # a workbook that is not one: the run sets it aside there, and goes on
+    (review / "inbox").mkdir(parents=True)
+    (review / "inbox" / "filled.xlsx").write_bytes(b"not a workbook")
+    result = _run("run", "--inbox", str(inbox), "--warehouse", str(warehouse), "--review-dir", str(review))
     assert result.returncode == 0, result.stderr
+    assert [p.name.endswith("-filled.xlsx") for p in (review / "rejected").glob("*.xlsx")] == [True]
     assert "2 read, 0 rejected" in result.stdout
     assert "4 ingested: 3 accepted, 1 quarantined" in result.stdout
     assert "totals row" in result.stdout
