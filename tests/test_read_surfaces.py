@@ -171,6 +171,25 @@ def test_the_surface_holds_no_raw_cells_and_no_quality_table(sample_run, tmp_pat
         ("masked", sample_run.run_id, sample_run.run["master_customers"])]
 
 
+def test_a_surface_says_what_each_column_means_and_which_are_masked(sample_run, tmp_path):
+    """The warehouse's column comments come with the surfaces (a reader learns from the
+    file what a column holds); a masked column says it is masked, a kept one does not."""
+    report = publish_read_surfaces(sample_run.warehouse, _settings(
+        tmp_path / "shared", roles={"channel": {"sources": ["channel"]}}))
+    comments_sql = ("SELECT column_name, comment FROM duckdb_columns() "
+                    "WHERE schema_name = 'master' AND table_name = 'customers'")
+    in_warehouse = dict(_query(sample_run.warehouse, comments_sql))
+    for surface in (report.files["masked"], report.files["channel"]):
+        shown = dict(_query(surface, comments_sql))
+        assert shown["master_id"] == in_warehouse["master_id"] and shown["city"] == in_warehouse["city"]
+        assert shown["mobile"].startswith(in_warehouse["mobile"]) and "Masked here" in shown["mobile"]
+        assert shown["birth_year"].startswith(in_warehouse["birth_date"]) and "shown as birth_year" in shown["birth_year"]
+        assert not [name for name, comment in shown.items() if not comment]
+        (table_comment,) = _query(surface, "SELECT comment FROM duckdb_tables() WHERE schema_name = 'master' "
+                                           "AND table_name = 'xref'")[0]
+        assert "masked" in table_comment
+
+
 def test_every_run_publishes_the_surfaces_of_its_settings(sample_run):
     """The sample run used the committed settings.yaml: the masked file and its two roles."""
     files = surface_files(sample_run.warehouse)

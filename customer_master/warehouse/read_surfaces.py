@@ -36,6 +36,7 @@ from customer_master.owner_only import folder_with_mode, private_folder
 from customer_master.warehouse.layout import SurfaceFiles, surface_files
 from customer_master.warehouse.open import attach_warehouse
 from customer_master.warehouse.masking import SURFACE_TABLES, install_macros, select_list
+from customer_master.warehouse.schema import TABLES, Column, comment_on, table_comment
 from customer_master.warehouse.surface_settings import ReadSurfaceSettings, RoleFilter
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,7 @@ def _build_masked(warehouse: Path, target: Path) -> tuple[int, str]:
             schema = table.split(".")[0]
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             con.execute(f"CREATE TABLE {table} AS SELECT {select_list(table, present[table])} FROM wh.{table}")
+            _comment(con, table)
         con.execute("DETACH wh")
         masters = con.execute("SELECT count(*) FROM master.customers").fetchone()[0]
         _describe(con, "masked", "every master, personal data masked", run_id, masters)
@@ -170,11 +172,30 @@ def _build_role(warehouse: Path, masked: Path, target: Path, role: RoleFilter, r
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             con.execute(f"CREATE TABLE {table} AS SELECT * FROM shared.{table} "
                         f"WHERE {SURFACE_TABLES[table].role_filter}")
+            _comment(con, table)
         con.execute("DETACH shared")
         masters = con.execute("SELECT count(*) FROM master.customers").fetchone()[0]
         _describe(con, role.name, role.describe(), run_id, masters)
         con.execute("CHECKPOINT")
     return masters
+
+
+def _comment(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """The warehouse's comments on a surface's table (schema/), each masked column saying
+    so: a reader of the surface learns what a column means from the file, as a reader of
+    the warehouse does."""
+    declared = {c.name: c.comment for c in TABLES[table].columns}
+    shown = {name: (expression, needs) for name, expression, needs in SURFACE_TABLES[table].columns}
+    columns = []
+    for (name,) in con.execute(f"SELECT column_name FROM (DESCRIBE {table})").fetchall():
+        expression, needs = shown[name]
+        comment = declared[needs[0]]
+        if expression != f'"{name}"':
+            comment += (" Masked here" + ("" if name == needs[0] else f", shown as {name}")
+                        + " (README, \"Read surfaces for downstream teams\").")
+        columns.append(Column(name, "", comment))
+    comment_on(con, "TABLE", table, table_comment(TABLES[table]) + " Personal data masked, raw cells left out.",
+               columns)
 
 
 def _allowed_masters(role: RoleFilter) -> str:

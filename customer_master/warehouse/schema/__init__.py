@@ -15,8 +15,8 @@ from customer_master.warehouse.schema.views import VIEWS
 TABLES: dict[str, Table] = {t.name: t for t in (*master.TABLES, *customer360.TABLES, *quality.TABLES, *meta.TABLES)}
 SCHEMAS = ("master", "quality", "meta")
 
-__all__ = ["Column", "SCHEMAS", "SchemaMismatch", "TABLES", "Table", "VIEWS", "View", "write_table",
-           "write_views"]
+__all__ = ["Column", "SCHEMAS", "SchemaMismatch", "TABLES", "Table", "VIEWS", "View", "comment_on",
+           "write_table", "write_views"]
 
 
 class SchemaMismatch(ValueError):
@@ -41,20 +41,21 @@ def write_table(con: duckdb.DuckDBPyConnection, name: str, relation: str, parame
     con.execute(f"CREATE TABLE {name} ({', '.join(f'{_quoted(c.name)} {c.type}' for c in table.columns)})")
     con.execute(f"INSERT INTO {name} SELECT {', '.join(c.expression() for c in table.columns)} FROM {relation}",
                 parameters)
-    _comment(con, "TABLE", name, table_comment(table), table.columns)
+    comment_on(con, "TABLE", name, table_comment(table), table.columns)
 
 
 def write_views(con: duckdb.DuckDBPyConnection) -> None:
     for view in VIEWS:
         con.execute(f"CREATE VIEW {view.name} AS {view.select}")
-        _comment(con, "VIEW", view.name, table_comment(view), view.columns)
+        comment_on(con, "VIEW", view.name, table_comment(view), view.columns)
 
 
 def table_comment(table: Table | View) -> str:
     return f"{table.comment} One row per {table.row}."
 
 
-def _comment(con, kind: str, name: str, comment: str, columns) -> None:
+def comment_on(con, kind: str, name: str, comment: str, columns) -> None:
+    """COMMENT ON the table or view and each of `columns` (objects with name and comment)."""
     con.execute(f"COMMENT ON {kind} {name} IS {_literal(comment)}")
     for column in columns:
         con.execute(f"COMMENT ON COLUMN {name}.{_quoted(column.name)} IS {_literal(column.comment)}")
