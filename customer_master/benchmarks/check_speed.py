@@ -44,6 +44,7 @@ import pyarrow as pa
 from customer_master.warehouse.open import opened_warehouse
 
 from customer_master.match.stored_models import prior_for_rows
+from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def models_json(models_from: Path | None, work: Path) -> dict[str, tuple[str, in
         source = work / "sample" / "customer_master.duckdb"
         if not source.is_file():
             source.parent.mkdir(parents=True, exist_ok=True)
-            outcome = run_consolidation(SAMPLE_INBOX, source, source.parent / "staging", 0.95, 100.0,
+            outcome = run_consolidation(SAMPLE_INBOX, source, source.parent / "staging",
                                         review_dir=source.parent / "review")
             if not outcome.success:
                 raise RuntimeError(f"sample run failed: {outcome.error}")
@@ -121,7 +122,7 @@ def _store_models(con, trained: dict[str, tuple[str, int]]) -> None:
 
 
 def build_warehouse(path: Path, masters: int, seed: int, models: dict[str, tuple[str, int]],
-                    threshold: float = 0.95) -> None:
+                    threshold: float = DEFAULT_MATCH_THRESHOLD) -> None:
     """A warehouse of `masters` masters, one row each, with the tables the check reads."""
     from customer_master.benchmarks.inputs import _row, ingest_shaped
     from customer_master.match.features import match_input, matching_frame, typed_features
