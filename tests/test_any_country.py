@@ -10,7 +10,7 @@ import pytest
 from splink import DuckDBAPI, Linker
 
 from customer_master.match.clustering import registered_name_edges
-from customer_master.match.training import _estimate_prior, _refine_prior
+from customer_master.match.training import M_FLOOR, _bounded_disagreement, _estimate_prior, _refine_prior
 from customer_master.match.features import name_words, rarest_word, word_frequencies
 from customer_master.match.models import TRAINING, _address_comparison
 from customer_master.standardise.addresses import street_parts
@@ -111,6 +111,30 @@ def test_the_learned_prior_never_falls_below_its_floor():
     pairs_found = 40 * 3  # each shop's three rows share name and phone: three pairs a shop
     assert floor == pytest.approx(pairs_found / (120 * 119 / 2), rel=0.01)
     assert linker._settings_obj._probability_two_random_records_match >= floor
+
+
+def test_evidence_against_a_match_is_never_absolute():
+    # EM on an inbox whose duplicates never differ on a field drives that field's
+    # "values differ" m towards 0: one mistyped ID number would then outweigh every
+    # other agreement. The bound keeps it at M_FLOOR, and leaves evidence for a
+    # match alone however rare (a small m above its u).
+    from customer_master.match.features import matching_frame
+    records = [{"name": f"Shop {i % 40} Ltd", "phone": f"555-01{i % 40:02d}"} for i in range(120)]
+    frame = matching_frame(standardise_rows(validate_rows(_rows(records)).accepted))
+    linker = Linker(DuckDBAPI(duckdb.connect()).register(frame), TRAINING["company"]["settings"](),
+                    log_level=logging.ERROR)
+    phone = next(c for c in linker._settings_obj.comparisons if c.output_column_name == "phone")
+    levels = [level for level in phone.comparison_levels if not level.is_null_level]
+    differ, rare = levels[-1], levels[1]
+    differ._m_probability, differ._u_probability = 1e-27, 0.99  # what EM left on the sample's ID numbers
+    rare._m_probability, rare._u_probability = 1e-5, 1e-7
+    before = [level._m_probability for level in levels[:-1]]
+    _bounded_disagreement(linker)
+    assert differ._m_probability == M_FLOOR
+    # the others scaled so that m sums to 1, in the same proportions: the rare level not raised
+    assert [level._m_probability for level in levels[:-1]] == pytest.approx(
+        [m * (1 - M_FLOOR) / sum(before) for m in before], rel=1e-9)
+    assert rare._m_probability < 2e-5
 
 
 def test_a_lone_surname_is_not_also_the_given_name():

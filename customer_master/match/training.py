@@ -25,6 +25,11 @@ EM_PAIRS_PER_BLOCK = 1_000_000  # EM trains on at most about this many pairs of 
 SEED = 20261122
 # Below this many rows of one customer type the model keeps its prior m and u.
 MIN_ROWS_TO_TRAIN = 100
+# No true pair in a thousand differing in a way is taken as EM's artefact, not a fact:
+# a true match disagrees on any one field now and then (a typo in an ID number, a
+# birthday with its month mistyped, a changed phone), so a level that is evidence
+# against a match has an m of at least this (_bounded_disagreement).
+M_FLOOR = 0.001
 # Candidate pairs a row may bring on average before the log warns: blocking
 # that grows with the rows stays far below it (the sample: about 1 a row).
 PAIRS_PER_ROW_BUDGET = 50
@@ -51,6 +56,7 @@ def trained_linker(frame: pd.DataFrame, recipe: dict, present: set[str]) -> Link
         _train_m_and_u(linker, recipe["em_blocks"], present, frame)
     _restore_untrained_levels(linker, recipe["settings"](present))
     _no_disagreement_for_a_match(linker)
+    _bounded_disagreement(linker)
     if len(frame) >= MIN_ROWS_TO_TRAIN:
         _refine_prior(linker, len(frame), floor)
     con.execute(f"SET threads = {threads}")
@@ -235,3 +241,35 @@ def _no_disagreement_for_a_match(linker: Linker) -> None:
             last._m_probability = u
             log.info("match: %s: 'values differ' learned as evidence for a match (m %.3g > u %.3g); weighs 0",
                      comparison.output_column_name, m, u)
+
+
+def _bounded_disagreement(linker: Linker, floor: float = M_FLOOR) -> None:
+    """A level that is evidence against a match (m < u) gets an m of at least `floor`
+    (or u, if u is smaller: it never becomes evidence for), the comparison's other
+    levels scaled so that its m still sums to 1. EM drives such an m towards 0 where
+    no true pair of this inbox differs that way (seen on the sample: different ID
+    numbers weighed -89, birthdays within a year -513), and a row with one mistyped
+    field could then never join its customer, whatever else agrees."""
+    bounded = []
+    for comparison in linker._settings_obj.comparisons:
+        levels = [level for level in comparison.comparison_levels if not level.is_null_level]
+        raised = {}
+        for level in levels:
+            m, u = level._m_probability, level._u_probability
+            if m is not None and u is not None and m < u and m < floor:
+                raised[id(level)] = min(floor, u)
+                bounded.append(f"{comparison.output_column_name}/{level.label_for_charts}")
+        if not raised:
+            continue
+        others = [level for level in levels if id(level) not in raised]
+        rest = 1 - sum(raised.values())
+        total = sum(level._m_probability for level in others)
+        for level in levels:
+            if id(level) in raised:
+                level._m_probability = raised[id(level)]
+            elif total > 0:
+                level._m_probability = level._m_probability * rest / total
+    if bounded:
+        log.info("match: m raised to its floor (%g) for %d levels that EM had all but ruled out: %s", floor,
+                 len(bounded), ", ".join(bounded))
+
