@@ -23,6 +23,7 @@ from customer_master.lifecycle.state import MasterState, load_state
 from customer_master.warehouse.publish import read_run_history
 from customer_master.warehouse.publish_run import publish_run
 from customer_master.run_summary import summary_lines
+from customer_master.sources import SOURCES_JOINED_BY
 from customer_master.warehouse.tables import SOURCE_ROW_COLUMNS, Customer360
 
 
@@ -63,7 +64,7 @@ def golden_records(context: dg.AssetExecutionContext, paths: PipelinePaths, inge
                                                       empty="no master holds rows of two departments"),
         "master_sample": markdown_table(customers.sort_values(["record_count", "master_id"], ascending=[False, True])[
             ["name", "record_count", "sources", "master_id"]].rename(
-                columns={"record_count": "rows"}).assign(sources=lambda f: f["sources"].str.replace(",", ", ")),
+                columns={"record_count": "rows"}).assign(sources=lambda f: f["sources"].str.replace(SOURCES_JOINED_BY, ", ")),
             rows=10),
     })
     return result

@@ -24,6 +24,10 @@ DEFAULT_TRUST_RANK = 5
 SHEET_KINDS = ("auto", "customers", "interactions", "transactions")
 CUSTOMER_ROLES = ("customer", "debtor", "distributor", "supplier")
 CONTACT_ROLES = ("decision_maker", "purchaser", "technical", "finance", "user")
+# The departments of a master (or of a value) travel between the stages joined into
+# one text, and become a list at publish. A department is a folder of the inbox,
+# whose name cannot hold a '/', so '/' joins them: a ',' would split "华东, 华南" in two.
+SOURCES_JOINED_BY = "/"
 
 
 class SourcesFileError(ValueError):

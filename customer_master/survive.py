@@ -23,6 +23,7 @@ from customer_master.lifecycle.history import append_rows, record_history
 from customer_master.lifecycle.ids import ROW_IDENTITY_SQL, assign_master_ids
 from customer_master.lifecycle.state import STATE_FILES, MasterState
 from customer_master.review.caused import mark_steward_changes
+from customer_master.sources import SOURCES_JOINED_BY
 from customer_master.working_db import working_connection
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.D
             SELECT cluster, field, value, min(trust_rank) AS trust_rank, max(as_of) AS latest,
                    count(*) AS rows, min(row_key) AS first_row,
                    arg_min(row_key, (trust_rank, -coalesce(epoch(as_of), 0), row_key)) AS provider,
-                   string_agg(DISTINCT source, ',' ORDER BY source) AS sources
+                   string_agg(DISTINCT source, '{SOURCES_JOINED_BY}' ORDER BY source) AS sources
             FROM cells GROUP BY ALL
         )
         SELECT *, row_number() OVER (PARTITION BY cluster, field
@@ -121,11 +122,11 @@ def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.D
         CREATE TEMP TABLE golden AS
         PIVOT golden_values ON field IN ({", ".join(repr(f) for f in GOLDEN_FIELDS)}) USING first(value)
         GROUP BY cluster""")
-    customers = con.execute("""
+    customers = con.execute(f"""
         SELECT m.master_id, any_value(r.customer_type)::VARCHAR AS customer_type,
                g.* REPLACE (g.birth_date::DATE AS birth_date),
                count(*)::BIGINT AS record_count, count(DISTINCT r.source)::BIGINT AS source_count,
-               string_agg(DISTINCT r.source, ',' ORDER BY r.source) AS sources,
+               string_agg(DISTINCT r.source, '{SOURCES_JOINED_BY}' ORDER BY r.source) AS sources,
                min(r.created_at::DATE) AS first_created_at, max(r.updated_at::DATE) AS last_updated_at,
                any_value(m.created_run) AS created_run
         FROM members r JOIN masters m USING (cluster) JOIN golden g USING (cluster)

@@ -45,26 +45,28 @@ def test_one_mistyped_identifier_does_not_keep_a_person_from_their_record(sample
 def test_survivorship_prefers_the_most_trusted_source(tmp_path):
     inbox = tmp_path / "inbox"
     (inbox).mkdir()
-    (inbox / "sources.yaml").write_text("sources:\n  key_accounts: {trust_rank: 1}\n  channel: {trust_rank: 9}\n",
+    # a department's folder name may hold a comma: it stays one department
+    (inbox / "sources.yaml").write_text("sources:\n  key_accounts: {trust_rank: 1}\n  'channel, east': {trust_rank: 9}\n",
                                         encoding="utf-8")
     header = ["客户名称", "手机", "邮箱", "地址"]
-    write_csv(inbox / "channel" / "a.csv", [",".join(header)] + [
+    write_csv(inbox / "channel, east" / "a.csv", [",".join(header)] + [
         "华信科技有限公司,13800138000,info@huaxin.cn,上海市浦东新区1号"] * 3)
     write_xlsx(inbox / "key_accounts" / "b.xlsx", {"S": [header, ["华信科技有限公司", 13800138000, "INFO@huaxin.cn",
                                                                    "北京市海淀区中关村大街1号"]]})
     outcome = run_pipeline(inbox, tmp_path / "w.duckdb")
     assert outcome.success, outcome.error
     with duckdb.connect(str(outcome.warehouse), read_only=True) as con:
-        masters = con.execute("SELECT address, record_count, source_count FROM master.customers").fetchall()
+        masters = con.execute("SELECT address, record_count, source_count, sources FROM master.customers").fetchall()
         probabilities = con.execute("SELECT match_probability FROM master.xref").fetchall()
         lineage = con.execute("SELECT rule, source, row_number FROM master.field_lineage "
                               "WHERE field = 'address'").fetchall()
         values = con.execute("SELECT value, golden, rows, sources FROM master.field_values "
                              "WHERE field = 'address' ORDER BY golden DESC").fetchall()
-    assert masters == [("北京市海淀区中关村大街1号", 4, 2)]  # three channel rows agree, key accounts wins
+    # three channel rows agree, key accounts wins
+    assert masters == [("北京市海淀区中关村大街1号", 4, 2, ["channel, east", "key_accounts"])]
     assert lineage == [("most trusted source", "key_accounts", 2)]
     assert values == [("北京市海淀区中关村大街1号", True, 1, ["key_accounts"]),
-                      ("上海市浦东新区1号", False, 3, ["channel"])]  # the losing value is kept
+                      ("上海市浦东新区1号", False, 3, ["channel, east"])]  # the losing value is kept
     assert all(p is not None and p >= 0.95 for (p,) in probabilities)
 
 

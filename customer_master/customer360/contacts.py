@@ -18,6 +18,7 @@ import pandas as pd
 from customer_master.customer360.components import components
 from customer_master.customer360.contact_roles import contact_roles
 from customer_master.lifecycle.ids import assign_master_ids
+from customer_master.sources import SOURCES_JOINED_BY
 
 CONTACT_COLUMNS = ["contact_id", "master_id", "name", "title", "role", "mobile", "email", "business_area",
                    "person_master_id", "row_count", "sources", "last_updated_at", "created_run"]
@@ -57,7 +58,7 @@ def build_contacts(rows: pd.DataFrame, xref: pd.DataFrame, customers: pd.DataFra
         master_id=("master_id", "first"), name=("contact_name", "first"), title=("contact_title", "first"),
         role=("role", "first"), mobile=("mobile", "first"), email=("personal_email", "first"),
         business_area=("business_area", "first"), row_count=("row_key", "size"),
-        sources=("source", lambda s: ",".join(sorted(set(s)))), last_updated_at=("updated_at", "max"),
+        sources=("source", lambda s: SOURCES_JOINED_BY.join(sorted(set(s)))), last_updated_at=("updated_at", "max"),
     ).reset_index()
     golden["role"] = golden["role"].fillna("user")
 

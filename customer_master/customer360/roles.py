@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 from customer_master.working_db import working_connection
+from customer_master.sources import SOURCES_JOINED_BY
 
 ROLE_COLUMNS = ["master_id", "role", "row_count", "sources", "first_seen_in", "evidence"]
 EVIDENCE_ROWS = 20  # source rows listed per role in `evidence` (row_count counts them all)
@@ -24,7 +25,7 @@ def customer_roles(rows: pd.DataFrame, xref: pd.DataFrame) -> pd.DataFrame:
             FROM source_rows r JOIN xref x USING (row_key) WHERE coalesce(r.roles, '') <> ''
         )
         SELECT master_id, role, count(*) AS row_count,
-               string_agg(DISTINCT source, ',' ORDER BY source) AS sources,
+               string_agg(DISTINCT source, '{SOURCES_JOINED_BY}' ORDER BY source) AS sources,
                arg_min(file || CASE WHEN sheet <> '' THEN ' / ' || sheet ELSE '' END
                        || ' row ' || row_number, row_key) AS first_seen_in,
                to_json(list({{'source': source, 'file': file, 'sheet': sheet, 'row_number': row_number}}

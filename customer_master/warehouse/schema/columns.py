@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from customer_master.sources import SOURCES_JOINED_BY
+
 VARCHAR, BIGINT, INTEGER, DOUBLE, BOOLEAN = "VARCHAR", "BIGINT", "INTEGER", "DOUBLE", "BOOLEAN"
 DATE, TIMESTAMP, JSON, TEXT_LIST = "DATE", "TIMESTAMP", "JSON", "VARCHAR[]"
 # Every timestamp is TIMESTAMP (microseconds, no time zone) in UTC: one kind, whatever
@@ -52,8 +54,8 @@ def col(name: str, type_: str, comment: str, read_as: str | None = None) -> Colu
 
 
 def listed(name: str, comment: str) -> Column:
-    """A list the stage joins with commas (source names, which are inbox folders) as a list."""
-    return Column(name, TEXT_LIST, comment, f"string_split({_quoted(name)}, ',')")
+    """A list of source names (inbox folders) the stage joins into one text, as a list."""
+    return Column(name, TEXT_LIST, comment, f"string_split({_quoted(name)}, '{SOURCES_JOINED_BY}')")
 
 
 def lineage(suffix: str = "", whose: str = "the source row") -> tuple[Column, ...]:
