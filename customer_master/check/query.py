@@ -22,7 +22,7 @@ import pandas as pd
 
 from customer_master.ingest.inbox import ROW_COLUMNS
 from customer_master.match.features import (email_user_of, joined_name_words, matching_frame, name_acronym,
-                                            name_in_either_order, name_parts_of, place_of, rarest_word,
+                                            name_in_either_order, name_parts_of, name_stems, place_of, rarest_word,
                                             subscriber_part)
 from customer_master.standardise import stage
 from customer_master.standardise.addresses import street_parts
@@ -122,7 +122,8 @@ def query_values(name: str | None, phone: str | None = None, email: str | None =
         "legal_form": getattr(names, "legal_form", None), "house_number": house_number, "street": street,
         "unit": unit, "middle_name": None, "website": None, "gender": None, "birth_date": None,
         "phone_subscriber": subscriber_part(phone_value), "mobile_subscriber": subscriber_part(mobile_value),
-        "name_words": joined_name_words(names.name_core), "name_rare_word": rarest_word(names.name_core, {}),
+        "name_words": joined_name_words(names.name_core), "name_stems": name_stems(names.name_core),
+        "name_rare_word": rarest_word(names.name_core, {}),
         "name_acronym": name_acronym(names.name_core),
         "place": place_of(reg_place, city), "email_user": email_user_of(email_value),
         "postcode_area": None, "resident_id": None,

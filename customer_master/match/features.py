@@ -5,7 +5,7 @@ compare (`matching_frame`).
 
 Each derived value has its rule as a function of one value (`name_parts_of`,
 `email_user_of`, `place_of`, `joined_name_words`, `rarest_word`,
-`subscriber_part`), which the duplicate check calls for its one record
+`name_stems`, `subscriber_part`), which the duplicate check calls for its one record
 (`check.query`) and the frame applies once per distinct value."""
 
 from __future__ import annotations
@@ -154,6 +154,20 @@ def joined_name_words(core: str | None) -> str | None:
     return " ".join(name_words(core)) or None if core else None
 
 
+# A misspelt or shortened word keeps its first letters (konink / koninklijke,
+# philips / phillips, deli / delicatessen): words are compared by this many.
+STEM_LETTERS = 4
+
+
+@lru_cache(maxsize=1 << 16)
+def name_stems(core: str | None) -> str | None:
+    """The name's words cut to their first STEM_LETTERS letters, distinct, sorted and
+    space-joined; None for Chinese names and for a name of fewer than two such
+    stems, whose first letters say little (aqua / aquavit, felix / felidia)."""
+    stems = sorted({w[:STEM_LETTERS] for w in name_words(core)}) if core else []
+    return " ".join(stems) if len(stems) >= 2 else None
+
+
 @lru_cache(maxsize=1 << 16)
 def name_acronym(core: str | None) -> str | None:
     """What a Latin-script name of three or more words is shortened to (international
@@ -170,11 +184,13 @@ def name_acronym(core: str | None) -> str | None:
 
 
 def name_word_columns(cores: pd.Series, frequencies: dict[str, int]) -> pd.DataFrame:
-    """name_words (space-joined, sorted), name_rare_word and name_acronym, per distinct core."""
+    """name_words (space-joined, sorted), name_stems, name_rare_word and name_acronym, per distinct core."""
     words = map_distinct(cores, joined_name_words)
+    stems = map_distinct(cores, name_stems)
     rare = map_distinct(cores, lambda c: rarest_word(c, frequencies))
     acronym = map_distinct(cores, name_acronym)
-    return pd.DataFrame({"name_words": words, "name_rare_word": rare, "name_acronym": acronym}, index=cores.index)
+    return pd.DataFrame({"name_words": words, "name_stems": stems, "name_rare_word": rare, "name_acronym": acronym},
+                        index=cores.index)
 
 
 def matching_frame(rows: pd.DataFrame, frequencies: dict[str, int] | None = None) -> pd.DataFrame:
