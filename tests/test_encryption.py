@@ -173,7 +173,7 @@ def test_a_key_that_this_duckdb_cannot_encrypt_with_stops_the_run_before_it_star
         check_encryption_ready()
     assert cli.main(["run", "--inbox", str(SAMPLE_INBOX), "--warehouse", str(warehouse), "--quiet"]) == 2
     assert "cannot write encrypted files" in capsys.readouterr().err
-    outcome = run_pipeline(SAMPLE_INBOX, warehouse)  # the Dagster run's first steps check it too
+    outcome = run_pipeline(SAMPLE_INBOX, warehouse, expect_failure=True)  # the Dagster run's first steps check it too
     assert not outcome.success and WEAK_CRYPTO_VARIABLE in outcome.error
     assert outcome.failed_step in {"ingested_rows", "previous_state", "steward_decisions"}
     assert not warehouse.exists()

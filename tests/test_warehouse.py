@@ -121,7 +121,7 @@ def test_a_failed_run_leaves_the_published_warehouse_alone(sample_warehouse_copy
     bad_inbox = tmp_path / "inbox"
     (bad_inbox / "sales").mkdir(parents=True)
     (bad_inbox / "sources.yaml").write_text("sources:\n  sales:\n    party_type: alien\n", encoding="utf-8")
-    failed = run_pipeline(bad_inbox, warehouse)
+    failed = run_pipeline(bad_inbox, warehouse, expect_failure=True)
     assert not failed.success
     assert failed.failed_step == "ingested_rows" and "party_type" in failed.error
     assert warehouse.read_bytes() == published
