@@ -81,6 +81,15 @@ def sample_settings(folder: Path) -> Path:
     return path
 
 
+def sample_departments(inbox: Path, departments: list[str]) -> Path:
+    """An inbox of some departments of the sample inbox, with its sources.yaml: for a test that
+    needs real sample rows but not a run of the whole sample."""
+    for department in departments:
+        shutil.copytree(SAMPLE_INBOX / department, inbox / department)
+    shutil.copy2(SAMPLE_INBOX / "sources.yaml", inbox / "sources.yaml")
+    return inbox
+
+
 def copy_warehouse(warehouse: Path, target: Path) -> Path:
     """A copy of a published warehouse with everything its runs keep (`<warehouse>.d/`:
     ledger, state, decisions, models, ingest cache, backups): the next run on the copy
