@@ -12,7 +12,6 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -20,12 +19,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from conftest import PROJECT, SAMPLE_TRUTH
+from conftest import SAMPLE_TRUTH
 from customer_master.check import CandidateIndex, DuplicateChecker, check_customer
 from customer_master.check.query import query_values
+from customer_master.cli import main
 from customer_master.sample.entities import _Factory
-
-CLI = [sys.executable, "-m", "customer_master.cli"]
 
 
 @pytest.fixture(scope="module")
@@ -145,23 +143,33 @@ def test_checker_api(sample_checker, warehouse):
 
 # --- (e) the command line ---------------------------------------------------------------
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=PROJECT, timeout=120)
+def _cli(capsys, *args: str) -> subprocess.CompletedProcess:
+    """`customer-master ...` in this process (the installed command as a subprocess is
+    tests/test_cli.py's): its exit code and what it printed, as a finished process gives them."""
+    capsys.readouterr()
+    try:
+        code = main(list(args))
+    except SystemExit as stopped:  # argparse's usage errors
+        code = stopped.code
+    printed = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, printed.out, printed.err)
 
 
-def test_cli_table_json_and_errors(warehouse, tmp_path):
+def test_cli_table_json_and_errors(warehouse, tmp_path, capsys):
     with duckdb.connect(str(warehouse), read_only=True) as con:
         name, email, master_id = con.execute(
             "SELECT name, email, master_id FROM master.customers WHERE email IS NOT NULL "
             "ORDER BY master_id LIMIT 1").fetchall()[0]
-    table = _cli("check", "--name", name, "--email", email, "--warehouse", str(warehouse))
+    table = _cli(capsys, "check", "--name", name, "--email", email, "--warehouse", str(warehouse))
     assert table.returncode == 0, table.stderr
     assert master_id in table.stdout and "evidence:" in table.stdout and "yes" in table.stdout
     assert table.stdout.startswith("checked as company and person;")
-    typed = _cli("check", "--name", name, "--email", email, "--type", "person", "--warehouse", str(warehouse))
+    typed = _cli(capsys, "check", "--name", name, "--email", email, "--type", "person",
+                 "--warehouse", str(warehouse))
     assert typed.returncode == 0 and typed.stdout.startswith("checked as person;")
 
-    out = _cli("check", "--name", name, "--email", email, "--json", "--top", "3", "--warehouse", str(warehouse))
+    out = _cli(capsys, "check", "--name", name, "--email", email, "--json", "--top", "3",
+               "--warehouse", str(warehouse))
     assert out.returncode == 0, out.stderr
     answer = json.loads(out.stdout)
     assert answer["threshold"] == pytest.approx(0.95) and answer["run_id"]
@@ -170,13 +178,13 @@ def test_cli_table_json_and_errors(warehouse, tmp_path):
     assert answer["results"][0]["master_id"] == master_id and len(answer["results"]) <= 3
     assert {"probability", "above_threshold", "evidence", "match_weight"} <= set(answer["results"][0])
 
-    nothing = _cli("check", "--name", "寰宇星辰量子科技有限公司", "--phone", "13000000001",
+    nothing = _cli(capsys, "check", "--name", "寰宇星辰量子科技有限公司", "--phone", "13000000001",
                    "--warehouse", str(warehouse))
     assert nothing.returncode == 0 and "no existing master looks like this" in nothing.stdout
 
-    missing = _cli("check", "--name", "x", "--warehouse", str(tmp_path / "none.duckdb"))
+    missing = _cli(capsys, "check", "--name", "x", "--warehouse", str(tmp_path / "none.duckdb"))
     assert missing.returncode == 2 and "customer-master run" in missing.stderr
-    no_name = _cli("check", "--phone", "13800138000", "--warehouse", str(warehouse))
+    no_name = _cli(capsys, "check", "--phone", "13800138000", "--warehouse", str(warehouse))
     assert no_name.returncode == 2 and "--name" in no_name.stderr
 
 
