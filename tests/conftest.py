@@ -31,11 +31,19 @@ SAMPLE_TRUTH = PROJECT / "data" / "sample_truth.csv"
 
 
 def run_pipeline(inbox: Path, warehouse: Path, threshold: float = DEFAULT_MATCH_THRESHOLD,
-                 max_file_mb: float = 100.0, settings: Path | None = None, **options) -> RunOutcome:
+                 max_file_mb: float = 100.0, settings: Path | None = None, *, expect_failure: bool = False,
+                 **options) -> RunOutcome:
     """A real run (the staging Parquet in the warehouse's own folder); options: wait, keep_backups,
-    review_dir (default: `review/` beside the warehouse)."""
+    review_dir (default: `review/` beside the warehouse), full. The run must succeed, so that a
+    broken run fails the test here, naming its step, rather than at a later assertion on its
+    results; a test about a failing run says so with expect_failure, and then it must fail."""
     options.setdefault("review_dir", Path(warehouse).parent / "review")
-    return run_consolidation(inbox, warehouse, None, threshold, max_file_mb, settings, **options)
+    outcome = run_consolidation(inbox, warehouse, None, threshold, max_file_mb, settings, **options)
+    if expect_failure:
+        assert not outcome.success, f"the run on {inbox} succeeded; the test expected it to fail"
+    else:
+        assert outcome.success, f"the run on {inbox} failed in {outcome.failed_step}: {outcome.error}"
+    return outcome
 
 
 def write_xlsx(path: Path, sheets: dict[str, list[list]], merge: dict[str, list[str]] | None = None) -> Path:
@@ -73,6 +81,15 @@ def sample_settings(folder: Path) -> Path:
     return path
 
 
+def sample_departments(inbox: Path, departments: list[str]) -> Path:
+    """An inbox of some departments of the sample inbox, with its sources.yaml: for a test that
+    needs real sample rows but not a run of the whole sample."""
+    for department in departments:
+        shutil.copytree(SAMPLE_INBOX / department, inbox / department)
+    shutil.copy2(SAMPLE_INBOX / "sources.yaml", inbox / "sources.yaml")
+    return inbox
+
+
 def copy_warehouse(warehouse: Path, target: Path) -> Path:
     """A copy of a published warehouse with everything its runs keep (`<warehouse>.d/`:
     ledger, state, decisions, models, ingest cache, backups): the next run on the copy
@@ -97,9 +114,25 @@ def sample_run(tmp_path_factory, sample_settings_file) -> RunOutcome:
     (sample_warehouse_copy)."""
     folder = tmp_path_factory.mktemp("sample")
     warehouse = folder / "customer_master.duckdb"
-    outcome = run_pipeline(SAMPLE_INBOX, warehouse, settings=sample_settings_file)
-    assert outcome.success, f"sample run failed in {outcome.failed_step}: {outcome.error}"
-    return outcome
+    return run_pipeline(SAMPLE_INBOX, warehouse, settings=sample_settings_file)
+
+
+@pytest.fixture(scope="session")
+def sample_checker(sample_run):
+    """The duplicate check's index on the sample run's warehouse, built once for the session
+    (tests/test_check.py, tests/test_check_scoring.py): the tests only read it."""
+    from customer_master.check import DuplicateChecker
+
+    return DuplicateChecker(sample_run.warehouse)
+
+
+@pytest.fixture(scope="session")
+def sample_entities():
+    """The customers the sample generator draws at its default seed: (companies, persons)."""
+    from customer_master.sample.entities import build_entities
+    from customer_master.sample.generate import DEFAULT_SEED
+
+    return build_entities(DEFAULT_SEED, 1.0)
 
 
 @pytest.fixture
@@ -149,9 +182,7 @@ def new_departments_run(tmp_path_factory) -> RunOutcome:
     inbox = root / "inbox"
     shutil.copytree(SAMPLE_INBOX, inbox)
     write_new_departments(inbox)
-    outcome = run_pipeline(inbox, root / "w.duckdb")
-    assert outcome.success, outcome.error
-    return outcome
+    return run_pipeline(inbox, root / "w.duckdb")
 
 
 @pytest.fixture

@@ -58,8 +58,10 @@ def test_a_failing_run_exits_non_zero_with_the_cause(tmp_path):
 def test_default_paths_work_from_the_project_root(tmp_path):
     project = tmp_path / "project"
     sample = Path(__file__).resolve().parents[1] / "data" / "inbox"
-    # a department of the sample inbox (its workbook has a notes sheet that is not read)
-    shutil.copytree(sample / "channel", project / "data" / "inbox" / "channel")
+    # a workbook of the sample inbox with a notes sheet that is not read
+    notes = "channel/经销商_华东_2026Q3.xlsx"
+    (project / "data" / "inbox" / "channel").mkdir(parents=True)
+    shutil.copy2(sample / notes, project / "data" / "inbox" / notes)
     shutil.copy2(sample / "sources.yaml", project / "data" / "inbox" / "sources.yaml")
     result = _run("run", "--quiet", cwd=project)
     assert result.returncode == 0, result.stderr

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from conftest import run_pipeline, write_xlsx
+from customer_master.cli import main
 from customer_master.warehouse.layout import layout
 
 AS_OF = "2026-11-15"
@@ -316,29 +317,22 @@ def test_contact_ids_survive_a_rerun_and_review_due_growth_warns(c360, tmp_path)
     ("as_of: yesterday", "as_of must be a date"),
     ("contact_roles: {主管: boss}", "contact_roles['主管'] must be one of"),
 ])
-def test_a_bad_settings_file_stops_the_run_naming_the_key(tmp_path, text, message):
-    import subprocess
-    import sys
-
+def test_a_bad_settings_file_stops_the_run_naming_the_key(tmp_path, text, message, capsys):
     settings = tmp_path / "settings.yaml"
     settings.write_text(text + "\n", encoding="utf-8")
     inbox = _inbox(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "customer_master.cli", "run", "--inbox", str(inbox), "--warehouse",
-                           str(tmp_path / "wh.duckdb"), "--settings", str(settings), "--quiet"],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2, done.stderr
-    assert message in done.stderr and str(settings) in done.stderr
+    code = main(["run", "--inbox", str(inbox), "--warehouse", str(tmp_path / "wh.duckdb"), "--settings", str(settings),
+                 "--quiet"])
+    errors = capsys.readouterr().err
+    assert code == 2, errors
+    assert message in errors and str(settings) in errors
     assert not (tmp_path / "wh.duckdb").exists()
 
 
-def test_a_settings_file_that_is_not_there_is_an_error_not_the_defaults(tmp_path):
-    import subprocess
-    import sys
-
-    done = subprocess.run([sys.executable, "-m", "customer_master.cli", "run", "--inbox", str(_inbox(tmp_path)),
-                           "--warehouse", str(tmp_path / "wh.duckdb"), "--settings", str(tmp_path / "typo.yaml")],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 2 and "settings file not found" in done.stderr
+def test_a_settings_file_that_is_not_there_is_an_error_not_the_defaults(tmp_path, capsys):
+    code = main(["run", "--inbox", str(_inbox(tmp_path)), "--warehouse", str(tmp_path / "wh.duckdb"),
+                 "--settings", str(tmp_path / "typo.yaml")])
+    assert code == 2 and "settings file not found" in capsys.readouterr().err
 
 
 def test_the_run_summary_counts_the_customer_360_tables(c360):

@@ -22,7 +22,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from conftest import run_pipeline, write_csv
+from conftest import copy_warehouse, run_pipeline, write_csv
 from customer_master.cli import main
 from customer_master.pipelines.definitions import build_definitions
 from customer_master.pipelines.triggers import CONSOLIDATE_JOB
@@ -103,15 +103,25 @@ def _leftovers(warehouse: Path) -> list[str]:
     return sorted(str(p.relative_to(warehouse.parent)) for p in found)
 
 
-@pytest.fixture
-def published(tmp_path):
-    """A warehouse published once from a small inbox; the inbox then gains a file of new customers."""
-    inbox, warehouse = tmp_path / "inbox", tmp_path / "wh" / "customer_master.duckdb"
+@pytest.fixture(scope="module")
+def published_once(tmp_path_factory):
+    """A warehouse published once from a small inbox; the inbox then gains a file of new customers.
+    Run once for the module: each test works on a copy (published)."""
+    root = tmp_path_factory.mktemp("published")
+    inbox, warehouse = root / "inbox", root / "wh" / "customer_master.duckdb"
     write_csv(inbox / "sales" / "a.csv", FIRST)
     first = run_pipeline(inbox, warehouse)
-    assert first.success, first.error
     write_csv(inbox / "shop" / "new.csv", NEW)
     return inbox, warehouse, first
+
+
+@pytest.fixture
+def published(published_once, tmp_path):
+    """A copy of published_once's inbox, and of its warehouse with everything the run kept:
+    inbox, warehouse and the first run's outcome."""
+    inbox, warehouse, first = published_once
+    shutil.copytree(inbox, tmp_path / "inbox")  # modification times kept: the ingest cache knows the files
+    return tmp_path / "inbox", copy_warehouse(warehouse, tmp_path / "wh" / warehouse.name), first
 
 
 @pytest.mark.long  # two more processes, one waiting for the other's whole run (pytest -m long)
@@ -179,15 +189,31 @@ def test_a_second_run_is_refused_with_the_holder_named(published):
     assert len(_ledger(warehouse)) == 1
 
 
-def test_two_warehouses_in_one_folder_keep_their_own_ids(tmp_path):
+@pytest.fixture(scope="module")
+def two_published(tmp_path_factory):
+    """Two warehouses in one folder (wh/), each published once from its own small inbox:
+    customer_master.duckdb from inbox1, then other.duckdb from inbox2. Run once for the module:
+    each test works on a copy of the whole folder (two_in_one_folder)."""
+    root = tmp_path_factory.mktemp("two")
+    write_csv(root / "inbox1" / "sales" / "a.csv", FIRST)
+    write_csv(root / "inbox2" / "shop" / "b.csv", NEW)
+    run_pipeline(root / "inbox1", root / "wh" / "customer_master.duckdb")
+    fresh = run_pipeline(root / "inbox2", root / "wh" / "other.duckdb")
+    return root, fresh
+
+
+@pytest.fixture
+def two_in_one_folder(two_published, tmp_path):
+    """A copy of two_published's inboxes and folder: the folder, its two warehouses and the second one's run."""
+    root, fresh = two_published
+    shutil.copytree(root, tmp_path, dirs_exist_ok=True)
     folder = tmp_path / "wh"
-    one, other = folder / "customer_master.duckdb", folder / "other.duckdb"
-    write_csv(tmp_path / "inbox1" / "sales" / "a.csv", FIRST)
-    write_csv(tmp_path / "inbox2" / "shop" / "b.csv", NEW)
-    first = run_pipeline(tmp_path / "inbox1", one)
-    fresh = run_pipeline(tmp_path / "inbox2", other)
+    return folder, folder / "customer_master.duckdb", folder / "other.duckdb", fresh
+
+
+def test_two_warehouses_in_one_folder_keep_their_own_ids(two_in_one_folder, tmp_path):
+    folder, one, other, fresh = two_in_one_folder
     again = run_pipeline(tmp_path / "inbox1", one)
-    assert first.success and fresh.success and again.success
     assert (fresh.run["master_ids_kept"], fresh.run["master_ids_created"], fresh.run["master_ids_retired"]) \
         == (0, 3, 0)  # nothing of the other warehouse's inbox retired
     assert (again.run["master_ids_kept"], again.run["master_ids_retired"]) == (2, 0)
@@ -211,13 +237,8 @@ def _to_old_layout(warehouse: Path) -> None:
     shutil.rmtree(where.folder)
 
 
-def test_an_old_layout_moves_in_when_it_is_clearly_this_warehouses(tmp_path):
-    folder = tmp_path / "wh"
-    one, other = folder / "customer_master.duckdb", folder / "other.duckdb"
-    write_csv(tmp_path / "inbox1" / "sales" / "a.csv", FIRST)
-    write_csv(tmp_path / "inbox2" / "shop" / "b.csv", NEW)
-    assert run_pipeline(tmp_path / "inbox1", one).success
-    assert run_pipeline(tmp_path / "inbox2", other).success
+def test_an_old_layout_moves_in_when_it_is_clearly_this_warehouses(two_in_one_folder, tmp_path):
+    _, one, other, _ = two_in_one_folder
     ids_one, ids_other = _ids(one), _ids(other)
     _to_old_layout(one)
     _to_old_layout(other)  # other ran last: the shared state/ is other's

@@ -124,18 +124,23 @@ def _leaks(surface: Path, texts: set[str], digits: set[str], only: tuple[str, ..
     return leaks
 
 
-def test_the_masked_surface_leaks_no_personal_value_of_the_warehouse(sample_run, tmp_path):
-    report = publish_read_surfaces(sample_run.warehouse, _settings(tmp_path / "shared"))
+@pytest.fixture(scope="module")
+def masked(sample_run, tmp_path_factory) -> Path:
+    """The sample warehouse's masked surface with no roles, published once for the tests that only read it."""
+    folder = tmp_path_factory.mktemp("masked") / "shared"
+    return publish_read_surfaces(sample_run.warehouse, _settings(folder)).files["masked"]
+
+
+def test_the_masked_surface_leaks_no_personal_value_of_the_warehouse(sample_run, masked):
     texts, digits = _personal_values(sample_run.warehouse)
     assert len(texts) > 3000 and len(digits) > 1000  # the sample's mobiles, IDs, e-mails and addresses
-    assert _leaks(report.files["masked"], texts, digits) == []
+    assert _leaks(masked, texts, digits) == []
     # the same search finds them in the warehouse itself: it would see a leak
     control = ("master.customers", "master.contacts", "master.interactions")
     assert {table for table, _ in _leaks(sample_run.warehouse, texts, digits, control)} == set(control)
 
 
-def test_masked_values_follow_the_rules(sample_run, tmp_path):
-    masked = publish_read_surfaces(sample_run.warehouse, _settings(tmp_path / "shared")).files["masked"]
+def test_masked_values_follow_the_rules(sample_run, masked):
     with duckdb.connect(str(masked), read_only=True) as con:
         con.execute(f"ATTACH '{sample_run.warehouse}' AS wh (READ_ONLY)")
         rows = con.execute(
@@ -161,8 +166,7 @@ def test_masked_values_follow_the_rules(sample_run, tmp_path):
         assert birth_year == (birth_date.year if birth_date else None)
 
 
-def test_the_surface_holds_no_raw_cells_and_no_quality_table(sample_run, tmp_path):
-    masked = publish_read_surfaces(sample_run.warehouse, _settings(tmp_path / "shared")).files["masked"]
+def test_the_surface_holds_no_raw_cells_and_no_quality_table(sample_run, masked):
     tables = {r[0] for r in _query(masked, "SELECT schema_name || '.' || table_name FROM duckdb_tables()")}
     assert tables == {*SURFACE_TABLES, "meta.surface"}
     columns = {r[0] for r in _query(masked, "SELECT DISTINCT column_name FROM duckdb_columns()")}

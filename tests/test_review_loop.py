@@ -2,15 +2,13 @@
 every later run honours the decisions."""
 
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import openpyxl
 import pytest
 
-from conftest import SAMPLE_INBOX, copy_warehouse, run_pipeline, write_xlsx
+from conftest import SAMPLE_INBOX, copy_warehouse, run_pipeline, sample_departments, write_xlsx
+from customer_master.cli import main
 from customer_master.review.decisions import load_decisions
 from customer_master.review.outbox import TO_REVIEW
 from customer_master.review.folder import import_pending
@@ -18,8 +16,6 @@ from customer_master.review.export import column_label, export_review
 from customer_master.xlsx_text import as_text
 from customer_master.review.workbook import import_review
 from customer_master.warehouse.layout import layout
-
-CLI = str(Path(sys.executable).with_name("customer-master"))
 
 
 def _master_of(warehouse, identity):
@@ -55,10 +51,8 @@ def loop(tmp_path_factory, sample_run, sample_settings_file):
         detach = con.execute("""SELECT source, file, sheet, row_number, row_identity, master_id FROM master.xref
                                 WHERE master_id IN (SELECT master_id FROM master.customers WHERE record_count >= 3)
                                 ORDER BY source, file, row_number LIMIT 1""").fetchone()
-    result = subprocess.run([CLI, "review", "detach", "--warehouse", str(warehouse), "--source", detach[0],
-                             "--file", detach[1], "--sheet", detach[2], "--row", str(detach[3])],
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
+    assert main(["review", "detach", "--warehouse", str(warehouse), "--source", detach[0],
+                 "--file", detach[1], "--sheet", detach[2], "--row", str(detach[3])]) == 0
     second = run_pipeline(inbox, warehouse, settings=sample_settings_file)
     snapshot_second = {k: (_master_of(warehouse, a), _master_of(warehouse, b)) for k, (a, b) in pairs.items()}
     detached_second = _master_of(warehouse, detach[4])
@@ -165,10 +159,7 @@ def test_decisions_on_rows_that_left_are_reported(loop, tmp_path):
     source, *_, identity, _ = loop["detach"]
     # the department of the detached row leaves the inbox (with most others: one small department stays)
     stays = next(department for department in ("purchasing", "finance") if department != source)
-    inbox = tmp_path / "inbox"
-    shutil.copytree(SAMPLE_INBOX / stays, inbox / stays)
-    shutil.copy2(SAMPLE_INBOX / "sources.yaml", inbox / "sources.yaml")
-    assert run_pipeline(inbox, warehouse).success
+    run_pipeline(sample_departments(tmp_path / "inbox", [stays]), warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         unresolved = con.execute("SELECT row_identity_l, decision FROM quality.unresolved_decisions").fetchall()
     assert (identity, "detach") in unresolved

@@ -3,6 +3,7 @@
 import hashlib
 
 import pandas as pd
+import pytest
 
 from conftest import SAMPLE_INBOX, SAMPLE_TRUTH
 from customer_master.sample.generate import generate
@@ -13,20 +14,37 @@ def _digest(folder):
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_same_seed_same_files_other_seed_other_files(tmp_path):
-    a = generate(tmp_path / "a", tmp_path / "a.csv", seed=7, scale=0.1)
-    b = generate(tmp_path / "b", tmp_path / "b.csv", seed=7, scale=0.1)
-    generate(tmp_path / "c", tmp_path / "c.csv", seed=8, scale=0.1)
-    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
-    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
-    assert (tmp_path / "a.csv").read_bytes() != (tmp_path / "c.csv").read_bytes()
-    assert a["rows"] == b["rows"] > 100
+@pytest.fixture(scope="module")
+def small_samples(tmp_path_factory):
+    """Small samples written once for the module: a and b with seed 7, c with seed 8, each
+    inbox in <name>/ and its truth (and the truths beside it) in <name>-truth/: the folder
+    and each summary."""
+    root = tmp_path_factory.mktemp("small_samples")
+    summaries = {name: generate(root / name, root / f"{name}-truth" / "truth.csv", seed=seed, scale=0.1)
+                 for name, seed in (("a", 7), ("b", 7), ("c", 8))}
+    return root, summaries
 
 
-def test_the_committed_sample_is_the_generators_output(tmp_path):
-    summary = generate(tmp_path / "inbox", tmp_path / "truth.csv")
-    assert _digest(tmp_path / "inbox") == _digest(SAMPLE_INBOX)
-    assert (tmp_path / "truth.csv").read_bytes() == SAMPLE_TRUTH.read_bytes()
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory):
+    """The generator run once for the module as the committed sample was written: the folder
+    (inbox/, truth.csv and the truths beside it) and the summary."""
+    root = tmp_path_factory.mktemp("regenerated")
+    return root, generate(root / "inbox", root / "truth.csv")
+
+
+def test_same_seed_same_files_other_seed_other_files(small_samples):
+    root, summaries = small_samples
+    truth = {name: (root / f"{name}-truth" / "truth.csv").read_bytes() for name in summaries}
+    assert _digest(root / "a") == _digest(root / "b")
+    assert truth["a"] == truth["b"] != truth["c"]
+    assert summaries["a"]["rows"] == summaries["b"]["rows"] > 100
+
+
+def test_the_committed_sample_is_the_generators_output(regenerated):
+    root, summary = regenerated
+    assert _digest(root / "inbox") == _digest(SAMPLE_INBOX)
+    assert (root / "truth.csv").read_bytes() == SAMPLE_TRUTH.read_bytes()
     assert summary["lookalike_groups"] >= 40
 
 
@@ -122,20 +140,19 @@ def _cells(truth: pd.DataFrame, path: str, header: str) -> pd.Series:
     return pd.Series(out, index=truth.index, dtype=object)
 
 
-def test_the_generator_writes_the_360_truth_files_beside_the_truth(tmp_path):
-    generate(tmp_path / "a", tmp_path / "x" / "truth.csv", seed=7, scale=0.1)
-    generate(tmp_path / "b", tmp_path / "y" / "truth.csv", seed=7, scale=0.1)
+def test_the_generator_writes_the_360_truth_files_beside_the_truth(small_samples):
+    root, _ = small_samples
     for name in ("truth_contacts.csv", "truth_entities.csv"):
-        assert (tmp_path / "x" / name).read_bytes() == (tmp_path / "y" / name).read_bytes()
-    truth = pd.read_csv(tmp_path / "x" / "truth.csv", dtype=str, keep_default_na=False)
+        assert (root / "a-truth" / name).read_bytes() == (root / "b-truth" / name).read_bytes()
+    truth = pd.read_csv(root / "a-truth" / "truth.csv", dtype=str, keep_default_na=False)
     assert {"sheet_kind", "contact_id"} <= set(truth.columns)
     assert {"interactions", "transactions"} <= set(truth.sheet_kind)
 
 
-def test_the_committed_360_truth_is_the_generators_output(tmp_path):
-    generate(tmp_path / "inbox", tmp_path / "truth.csv")
+def test_the_committed_360_truth_is_the_generators_output(regenerated):
+    root, _ = regenerated
     for kind, committed in truth_paths(SAMPLE_TRUTH).items():
-        assert (tmp_path / f"truth_{kind}.csv").read_bytes() == committed.read_bytes(), kind
+        assert (root / f"truth_{kind}.csv").read_bytes() == committed.read_bytes(), kind
 
 
 def test_every_new_header_maps_to_its_field_and_the_sheet_kind_is_right():

@@ -1,12 +1,10 @@
 """Master ids stay stable from run to run: a sequence of runs over part of the
 sample inbox with a department that keeps changing."""
 
-import shutil
-
 import duckdb
 import pytest
 
-from conftest import SAMPLE_INBOX, run_pipeline, write_csv, write_xlsx
+from conftest import run_pipeline, sample_departments, write_csv, write_xlsx
 
 # three departments of the sample inbox (companies and persons, about 1,200 rows): enough for the
 # models to train on, at half the time per run of the whole sample
@@ -31,9 +29,7 @@ def id_snapshots(tmp_path_factory):
     part of the sample inbox and a department that keeps changing."""
     root = tmp_path_factory.mktemp("snapshots")
     inbox, warehouse = root / "inbox", root / "wh" / "customer_master.duckdb"
-    for department in DEPARTMENTS:
-        shutil.copytree(SAMPLE_INBOX / department, inbox / department)
-    shutil.copy2(SAMPLE_INBOX / "sources.yaml", inbox / "sources.yaml")
+    sample_departments(inbox, DEPARTMENTS)
     dept = inbox / "宁波办事处"
     rows_a = [HEADER, "宁波恒远机械有限公司,13511110001,0574-87654321,浙江省宁波市鄞州区1号",
               "杭州瑞丰贸易有限公司,13611112222,0571-88886666,浙江省杭州市西湖区2号",

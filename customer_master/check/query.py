@@ -11,7 +11,7 @@ stage applies per distinct value (`text.clean_value`, `names.company_name`,
 `places.parse_place`, `stage.customer_type_of`, `phones.route_numbers`, ...),
 on the given fields only, and skip the rules whose input is empty (dates, gender,
 province and city columns, contact). This module only assembles the record;
-tests/test_check.py holds the wiring to the stage's output."""
+tests/test_check_scoring.py holds the wiring to the stage's output."""
 
 from __future__ import annotations
 
