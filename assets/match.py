@@ -47,7 +47,7 @@ def check_run_config(context: dg.AssetExecutionContext) -> MatchConfig:
     The settings file (resource paths, `settings`) is checked here as well, and so is
     the encryption key, if one is set."""
     name = matched_clusters.node_def.name
-    given = ((context.run.run_config.get("ops") or {}).get(name) or {}).get("config") or {}
+    given = _given_config(context)
     try:
         config = MatchConfig(**given)
     except ValidationError as exc:
@@ -64,6 +64,17 @@ def check_run_config(context: dg.AssetExecutionContext) -> MatchConfig:
     except EncryptionUnavailable as exc:
         raise dg.Failure(description=str(exc)) from None
     return config
+
+
+def _given_config(context: dg.AssetExecutionContext) -> dict:
+    """The run config of matched_clusters as the run was launched with it."""
+    return ((context.run.run_config.get("ops") or {}).get(matched_clusters.node_def.name) or {}).get("config") or {}
+
+
+def is_full_run(context: dg.AssetExecutionContext) -> bool:
+    """Whether this run computes everything afresh (MatchConfig.full): no stage
+    takes what the last run left (row_cache.py, match/carried.py)."""
+    return bool(_given_config(context).get("full", MatchConfig.model_fields["full"].default))
 
 
 @dg.asset(group_name="match", kinds={"excel"},
