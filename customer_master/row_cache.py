@@ -18,6 +18,7 @@ the stage (warehouse/layout.py: `row-cache/<stage>/`)."""
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,16 +29,20 @@ import numpy as np
 import pandas as pd
 
 from customer_master.owner_only import TEMPORARY_PREFIX, private_folder, write_private
+from customer_master.schemas import row_rules
+from customer_master.standardise.places import DIVISIONS_PACKAGE
 
 log = logging.getLogger(__name__)
 
 _PACKAGE = Path(__file__).parent
-# the modules whose logic decides what each stage makes of a row
+_STANDARDISE = sorted((_PACKAGE / "standardise").glob("*.py"))
+# the modules whose logic decides what each stage makes of a row (validation reads the
+# phone regions and kept phones of standardise/), and the libraries whose data does
 STAGE_CODE = {
-    "validate": [_PACKAGE / "validate.py", *sorted((_PACKAGE / "schemas").glob("*.py")),
-                 *sorted((_PACKAGE / "standardise").glob("*.py"))],  # phone regions, kept phones
-    "standardise": sorted((_PACKAGE / "standardise").glob("*.py")),
+    "validate": [_PACKAGE / "validate.py", *sorted(Path(row_rules.__file__).parent.glob("*.py")), *_STANDARDISE],
+    "standardise": _STANDARDISE,
 }
+STAGE_LIBRARIES = ["pandas", "pandera", "phonenumbers", "opencc-python-reimplemented", "pypinyin", DIVISIONS_PACKAGE]
 
 
 @dataclass
@@ -135,4 +140,6 @@ def _code_version(stage: str) -> str:
     digest = hashlib.sha256()
     for module in STAGE_CODE[stage]:
         digest.update(module.read_bytes())
+    for library in STAGE_LIBRARIES:
+        digest.update(f"{library}=={importlib.metadata.version(library)}".encode())
     return digest.hexdigest()

@@ -13,7 +13,7 @@ import pytest
 from conftest import SAMPLE_INBOX
 from customer_master.ingest.inbox import ingest_inbox
 from customer_master.ingest.sheet_kinds import CUSTOMERS
-from customer_master.row_cache import RowCache
+from customer_master.row_cache import STAGE_CODE, RowCache
 from customer_master.standardise.stage import standardise_rows
 from customer_master.validate import RESULT_ORDER, validate_rows
 
@@ -114,3 +114,10 @@ def test_a_changed_row_or_a_full_run_computes_its_file_again(inbox_rows, tmp_pat
     counted = Counted(_validate)
     validation.run(changed, counted, RESULT_ORDER)
     assert counted.files == [[file]]
+
+
+def test_an_entry_is_keyed_by_the_code_that_decides_the_stage():
+    for stage, modules in STAGE_CODE.items():
+        assert modules and all(module.is_file() for module in modules), stage
+    assert {"validate.py", "row_rules.py", "phone_country.py"} <= {m.name for m in STAGE_CODE["validate"]}
+    assert "stage.py" in {m.name for m in STAGE_CODE["standardise"]}
