@@ -113,7 +113,8 @@ def matched_clusters(context: dg.AssetExecutionContext, config: MatchConfig, pat
         "rows_new_or_changed": sum(f["new_rows"] for f in result.scoring.values()),
         "candidate_pairs_scored": sum(f["pairs_scored"] for f in result.scoring.values()),
         "pairs_carried": sum(f["pairs_carried"] for f in result.scoring.values()),
-        "scoring": markdown_table(pd.DataFrame([{"customer type": t, **figures} for t, figures in result.scoring.items()]),
+        "scoring": markdown_table(pd.DataFrame([{"customer type": customer_type, **scored}
+                                                for customer_type, scored in result.scoring.items()]),
                                   empty="no rows"),
         "pairs_merged": int((result.pairs.match_probability >= config.match_threshold).sum()),
         "pairs_in_review_band": figures.pairs_in_band(result.pairs, band),

@@ -11,7 +11,7 @@ from customer_master.pipelines.resources import PipelinePaths
 from customer_master.row_cache import RowCache
 from customer_master.standardise.stage import standardise_rows
 from customer_master import steward_figures as figures
-from customer_master.validate import RESULT_ORDER, ValidationResult, validate_rows
+from customer_master.validate import ValidationResult, validate_rows
 from customer_master.warehouse.layout import layout
 
 
@@ -20,7 +20,7 @@ from customer_master.warehouse.layout import layout
 def validated_rows(context: dg.AssetExecutionContext, paths: PipelinePaths,
                    ingested_rows: IngestResult) -> ValidationResult:
     stage = RowCache(layout(paths.warehouse_path).row_cache / "validate", "validate").run(
-        ingested_rows.rows, lambda rows: vars(validate_rows(rows)), RESULT_ORDER, full=is_full_run(context))
+        ingested_rows.rows, lambda rows: vars(validate_rows(rows)), full=is_full_run(context))
     result = ValidationResult(**stage.frames)
     context.add_output_metadata({
         "dagster/row_count": len(result.accepted),
@@ -43,8 +43,7 @@ def validated_rows(context: dg.AssetExecutionContext, paths: PipelinePaths,
 def standardised_rows(context: dg.AssetExecutionContext, paths: PipelinePaths,
                       validated_rows: ValidationResult) -> pd.DataFrame:
     stage = RowCache(layout(paths.warehouse_path).row_cache / "standardise", "standardise").run(
-        validated_rows.accepted, lambda rows: {"rows": standardise_rows(rows)}, {"rows": ["row_key"]},
-        full=is_full_run(context))
+        validated_rows.accepted, lambda rows: {"rows": standardise_rows(rows)}, full=is_full_run(context))
     result = stage.frames["rows"]
     context.add_output_metadata({
         "dagster/row_count": len(result),

@@ -25,12 +25,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 import pandas as pd
 
 from customer_master.owner_only import TEMPORARY_PREFIX, private_folder, write_private
 from customer_master.schemas import row_rules
 from customer_master.standardise.places import DIVISIONS_PACKAGE
+from customer_master.working_db import working_connection
 
 log = logging.getLogger(__name__)
 
@@ -60,47 +60,57 @@ class RowCache:
         self.folder, self.stage = Path(folder), stage
 
     def run(self, rows: pd.DataFrame, compute: Callable[[pd.DataFrame], dict[str, pd.DataFrame]],
-            order: dict[str, list[str]], full: bool = False) -> CachedStage:
+            full: bool = False) -> CachedStage:
         """compute(rows) on the rows of the files without an entry (all of them when
         `full`), the entries' frames for the others; each named frame of the result
-        in one piece, sorted by its `order` columns (stable) as compute sorts it.
-        Every frame compute returns has the columns row_key and file."""
+        in one piece, as compute would give it on every row. Every frame compute
+        returns has the columns row_key and file and is sorted by row_key first, so
+        each file's part of it is one block and the blocks go in the files' order."""
         keys = self._keys(rows)
         cached = {} if full else {file: self._load(key) for file, key in keys.items()}
         cached = {file: frames for file, frames in cached.items() if frames is not None}
         todo = rows[~rows["file"].isin(set(cached))]
         computed = compute(todo) if len(todo) or not cached else {}  # nothing new: no stage run on no rows
         offsets = rows.groupby("file", sort=False)["row_key"].min()
+        for file, entry in cached.items():  # frames of our own, just read: their row keys moved in place
+            for frame in entry.values():
+                frame["row_key"] += offsets[file]
+        parts = dict(cached)
         for file, key in keys.items():
             if file not in cached:
-                self._store(key, {name: _relative(frame[frame["file"] == file], -offsets[file])
-                                  for name, frame in computed.items()})
+                parts[file] = {name: frame[frame["file"] == file] for name, frame in computed.items()}
+                self._store(key, {name: _relative(part, -offsets[file]) for name, part in parts[file].items()})
         self._prune(set(keys.values()))
         shapes = computed or next(iter(cached.values()))  # each frame's columns, as compute gives them
+        in_order = sorted(parts, key=lambda file: offsets[file])
         frames = {}
         for name, shape in shapes.items():
-            parts = [computed.get(name), *(_relative(entry[name], offsets[file]) for file, entry in cached.items())]
-            whole = pd.concat([p for p in parts if p is not None and len(p)] or [shape], ignore_index=True)
-            frames[name] = whole.sort_values(order[name], kind="stable").reset_index(drop=True)[shape.columns]
+            blocks = [parts[file][name] for file in in_order if len(parts[file][name])]
+            frames[name] = pd.concat(blocks, ignore_index=True)[shape.columns] if blocks else \
+                shape.iloc[:0].reset_index(drop=True)
         log.info("%s: rows of %d unchanged files taken from the last run, %d rows of %d files computed",
                  self.stage, len(cached), len(todo), len(keys) - len(cached))
         return CachedStage(frames, len(cached), len(keys) - len(cached), len(todo))
 
     def _keys(self, rows: pd.DataFrame) -> dict[str, str]:
-        """file -> the key of its rows' entry."""
+        """file -> the key of its rows' entry: the stage, its code, the columns and
+        their types, and a hash of the file's rows computed in DuckDB (each row's
+        values with its place in the file)."""
         if rows.empty:
             return {}
-        content = rows.drop(columns="row_key")
-        hashes = pd.util.hash_pandas_object(content, index=False).to_numpy()
-        relative = (rows["row_key"] - rows.groupby("file", sort=False)["row_key"].transform("min")).to_numpy()
-        shape = "\x00".join(f"{c}:{t}" for c, t in content.dtypes.astype(str).items())
-        keys = {}
-        for file, where in rows.groupby("file", sort=False).indices.items():
-            digest = hashlib.sha256(f"{self.stage}\x00{_code_version(self.stage)}\x00{shape}".encode())
-            digest.update(np.ascontiguousarray(hashes[where]).tobytes())
-            digest.update(np.ascontiguousarray(relative[where], dtype="int64").tobytes())
-            keys[file] = digest.hexdigest()
-        return keys
+        columns = [c for c in rows.columns if c != "row_key"]
+        shape = "\x00".join(f"{c}:{rows[c].dtype}" for c in columns)
+        packed = ", ".join(f'{_quoted(c)} := {_quoted(c)}' for c in columns)
+        with working_connection() as con:
+            con.register("stage_input", rows)
+            hashed = con.sql(f"""
+                WITH each_row AS (
+                    SELECT file, hash(struct_pack({packed}), row_key - min(row_key) OVER (PARTITION BY file)) AS h
+                    FROM stage_input)
+                SELECT file, count(*) AS n, bit_xor(h) AS h FROM each_row GROUP BY file""").fetchall()
+        prefix = f"{self.stage}\x00{_code_version(self.stage)}\x00{shape}"
+        return {file: hashlib.sha256(f"{prefix}\x00{file}\x00{n}\x00{h}".encode()).hexdigest()
+                for file, n, h in hashed}
 
     def _load(self, key: str) -> dict[str, pd.DataFrame] | None:
         parts = sorted(self.folder.glob(f"{key}.*.parquet"))
@@ -129,6 +139,10 @@ class RowCache:
         for entry in self.folder.iterdir():
             if entry.name.startswith(TEMPORARY_PREFIX) or entry.name.split(".")[0] not in used:
                 entry.unlink(missing_ok=True)
+
+
+def _quoted(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
 
 
 def _relative(frame: pd.DataFrame, shift: int) -> pd.DataFrame:

@@ -30,10 +30,6 @@ log = logging.getLogger(__name__)
 
 REJECTED_COLUMNS = ["row_key", *LINEAGE_COLUMNS, "reason", "raw"]
 ISSUE_COLUMNS = ["row_key", *LINEAGE_COLUMNS, "field", "value", "issue"]
-# the order of each frame of a ValidationResult (stable sorts), which row_cache.py keeps
-# when it puts the frames of unchanged files together with this run's
-RESULT_ORDER = {"accepted": ["row_key"], "rejected": ["row_key"], "field_issues": ["row_key", "field"],
-                "activities": ["row_key"]}
 
 
 @dataclass
@@ -69,9 +65,9 @@ def validate_rows(rows: pd.DataFrame) -> ValidationResult:
 
     accepted, issues = _without_bad_values(accepted)
     activities, activity_issues = _without_bad_values(activities)
-    rejected = pd.concat([rejected, activity_rejects]).sort_values(RESULT_ORDER["rejected"], kind="stable")
+    rejected = pd.concat([rejected, activity_rejects]).sort_values("row_key")
     issues = pd.concat([df for df in (issues, activity_issues, unused_cells) if len(df)] or [issues])
-    issues = issues.sort_values(RESULT_ORDER["field_issues"], kind="stable")
+    issues = issues.sort_values(["row_key", "field"], kind="stable")
     log.info("validate: %d customer rows accepted, %d activity rows, %d quarantined, %d field issues",
              len(accepted), len(activities), len(rejected), len(issues))
     return ValidationResult(

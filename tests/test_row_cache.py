@@ -15,7 +15,7 @@ from customer_master.ingest.inbox import ingest_inbox
 from customer_master.ingest.sheet_kinds import CUSTOMERS
 from customer_master.row_cache import STAGE_CODE, RowCache
 from customer_master.standardise.stage import standardise_rows
-from customer_master.validate import RESULT_ORDER, validate_rows
+from customer_master.validate import validate_rows
 
 
 @pytest.fixture(scope="module")
@@ -69,12 +69,12 @@ def test_an_added_file_is_the_only_one_validated_and_standardised(inbox_rows, tm
         RowCache(tmp_path / "standardise", "standardise")
 
     first = Counted(_validate)
-    before = validation.run(night_before, first, RESULT_ORDER)
+    before = validation.run(night_before, first)
     assert first.files == [sorted(set(night_before["file"]))]  # nothing kept yet: every file
-    standardisation.run(before.frames["accepted"], _standardise, {"rows": ["row_key"]})
+    standardisation.run(before.frames["accepted"], _standardise)
 
     counted = Counted(_validate)
-    validated = validation.run(inbox_rows, counted, RESULT_ORDER)
+    validated = validation.run(inbox_rows, counted)
     assert counted.files == [[added]]  # only the new file's rows were validated
     assert (validated.files_reused, validated.files_computed) == (len(files) - 1, 1)
     assert validated.rows_computed == (inbox_rows["file"] == added).sum()
@@ -82,7 +82,7 @@ def test_an_added_file_is_the_only_one_validated_and_standardised(inbox_rows, tm
 
     accepted = validated.frames["accepted"]
     counted = Counted(_standardise)
-    standardised = standardisation.run(accepted, counted, {"rows": ["row_key"]})
+    standardised = standardisation.run(accepted, counted)
     assert counted.files == [[added]]  # only its accepted rows were standardised
     _assert_same(standardised.frames, _standardise(accepted))
     assert set(night_before["row_key"]) != set(inbox_rows.loc[inbox_rows["file"] != added, "row_key"])
@@ -94,25 +94,25 @@ def test_an_added_file_is_the_only_one_validated_and_standardised(inbox_rows, tm
 
 def test_a_changed_row_or_a_full_run_computes_its_file_again(inbox_rows, tmp_path):
     validation = RowCache(tmp_path / "validate", "validate")
-    validation.run(inbox_rows, _validate, RESULT_ORDER)
+    validation.run(inbox_rows, _validate)
     file = inbox_rows["file"].iloc[-1]
     changed = inbox_rows.copy()
     last = changed.index[-1]
     changed.loc[last, "name"] = f"{changed.loc[last, 'name'] or ''}改"
 
     counted = Counted(_validate)
-    validation.run(changed, counted, RESULT_ORDER)
+    validation.run(changed, counted)
     assert counted.files == [[file]]
 
     counted = Counted(_validate)
-    result = validation.run(changed, counted, RESULT_ORDER, full=True)
+    result = validation.run(changed, counted, full=True)
     assert counted.files == [sorted(set(changed["file"]))]
     _assert_same(result.frames, _validate(changed))
 
     # a file that left the inbox leaves the cache at the next run
-    validation.run(_without(changed, file), _validate, RESULT_ORDER)
+    validation.run(_without(changed, file), _validate)
     counted = Counted(_validate)
-    validation.run(changed, counted, RESULT_ORDER)
+    validation.run(changed, counted)
     assert counted.files == [[file]]
 
 

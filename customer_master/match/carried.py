@@ -34,6 +34,7 @@ import json
 import logging
 import math
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,12 +64,6 @@ class Carried:
     facts: dict[str, dict]  # customer_type -> {"trained_in_run", "prior"}: what scored them
 
 
-@dataclass
-class CarriedPairs:
-    is_new: pd.Series  # per row of the matching frame (its index): new or changed since the last run
-    pairs: pd.DataFrame  # customer_type, row_key_l, row_key_r, PAIR_FIELDS: the last run's pairs of unchanged rows
-
-
 def fingerprints(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     """row_key, place, fingerprint of each row of a matching frame (`frame`, the
     columns the models compare), its place from the standardised `rows`: the
@@ -84,44 +79,60 @@ def fingerprints(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
             ORDER BY f.{UNIQUE_ID}""").df()
 
 
-def carried_pairs(carried: Carried | None, customer_type: str, now: pd.DataFrame, trained_in_run: str,
-                  prior: float) -> CarriedPairs | None:
+def new_rows(carried: Carried | None, customer_type: str, now: pd.DataFrame,
+             model_run: str | None) -> pd.Series | None:
     """Which rows of this run (`now`: fingerprints of its matching frame) are new or
-    changed, and the last run's pairs of the others, by this run's row keys and
-    with this run's prior; None when nothing can be carried (no last run, or its
-    pairs were scored by another model than the one scoring now)."""
+    changed since the last run, by the frame's index; None when nothing can be
+    carried: no last run, or its pairs were scored by another model than the one
+    trained in `model_run`, the model that would score now."""
     facts = (carried.facts if carried else {}).get(customer_type)
-    if facts is None or facts["trained_in_run"] != trained_in_run:
+    if facts is None or model_run is None or facts["trained_in_run"] != model_run:
         return None
-    shift = _log2_odds(prior) - _log2_odds(facts["prior"])
+    before = carried.rows[carried.rows["customer_type"] == customer_type]
     with working_connection() as con:
         con.register("now_rows", now)
-        con.register("before_rows", carried.rows[carried.rows["customer_type"] == customer_type])
+        con.register("before_rows", before)
+        unchanged = con.sql(f"SELECT {UNIQUE_ID} FROM now_rows JOIN before_rows USING (place, fingerprint)").df()
+    return pd.Series(~now[UNIQUE_ID].isin(unchanged[UNIQUE_ID]).to_numpy(), index=now.index)
+
+
+def carried_pairs(carried: Carried, customer_type: str, now: pd.DataFrame, is_new: pd.Series,
+                  prior: float) -> pd.DataFrame:
+    """The last run's pairs of two unchanged rows (not `is_new`), by this run's row
+    keys, their weights moved to this run's `prior`: customer_type, row_key_l,
+    row_key_r, PAIR_FIELDS."""
+    shift = _log2_odds(prior) - _log2_odds(carried.facts[customer_type]["prior"])
+    with working_connection() as con:
+        con.register("unchanged", now.loc[~is_new.to_numpy(), [UNIQUE_ID, "place"]])
         con.register("before_pairs", carried.pairs[carried.pairs["customer_type"] == customer_type])
-        con.execute(f"""
-            CREATE TEMP TABLE unchanged AS
-            SELECT n.{UNIQUE_ID}, n.place FROM now_rows n JOIN before_rows b USING (place, fingerprint)""")
-        is_new = ~now[UNIQUE_ID].isin(con.sql(f"SELECT {UNIQUE_ID} FROM unchanged").df()[UNIQUE_ID])
-        pairs = con.sql(f"""
+        return con.sql(f"""
             WITH moved AS (
-                SELECT least(l.{UNIQUE_ID}, r.{UNIQUE_ID}) AS row_key_l, greatest(l.{UNIQUE_ID}, r.{UNIQUE_ID}) AS row_key_r,
+                SELECT least(l.{UNIQUE_ID}, r.{UNIQUE_ID}) AS row_key_l,
+                       greatest(l.{UNIQUE_ID}, r.{UNIQUE_ID}) AS row_key_r,
                        p.match_weight + {shift!r} AS match_weight, p.evidence, p.cannot_link
                 FROM before_pairs p JOIN unchanged l ON l.place = p.place_l JOIN unchanged r ON r.place = p.place_r)
             SELECT '{customer_type}' AS customer_type, row_key_l::BIGINT AS row_key_l, row_key_r::BIGINT AS row_key_r,
                    1 / (1 + pow(2, -match_weight)) AS match_probability, match_weight, evidence, cannot_link
             FROM moved ORDER BY row_key_l, row_key_r""").df()
-    return CarriedPairs(is_new=is_new.set_axis(now.index), pairs=pairs)
 
 
-def only_pairs_with_new_rows(linker: Linker) -> None:
-    """Restrict the linker's blocking rules to pairs with at least one row marked
-    NEW_ROW: each rule as it was, and that. A pair is still found by the first
-    rule that finds it, as without the restriction (Splink excludes the pairs of
-    the rules before each rule)."""
+@contextmanager
+def only_pairs_with_new_rows(linker: Linker):
+    """While in the block, the linker's blocking rules find only pairs with at least
+    one row marked NEW_ROW: each rule as it was, and that. A pair is still found by
+    the first rule that finds it, as without the restriction (Splink excludes the
+    pairs of the rules before each rule). The rules are put back after: the model
+    kept for the next run and the duplicate check blocks on every pair."""
     settings = linker._settings_obj
-    rules = [BlockingRule(f"({rule.blocking_rule_sql}) AND (l.{NEW_ROW} OR r.{NEW_ROW})", rule._sql_dialect_str)
-             for rule in settings._blocking_rules_to_generate_predictions]
-    settings._blocking_rules_to_generate_predictions = BlockingRule._add_preceding_rules_to_each_blocking_rule(rules)
+    rules = settings._blocking_rules_to_generate_predictions
+    restricted = [BlockingRule(f"({rule.blocking_rule_sql}) AND (l.{NEW_ROW} OR r.{NEW_ROW})", rule._sql_dialect_str)
+                  for rule in rules]
+    settings._blocking_rules_to_generate_predictions = BlockingRule._add_preceding_rules_to_each_blocking_rule(
+        restricted)
+    try:
+        yield linker
+    finally:
+        settings._blocking_rules_to_generate_predictions = rules
 
 
 def previous_carried(warehouse: Path) -> Carried | None:
@@ -147,7 +158,8 @@ def carried_from(rows: pd.DataFrame, pairs: pd.DataFrame, facts: dict[str, dict]
         con.register("run_pairs", pairs)
         by_place = con.sql(f"""
             SELECT p.customer_type, l.place AS place_l, r.place AS place_r, {', '.join(f'p.{c}' for c in PAIR_FIELDS)}
-            FROM run_pairs p JOIN run_rows l ON l.{UNIQUE_ID} = p.row_key_l JOIN run_rows r ON r.{UNIQUE_ID} = p.row_key_r
+            FROM run_pairs p JOIN run_rows l ON l.{UNIQUE_ID} = p.row_key_l
+                 JOIN run_rows r ON r.{UNIQUE_ID} = p.row_key_r
             """).df()
     return Carried(rows=rows[["customer_type", "place", "fingerprint"]], pairs=by_place, facts=facts)
 

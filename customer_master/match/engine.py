@@ -7,15 +7,17 @@ trained on, so the warehouse keeps it for audit and the next run can use it agai
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-from splink import DuckDBAPI, Linker
+from splink import Linker
 
 from customer_master.match.carried import (NEW_ROW, Carried, carried_from, carried_pairs, fingerprints,
-                                           keep_for_next_run, only_pairs_with_new_rows, previous_carried)
+                                           keep_for_next_run, new_rows, only_pairs_with_new_rows,
+                                           previous_carried)
 from customer_master.match.clustering import clusters_at_threshold, singletons, without_nameless_clusters
 from customer_master.match.constraints import pair_conflicts, unrelated_names
 from customer_master.match.features import matching_frame, typed_features
@@ -102,23 +104,28 @@ def _match(rows: pd.DataFrame, threshold: float, decisions: pd.DataFrame | None,
         if len(subset) < 2:
             clusters.append(singletons(subset, customer_type))
             continue
-        linker, training[customer_type] = _linker(subset, customer_type, recipe, stored, run_id)
+        kept_model = (stored or {}).get(customer_type)
+        is_new = new_rows(carried, customer_type, prints[-1], kept_model.trained_in_run if kept_model else None)
+        scored_frame = subset if is_new is None else subset.assign(**{NEW_ROW: is_new.to_numpy()})
+        linker, training[customer_type] = _linker(subset, customer_type, recipe, stored, run_id, scored_frame)
         prior = linker._settings_obj._probability_two_random_records_match
         scored_with[customer_type] = {"trained_in_run": training[customer_type]["trained_in_run"], "prior": prior}
-        carry = carried_pairs(carried, customer_type, prints[-1], training[customer_type]["trained_in_run"], prior)
-        scorer = linker  # the model's linker, or one that scores only the pairs with a new or changed row
-        if carry is not None:
-            scorer = _linker_on(subset.assign(**{NEW_ROW: carry.is_new.to_numpy()}), linker)
-            only_pairs_with_new_rows(scorer)
-            kept = carry.pairs[carry.pairs.match_probability >= EVIDENCE_FLOOR]
+        if training[customer_type]["trained_in_run"] != (kept_model.trained_in_run if kept_model else None):
+            is_new = None  # trained afresh: every pair is scored
+        kept = carried_pairs(carried, customer_type, prints[-1], is_new, prior) if is_new is not None else \
+            pd.DataFrame(columns=PAIR_COLUMNS)
+        kept = kept[kept.match_probability >= EVIDENCE_FLOOR]
+        if is_new is not None:
             log.info("match %s: %d of %d rows new or changed; %d pairs of the others carried from the last run",
-                     customer_type, int(carry.is_new.sum()), len(subset), len(kept))
-        scoring[customer_type] = {
-            "rows": len(subset), "new_rows": int(carry.is_new.sum()) if carry else len(subset),
-            "pairs_scored": report_candidate_pairs(scorer, customer_type, len(subset)),
-            "pairs_carried": len(kept) if carry else 0}
-        log.info("match %s: scoring candidate pairs", customer_type)
-        predictions = scorer.inference.predict(threshold_match_probability=EVIDENCE_FLOOR)
+                     customer_type, int(is_new.sum()), len(subset), len(kept))
+        # with pairs carried, only the pairs with a new or changed row are scored
+        with only_pairs_with_new_rows(linker) if is_new is not None else nullcontext(linker) as scorer:
+            scoring[customer_type] = {
+                "rows": len(subset), "new_rows": int(is_new.sum()) if is_new is not None else len(subset),
+                "pairs_scored": report_candidate_pairs(scorer, customer_type, len(subset)),
+                "pairs_carried": len(kept)}
+            log.info("match %s: scoring candidate pairs", customer_type)
+            predictions = scorer.inference.predict(threshold_match_probability=EVIDENCE_FLOOR)
         predicted = predictions.as_pandas_dataframe()
         scored = _evidence(predicted, customer_type)
         # names that share nothing, keyed by the pair (scored is built apart from predicted)
@@ -128,7 +135,7 @@ def _match(rows: pd.DataFrame, threshold: float, decisions: pd.DataFrame | None,
         conflicts = pair_conflicts(scored, subset, customer_type)
         cannot_link = conflicts.where(conflicts.notna(), pd.Series(unrelated, index=scored.index))
         scored["cannot_link"] = cannot_link.astype(object).where(cannot_link.notna(), None)  # carried pairs' too
-        if carry is not None:
+        if is_new is not None:
             scored = pd.concat([p for p in (kept[PAIR_COLUMNS], scored) if len(p)] or [scored], ignore_index=True) \
                 .sort_values(["row_key_l", "row_key_r"], ignore_index=True)
         found = clusters_at_threshold(subset, scored, threshold, customer_type, decisions)
@@ -149,12 +156,14 @@ def _match(rows: pd.DataFrame, threshold: float, decisions: pd.DataFrame | None,
 
 
 def _linker(subset: pd.DataFrame, customer_type: str, recipe: dict, stored: dict[str, StoredModel] | None,
-            run_id: str) -> tuple[Linker, dict]:
+            run_id: str, scored_frame: pd.DataFrame | None = None) -> tuple[Linker, dict]:
     """The linker that scores this run's rows of one type, with its training facts:
-    the stored model's where it still fits them, else one trained now."""
+    the stored model's where it still fits them (on `scored_frame`, the rows with
+    the column that marks the new ones, when given), else one trained now."""
     present = present_columns(subset)
     kept = (stored or {}).get(customer_type)
-    linker, why = reuse(subset, recipe["settings"](present), kept) if stored is not None else (None, "a full run")
+    linker, why = reuse(subset if scored_frame is None else scored_frame, recipe["settings"](present), kept) \
+        if stored is not None else (None, "a full run")
     if linker is not None:
         log.info("match %s: %d rows, scored with the model trained in run %s on %d rows", customer_type,
                  len(subset), kept.trained_in_run[:8], kept.trained_rows)
@@ -162,12 +171,6 @@ def _linker(subset: pd.DataFrame, customer_type: str, recipe: dict, stored: dict
     log.info("match %s: training on %d rows (%s)", customer_type, len(subset), why)
     linker = trained_linker(subset, recipe, present)
     return linker, training_facts(run_id, len(subset), linker._settings_obj._probability_two_random_records_match)
-
-
-def _linker_on(frame: pd.DataFrame, linker: Linker) -> Linker:
-    """A linker on `frame` (the rows it scores, with a column more) with `linker`'s model."""
-    model = linker.misc.save_model_to_json()
-    return Linker(DuckDBAPI(working_connection()).register(frame), model, log_level=logging.ERROR)
 
 
 def _evidence(predictions: pd.DataFrame, customer_type: str) -> pd.DataFrame:
