@@ -82,7 +82,7 @@ def fingerprints(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
 def new_rows(carried: Carried | None, customer_type: str, now: pd.DataFrame,
              model_run: str | None) -> pd.Series | None:
     """Which rows of this run (`now`: fingerprints of its matching frame) are new or
-    changed since the last run, by the frame's index; None when nothing can be
+    changed since the last run, by row key; None when nothing can be
     carried: no last run, or its pairs were scored by another model than the one
     trained in `model_run`, the model that would score now."""
     facts = (carried.facts if carried else {}).get(customer_type)
@@ -93,17 +93,17 @@ def new_rows(carried: Carried | None, customer_type: str, now: pd.DataFrame,
         con.register("now_rows", now)
         con.register("before_rows", before)
         unchanged = con.sql(f"SELECT {UNIQUE_ID} FROM now_rows JOIN before_rows USING (place, fingerprint)").df()
-    return pd.Series(~now[UNIQUE_ID].isin(unchanged[UNIQUE_ID]).to_numpy(), index=now.index)
+    return pd.Series(~now[UNIQUE_ID].isin(unchanged[UNIQUE_ID]).to_numpy(), index=now[UNIQUE_ID].to_numpy())
 
 
 def carried_pairs(carried: Carried, customer_type: str, now: pd.DataFrame, is_new: pd.Series,
                   prior: float) -> pd.DataFrame:
-    """The last run's pairs of two unchanged rows (not `is_new`), by this run's row
+    """The last run's pairs of two unchanged rows (not `is_new`, by row key), by this run's row
     keys, their weights moved to this run's `prior`: customer_type, row_key_l,
     row_key_r, PAIR_FIELDS."""
     shift = _log2_odds(prior) - _log2_odds(carried.facts[customer_type]["prior"])
     with working_connection() as con:
-        con.register("unchanged", now.loc[~is_new.to_numpy(), [UNIQUE_ID, "place"]])
+        con.register("unchanged", now.loc[~is_new.reindex(now[UNIQUE_ID]).to_numpy(), [UNIQUE_ID, "place"]])
         con.register("before_pairs", carried.pairs[carried.pairs["customer_type"] == customer_type])
         return con.sql(f"""
             WITH moved AS (

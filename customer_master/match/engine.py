@@ -106,7 +106,7 @@ def _match(rows: pd.DataFrame, threshold: float, decisions: pd.DataFrame | None,
             continue
         kept_model = (stored or {}).get(customer_type)
         is_new = new_rows(carried, customer_type, prints[-1], kept_model.trained_in_run if kept_model else None)
-        scored_frame = subset if is_new is None else subset.assign(**{NEW_ROW: is_new.to_numpy()})
+        scored_frame = subset if is_new is None else subset.assign(**{NEW_ROW: subset[UNIQUE_ID].map(is_new)})
         linker, training[customer_type] = _linker(subset, customer_type, recipe, stored, run_id, scored_frame)
         prior = linker._settings_obj._probability_two_random_records_match
         scored_with[customer_type] = {"trained_in_run": training[customer_type]["trained_in_run"], "prior": prior}
