@@ -29,8 +29,10 @@ class MatchConfig(dg.Config):
     review_to: float = Field(default=DEFAULT_BAND[1],
                              description="... up to here (0-1) are review candidates for the stewards.")
     full: bool = Field(default=False,
-                       description="Train both models afresh. Otherwise the last run's models score the rows "
-                                   "while the rows have not drifted (see the README's 'Nightly runs').")
+                       description="Train both models afresh and validate, standardise and score every row "
+                                   "again. Otherwise the last run's models score the rows while the rows have not "
+                                   "drifted, and only new or changed files' rows and their pairs are computed "
+                                   "(see the README's 'How rows become one customer').")
 
     @model_validator(mode="after")
     def _settings_in_range(self) -> "MatchConfig":
@@ -47,7 +49,7 @@ def check_run_config(context: dg.AssetExecutionContext) -> MatchConfig:
     The settings file (resource paths, `settings`) is checked here as well, and so is
     the encryption key, if one is set."""
     name = matched_clusters.node_def.name
-    given = ((context.run.run_config.get("ops") or {}).get(name) or {}).get("config") or {}
+    given = _given_config(context)
     try:
         config = MatchConfig(**given)
     except ValidationError as exc:
@@ -64,6 +66,17 @@ def check_run_config(context: dg.AssetExecutionContext) -> MatchConfig:
     except EncryptionUnavailable as exc:
         raise dg.Failure(description=str(exc)) from None
     return config
+
+
+def _given_config(context: dg.AssetExecutionContext) -> dict:
+    """The run config of matched_clusters as the run was launched with it."""
+    return ((context.run.run_config.get("ops") or {}).get(matched_clusters.node_def.name) or {}).get("config") or {}
+
+
+def is_full_run(context: dg.AssetExecutionContext) -> bool:
+    """Whether this run computes everything afresh (MatchConfig.full): no stage
+    takes what the last run left (row_cache.py, match/carried.py)."""
+    return bool(_given_config(context).get("full", MatchConfig.model_fields["full"].default))
 
 
 @dg.asset(group_name="match", kinds={"excel"},
@@ -96,6 +109,13 @@ def matched_clusters(context: dg.AssetExecutionContext, config: MatchConfig, pat
             empty="no model"),
         "masters": int(result.clusters.cluster.nunique()),
         "scored_pairs": len(result.pairs),
+        # a nightly run scores only the pairs with a new or changed row and carries the others (match/carried.py)
+        "rows_new_or_changed": sum(f["new_rows"] for f in result.scoring.values()),
+        "candidate_pairs_scored": sum(f["pairs_scored"] for f in result.scoring.values()),
+        "pairs_carried": sum(f["pairs_carried"] for f in result.scoring.values()),
+        "scoring": markdown_table(pd.DataFrame([{"customer type": customer_type, **scored}
+                                                for customer_type, scored in result.scoring.items()]),
+                                  empty="no rows"),
         "pairs_merged": int((result.pairs.match_probability >= config.match_threshold).sum()),
         "pairs_in_review_band": figures.pairs_in_band(result.pairs, band),
         "pairs_by_probability": markdown_table(figures.pairs_by_probability(result.pairs, config.match_threshold, band),

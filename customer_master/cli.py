@@ -65,8 +65,9 @@ def main(argv: list[str] | None = None) -> int:
                      help="when another run on the warehouse is in progress, wait for it to finish "
                           "(default: stop at once with an error, exit 3)")
     run.add_argument("--full", action="store_true",
-                     help="train both match models afresh (default: use the last run's while the rows have "
-                          "not drifted)")
+                     help="train both match models afresh, and validate, standardise and score every row "
+                          "again (default: use the last run's models while the rows have not drifted, and its "
+                          "results for unchanged files and rows)")
     run.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
 
     evaluate = commands.add_parser("evaluate", help="pairwise precision/recall/F1 of a warehouse against a truth file")

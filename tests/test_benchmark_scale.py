@@ -60,8 +60,18 @@ def test_benchmark_scale_end_to_end(tmp_path, capsys):
     assert result["splink"]["seconds"] > 0 and result["splink"]["quality"]["f1"] > 0.5
     night = result["nightly"]
     assert night["pair_agreement_f1"] == 1.0 and night["same_id_as_full_run"] == 1.0
+    # the nightly run validated and standardised only the new file's rows
+    work, full_work = night["work"], night["full_work"]
+    for figure in ("validated_rows.rows_validated", "standardised_rows.rows_standardised"):
+        assert 0 < work[figure] <= result["new_file_rows"] < full_work[figure] / 3
+    # at 12,000 rows the new file is more than a tenth of its type's rows: the nightly run trains
+    # afresh (stored_models.DRIFT_SHARE) and scores every pair again, carrying none (the 200k run carries)
+    pairs = "matched_clusters.candidate_pairs_scored"
+    assert work[pairs] == full_work[pairs] > 0
+    assert work["matched_clusters.pairs_carried"] == 0 == full_work["matched_clusters.pairs_carried"]
     report = capsys.readouterr().out
     assert "ratio, pipeline / plain Splink" in report and "matched_clusters" in report
+    assert "candidate pairs scored" in report
 
 
 def test_a_run_past_the_memory_limit_is_stopped_and_named(tmp_path):

@@ -25,6 +25,7 @@ from customer_master.warehouse.layout import MODEL_TRAINING, layout
 
 LINEAGE = ["source", "file", "sheet", "row_number"]
 REMOVED = "purchasing/供应商名录.xlsx"
+NEW_SOURCES = ("华中大区", "会员中心", "华南办事处")  # write_new_departments'
 
 
 def _trained_in(outcome) -> dict[str, str]:
@@ -68,6 +69,17 @@ def test_a_nightly_run_after_new_files_equals_a_full_run(sample_run, sample_ware
     assert nightly.run["files_unchanged"] == _sample_files()  # the sample's files were not read again
     assert _trained_in(nightly) == {"company": sample_run.run_id, "person": sample_run.run_id}  # not retrained
     assert set(_trained_in(new_departments_run).values()) == {new_departments_run.run_id}
+    # only the new files' rows were validated and standardised, only pairs with a new row scored
+    night, full = nightly.asset_metadata, new_departments_run.asset_metadata
+    new_rows = int((_xref(new_departments_run.warehouse).file.str.startswith(NEW_SOURCES)).sum())
+    assert 0 < night["validated_rows"]["rows_validated"].value < 2 * new_rows
+    assert night["validated_rows"]["files_unchanged"].value == _sample_files()
+    assert night["standardised_rows"]["files_unchanged"].value > 10  # those with customer rows (not activities)
+    assert 0 < night["standardised_rows"]["rows_standardised"].value <= night["validated_rows"]["rows_validated"].value
+    assert full["validated_rows"]["rows_validated"].value > 50 * new_rows  # a full run: every row
+    assert night["matched_clusters"]["pairs_carried"].value > 0 == full["matched_clusters"]["pairs_carried"].value
+    assert 0 < night["matched_clusters"]["candidate_pairs_scored"].value < \
+        full["matched_clusters"]["candidate_pairs_scored"].value / 5
 
     night, full = _xref(sample_warehouse_copy), _xref(new_departments_run.warehouse)
     assert _partition(night) == _partition(full)  # the same customers

@@ -1,5 +1,5 @@
 """Personal data is not world-readable: the warehouse and everything the pipeline
-keeps in its folder (state/, models/, the ingest cache, the lock, the run ledger,
+keeps in its folder (state/, models/, the ingest and row caches, the carried pairs, the lock, the run ledger,
 the backups, the staging Parquet) is its owner's only, whatever the umask of the process."""
 
 import os
@@ -57,7 +57,9 @@ def test_everything_beside_the_warehouse_is_its_owners_only(tmp_path, capsys, mo
     for expected in [f"{wh}/", f"{wh}/customer_master.duckdb", f"{folder}/", f"{folder}/lock", f"{folder}/runs.jsonl",
                      f"{folder}/state/", f"{folder}/state/xref.parquet", f"{folder}/state/decisions.parquet",
                      f"{folder}/models/{run_id}/company.json", f"{folder}/models/{run_id}/company_match_weights.html",
-                     f"{folder}/ingest-cache/", os.path.relpath(where.backup_warehouse(where.backup(1, run_id)), out),
+                     f"{folder}/ingest-cache/", f"{folder}/row-cache/validate/", f"{folder}/row-cache/standardise/",
+                     f"{folder}/match-carry/{run_id}/pairs.parquet", f"{folder}/match-carry/{run_id}/rows.parquet",
+                     os.path.relpath(where.backup_warehouse(where.backup(1, run_id)), out),
                      f"{folder}/backups/000001-{run_id}/state/xref.parquet"]:
         assert expected in modes, f"{expected} not written"
     assert any(path.startswith(f"{folder}/ingest-cache/") for path in modes)

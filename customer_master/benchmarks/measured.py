@@ -68,6 +68,11 @@ def peak_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+# the figures of a run that say how much of it was computed afresh: asset -> metadata entries
+RECOMPUTED = {"validated_rows": ["rows_validated"], "standardised_rows": ["rows_standardised"],
+              "matched_clusters": ["rows_new_or_changed", "candidate_pairs_scored", "pairs_carried"]}
+
+
 def measure_pipeline(inbox: Path, warehouse: Path, staging: Path) -> dict:
     from customer_master.run_inprocess import run_consolidation
 
@@ -79,6 +84,9 @@ def measure_pipeline(inbox: Path, warehouse: Path, staging: Path) -> dict:
     return {"success": outcome.success, "error": outcome.error, "failed_step": outcome.failed_step,
             "seconds": seconds, "peak_bytes": peak_bytes(),
             "files_unchanged": int(outcome.run.get("files_unchanged") or 0) if outcome.success else 0,
+            # what a nightly run did not compute again (row_cache.py, match/carried.py)
+            "work": {f"{asset}.{name}": getattr(outcome.asset_metadata.get(asset, {}).get(name), "value", None)
+                     for asset, names in RECOMPUTED.items() for name in names},
             "steps": [{"step": step, "seconds": end - start, "peak_bytes": sampler.peak_between(start, end)}
                       for step, (start, end) in outcome.steps.items()]}
 

@@ -237,6 +237,7 @@ def run_benchmark(rows: int, work: Path, repeat: int = 3, baseline: bool = True,
         say(f"  full run on the same inbox: {full['seconds']:.1f} s")
         result["nightly"] = {"seconds": night["seconds"], "full_seconds": full["seconds"],
                              "files_unchanged": night["files_unchanged"],
+                             "work": night.get("work", {}), "full_work": full.get("work", {}),
                              "steps": _step_seconds(night), "full_steps": _step_seconds(full),
                              "quality": evaluate_against_truth(first_warehouse, new.truth),
                              **compare_masters(first_warehouse, full_warehouse, before, new.file)}
@@ -275,9 +276,12 @@ def format_report(result: dict) -> str:
             f"{night['touched_masters']:,} masters touched): "
             f"{night['same_id_as_full_run']:.2%} have the full run's master id, "
             f"{night['kept_id_from_before']:.2%} kept the id of the night before",
+            "    computed afresh, nightly / full run: " + ", ".join(
+                f"{name.split('.')[1].replace('_', ' ')} {value:,} / {night['full_work'].get(name) or 0:,}"
+                for name, value in night["work"].items() if value is not None),
             "    steps, nightly / full run (s): " + ", ".join(
                 f"{step} {seconds:.1f} / {night['full_steps'].get(step, 0):.1f}"
-                for step, seconds in sorted(night["steps"].items(), key=lambda kv: -kv[1])[:6]),
+                for step, seconds in sorted(night["steps"].items(), key=lambda kv: -kv[1])),
             f"    pairs: the nightly masters agree with the full run's at F1 {night['pair_agreement_f1']:.4f}; "
             f"against the truth P {night['quality']['precision']:.4f} R {night['quality']['recall']:.4f} "
             f"F1 {night['quality']['f1']:.4f}"]

@@ -7,6 +7,7 @@ trained on, so the warehouse keeps it for audit and the next run can use it agai
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,9 @@ import pandas as pd
 import pyarrow as pa
 from splink import Linker
 
+from customer_master.match.carried import (NEW_ROW, Carried, carried_from, carried_pairs, fingerprints,
+                                           keep_for_next_run, new_rows, only_pairs_with_new_rows,
+                                           previous_carried)
 from customer_master.match.clustering import clusters_at_threshold, singletons, without_nameless_clusters
 from customer_master.match.constraints import pair_conflicts, unrelated_names
 from customer_master.match.features import matching_frame, typed_features
@@ -51,6 +55,9 @@ class MatchResult:
     # duplicate check and the activities score against (features.match_input), so
     # they see what the models saw and nothing computes it twice
     features: pa.Table | None = None
+    # customer_type -> rows, new_rows (new or changed since the last run), pairs_scored
+    # (candidate pairs scored in this run), pairs_carried (kept pairs of unchanged rows: match/carried.py)
+    scoring: dict[str, dict] = field(default_factory=dict)
 
 
 def match_run(rows: pd.DataFrame, warehouse: Path, threshold: float = DEFAULT_MATCH_THRESHOLD,
@@ -63,8 +70,10 @@ def match_run(rows: pd.DataFrame, warehouse: Path, threshold: float = DEFAULT_MA
     if len(unresolved):
         log.warning("match: %d steward decision(s) point at rows no longer in the inbox "
                     "(see quality.unresolved_decisions)", len(unresolved))
-    result = match_customers(rows, threshold=threshold, decisions=decisions,
-                             stored=None if full else previous_models(warehouse), run_id=run_id)
+    result, carried = _match(rows, threshold, decisions, None if full else previous_models(warehouse), run_id,
+                             None if full else previous_carried(warehouse))
+    if run_id:
+        keep_for_next_run(warehouse, run_id, carried)
     result.unresolved_decisions, result.review_band, result.decisions_applied = unresolved, list(review_band), \
         len(decisions)
     return result
@@ -76,19 +85,47 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
     """decisions: a steward's verdicts (row_key_l, row_key_r, decision: match | no match |
     detach, row_key_r empty for detach); they win over the model. stored: the last
     run's models, used where the rows have not drifted (None: a full run, all trained)."""
+    return _match(rows, threshold, decisions, stored, run_id)[0]
+
+
+def _match(rows: pd.DataFrame, threshold: float, decisions: pd.DataFrame | None,
+           stored: dict[str, StoredModel] | None, run_id: str, carried: Carried | None = None
+           ) -> tuple[MatchResult, Carried]:
+    """match_customers, scoring only the pairs with a new or changed row where the
+    last run's pairs can be carried (`carried`: match/carried.py); also what the next
+    run carries of this one."""
     check_match_settings(threshold)
     logging.getLogger("splink").setLevel(logging.WARNING)
-    clusters, pairs, models, training, features = [], [], {}, {}, []
+    clusters, pairs, models, training, features, prints, scoring, scored_with = [], [], {}, {}, [], [], {}, {}
     for customer_type, recipe in TRAINING.items():
         subset = matching_frame(rows[rows.customer_type == customer_type])
         features.append(typed_features(subset, customer_type))
+        prints.append(fingerprints(subset, rows).assign(customer_type=customer_type))
         if len(subset) < 2:
             clusters.append(singletons(subset, customer_type))
             continue
-        linker, training[customer_type] = _linker(subset, customer_type, recipe, stored, run_id)
-        report_candidate_pairs(linker, customer_type, len(subset))
-        log.info("match %s: scoring candidate pairs", customer_type)
-        predictions = linker.inference.predict(threshold_match_probability=EVIDENCE_FLOOR)
+        kept_model = (stored or {}).get(customer_type)
+        is_new = new_rows(carried, customer_type, prints[-1], kept_model.trained_in_run if kept_model else None)
+        scored_frame = subset if is_new is None else subset.assign(**{NEW_ROW: subset[UNIQUE_ID].map(is_new)})
+        linker, training[customer_type] = _linker(subset, customer_type, recipe, stored, run_id, scored_frame)
+        prior = linker._settings_obj._probability_two_random_records_match
+        scored_with[customer_type] = {"trained_in_run": training[customer_type]["trained_in_run"], "prior": prior}
+        if training[customer_type]["trained_in_run"] != (kept_model.trained_in_run if kept_model else None):
+            is_new = None  # trained afresh: every pair is scored
+        kept = carried_pairs(carried, customer_type, prints[-1], is_new, prior) if is_new is not None else \
+            pd.DataFrame(columns=PAIR_COLUMNS)
+        kept = kept[kept.match_probability >= EVIDENCE_FLOOR]
+        if is_new is not None:
+            log.info("match %s: %d of %d rows new or changed; %d pairs of the others carried from the last run",
+                     customer_type, int(is_new.sum()), len(subset), len(kept))
+        # with pairs carried, only the pairs with a new or changed row are scored
+        with only_pairs_with_new_rows(linker) if is_new is not None else nullcontext(linker) as scorer:
+            scoring[customer_type] = {
+                "rows": len(subset), "new_rows": int(is_new.sum()) if is_new is not None else len(subset),
+                "pairs_scored": report_candidate_pairs(scorer, customer_type, len(subset)),
+                "pairs_carried": len(kept)}
+            log.info("match %s: scoring candidate pairs", customer_type)
+            predictions = scorer.inference.predict(threshold_match_probability=EVIDENCE_FLOOR)
         predicted = predictions.as_pandas_dataframe()
         scored = _evidence(predicted, customer_type)
         # names that share nothing, keyed by the pair (scored is built apart from predicted)
@@ -96,7 +133,11 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
             [predicted[f"{UNIQUE_ID}_l"].astype("int64"), predicted[f"{UNIQUE_ID}_r"].astype("int64")]))
         unrelated = unrelated.reindex(pd.MultiIndex.from_arrays([scored.row_key_l, scored.row_key_r])).to_numpy()
         conflicts = pair_conflicts(scored, subset, customer_type)
-        scored["cannot_link"] = conflicts.where(conflicts.notna(), pd.Series(unrelated, index=scored.index))
+        cannot_link = conflicts.where(conflicts.notna(), pd.Series(unrelated, index=scored.index))
+        scored["cannot_link"] = cannot_link.astype(object).where(cannot_link.notna(), None)  # carried pairs' too
+        if is_new is not None:
+            scored = pd.concat([p for p in (kept[PAIR_COLUMNS], scored) if len(p)] or [scored], ignore_index=True) \
+                .sort_values(["row_key_l", "row_key_r"], ignore_index=True)
         found = clusters_at_threshold(subset, scored, threshold, customer_type, decisions)
         clusters.append(found)
         pairs.append(scored)
@@ -108,17 +149,21 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
     all_pairs = pd.concat([p for p in pairs if len(p)], ignore_index=True) if any(len(p) for p in pairs) else \
         pd.DataFrame(columns=PAIR_COLUMNS)
     clusters, unplaced = without_nameless_clusters(pd.concat(clusters, ignore_index=True), rows)
-    return MatchResult(clusters=clusters, pairs=all_pairs, models=models, threshold=threshold, unplaced=unplaced,
-                       training=training, features=pa.concat_tables(features, promote_options="permissive"))
+    result = MatchResult(clusters=clusters, pairs=all_pairs, models=models, threshold=threshold, unplaced=unplaced,
+                         training=training, features=pa.concat_tables(features, promote_options="permissive"),
+                         scoring=scoring)
+    return result, carried_from(pd.concat(prints, ignore_index=True), all_pairs, scored_with)
 
 
 def _linker(subset: pd.DataFrame, customer_type: str, recipe: dict, stored: dict[str, StoredModel] | None,
-            run_id: str) -> tuple[Linker, dict]:
+            run_id: str, scored_frame: pd.DataFrame | None = None) -> tuple[Linker, dict]:
     """The linker that scores this run's rows of one type, with its training facts:
-    the stored model's where it still fits them, else one trained now."""
+    the stored model's where it still fits them (on `scored_frame`, the rows with
+    the column that marks the new ones, when given), else one trained now."""
     present = present_columns(subset)
     kept = (stored or {}).get(customer_type)
-    linker, why = reuse(subset, recipe["settings"](present), kept) if stored is not None else (None, "a full run")
+    linker, why = reuse(subset if scored_frame is None else scored_frame, recipe["settings"](present), kept) \
+        if stored is not None else (None, "a full run")
     if linker is not None:
         log.info("match %s: %d rows, scored with the model trained in run %s on %d rows", customer_type,
                  len(subset), kept.trained_in_run[:8], kept.trained_rows)

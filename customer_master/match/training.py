@@ -101,16 +101,18 @@ def candidate_pairs_by_rule(linker: Linker) -> pd.Series:
                      dtype="int64")
 
 
-def report_candidate_pairs(linker: Linker, customer_type: str, rows: int) -> None:
+def report_candidate_pairs(linker: Linker, customer_type: str, rows: int) -> int:
     """Log the candidate pairs, and warn when they pass PAIRS_PER_ROW_BUDGET a row:
     a blocking rule then pairs rows by a value that many rows share, and the
-    cost grows with the square of the inbox (the log names that rule)."""
+    cost grows with the square of the inbox (the log names that rule). Returns
+    how many there are."""
     by_rule = candidate_pairs_by_rule(linker)
     total = int(by_rule.sum())
     log.info("match %s: %d candidate pairs (%.1f a row)", customer_type, total, total / max(rows, 1))
     if total > PAIRS_PER_ROW_BUDGET * rows:
         log.warning("match %s: %d candidate pairs, over the budget of %d a row; most from %s (%d)", customer_type,
                     total, PAIRS_PER_ROW_BUDGET, by_rule.idxmax(), by_rule.max())
+    return total
 
 
 def expected_matches(linker: Linker) -> float:

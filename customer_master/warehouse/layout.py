@@ -12,6 +12,8 @@ the one place that knows the layout; every other module asks it for a path.
             training.json               what each was trained on (match/stored_models.py)
         reports/<run_id>/               every run's data-quality report and its charts (report/)
         ingest-cache/                   what ingest read from each unchanged file
+        row-cache/<stage>/              each unchanged file's validated and standardised rows (row_cache.py)
+        match-carry/<run_id>/           a run's scored pairs and row features, carried by the next (match/carried.py)
         staging/<run_id>/               stage results handed between a run's steps
         building/<run_id>/              the new warehouse file while it is built
         backups/<seq>-<run_id>/         the last published warehouses, each with its state
@@ -80,6 +82,18 @@ class Layout:
     @property
     def ingest_cache(self) -> Path:
         return self.folder / "ingest-cache"
+
+    @property
+    def row_cache(self) -> Path:
+        return self.folder / "row-cache"
+
+    @property
+    def match_carry(self) -> Path:
+        return self.folder / "match-carry"
+
+    def run_match_carry(self, run_id: str) -> Path:
+        """What run `run_id`'s match stage left for the next run: its pairs and row features."""
+        return self.match_carry / run_id
 
     @property
     def staging(self) -> Path:

@@ -1,0 +1,159 @@
+"""Each file's validated and standardised rows, kept so that a nightly run does
+not validate or standardise again the rows of a file that did not change.
+
+Validation and standardisation look at one row at a time (a rule's library calls
+run once per distinct value, which gives the same answer per row), so a file's
+result depends on its rows alone. An entry is keyed by the stage, the code of the
+stage and a hash of the file's input rows: every column but row_key, the row's
+position in this run's inbox, which moves when a file is added before it. So
+changed rows, a changed source setting that changes them, or a new version of the
+code compute afresh. An entry keeps row_key relative to the file's first row and
+gets this run's back on load.
+
+A full run (`customer-master run --full`) computes every file afresh and stores
+what it found. Entries hold customer data: the folders and files are readable by
+their owner only. Entries no file of this run asked for are removed at the end of
+the stage (warehouse/layout.py: `row-cache/<stage>/`)."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from customer_master.owner_only import TEMPORARY_PREFIX, private_folder, write_private
+from customer_master.schemas import row_rules
+from customer_master.standardise.places import DIVISIONS_PACKAGE
+from customer_master.working_db import working_connection
+
+log = logging.getLogger(__name__)
+
+_PACKAGE = Path(__file__).parent
+_STANDARDISE = sorted((_PACKAGE / "standardise").glob("*.py"))
+# the modules whose logic decides what each stage makes of a row (validation reads the
+# phone regions and kept phones of standardise/), and the libraries whose data does
+STAGE_CODE = {
+    "validate": [_PACKAGE / "validate.py", *sorted(Path(row_rules.__file__).parent.glob("*.py")), *_STANDARDISE],
+    "standardise": _STANDARDISE,
+}
+STAGE_LIBRARIES = ["pandas", "pandera", "phonenumbers", "opencc-python-reimplemented", "pypinyin", DIVISIONS_PACKAGE]
+
+
+@dataclass
+class CachedStage:
+    frames: dict[str, pd.DataFrame]  # the stage's results, as if computed on every row
+    files_reused: int  # files whose results came from the cache
+    files_computed: int
+    rows_computed: int  # input rows the stage ran on
+
+
+class RowCache:
+    """One stage's entries (`folder`, e.g. row-cache/validate)."""
+
+    def __init__(self, folder: Path, stage: str):
+        self.folder, self.stage = Path(folder), stage
+
+    def run(self, rows: pd.DataFrame, compute: Callable[[pd.DataFrame], dict[str, pd.DataFrame]],
+            full: bool = False) -> CachedStage:
+        """compute(rows) on the rows of the files without an entry (all of them when
+        `full`), the entries' frames for the others; each named frame of the result
+        in one piece, as compute would give it on every row. Every frame compute
+        returns has the columns row_key and file and is sorted by row_key first, so
+        each file's part of it is one block and the blocks go in the files' order."""
+        keys = self._keys(rows)
+        cached = {} if full else {file: self._load(key) for file, key in keys.items()}
+        cached = {file: frames for file, frames in cached.items() if frames is not None}
+        todo = rows[~rows["file"].isin(set(cached))]
+        computed = compute(todo) if len(todo) or not cached else {}  # nothing new: no stage run on no rows
+        offsets = rows.groupby("file", sort=False)["row_key"].min()
+        for file, entry in cached.items():  # frames of our own, just read: their row keys moved in place
+            for frame in entry.values():
+                frame["row_key"] += offsets[file]
+        parts = dict(cached)
+        for file, key in keys.items():
+            if file not in cached:
+                parts[file] = {name: frame[frame["file"] == file] for name, frame in computed.items()}
+                self._store(key, {name: _relative(part, -offsets[file]) for name, part in parts[file].items()})
+        self._prune(set(keys.values()))
+        shapes = computed or next(iter(cached.values()))  # each frame's columns, as compute gives them
+        in_order = sorted(parts, key=lambda file: offsets[file])
+        frames = {}
+        for name, shape in shapes.items():
+            blocks = [parts[file][name] for file in in_order if len(parts[file][name])]
+            frames[name] = pd.concat(blocks, ignore_index=True)[shape.columns] if blocks else \
+                shape.iloc[:0].reset_index(drop=True)
+        log.info("%s: rows of %d unchanged files taken from the last run, %d rows of %d files computed",
+                 self.stage, len(cached), len(todo), len(keys) - len(cached))
+        return CachedStage(frames, len(cached), len(keys) - len(cached), len(todo))
+
+    def _keys(self, rows: pd.DataFrame) -> dict[str, str]:
+        """file -> the key of its rows' entry: the stage, its code, the columns and
+        their types, and a hash of the file's rows computed in DuckDB (each row's
+        values with its place in the file)."""
+        if rows.empty:
+            return {}
+        columns = [c for c in rows.columns if c != "row_key"]
+        shape = "\x00".join(f"{c}:{rows[c].dtype}" for c in columns)
+        packed = ", ".join(f'{_quoted(c)} := {_quoted(c)}' for c in columns)
+        with working_connection() as con:
+            con.register("stage_input", rows)
+            hashed = con.sql(f"""
+                WITH each_row AS (
+                    SELECT file, hash(struct_pack({packed}), row_key - min(row_key) OVER (PARTITION BY file)) AS h
+                    FROM stage_input)
+                SELECT file, count(*) AS n, bit_xor(h) AS h FROM each_row GROUP BY file""").fetchall()
+        prefix = f"{self.stage}\x00{_code_version(self.stage)}\x00{shape}"
+        return {file: hashlib.sha256(f"{prefix}\x00{file}\x00{n}\x00{h}".encode()).hexdigest()
+                for file, n, h in hashed}
+
+    def _load(self, key: str) -> dict[str, pd.DataFrame] | None:
+        parts = sorted(self.folder.glob(f"{key}.*.parquet"))
+        if not parts:
+            return None
+        try:
+            return {path.name.split(".")[1]: pd.read_parquet(path) for path in parts}
+        except (OSError, ValueError):  # a damaged entry is computed afresh
+            return None
+
+    def _store(self, key: str, frames: dict[str, pd.DataFrame]) -> None:
+        private_folder(self.folder.parent)
+        private_folder(self.folder)
+        try:
+            for name, frame in frames.items():
+                write_private(self.folder / f"{key}.{name}.parquet",
+                              lambda path, frame=frame: frame.to_parquet(path, index=False))
+        except (ValueError, TypeError, OSError) as exc:  # values Parquet cannot hold: computed next time too
+            log.info("%s: a file's rows not kept for the next run (%s)", self.stage, exc)
+            for path in self.folder.glob(f"{key}.*.parquet"):
+                path.unlink(missing_ok=True)
+
+    def _prune(self, used: set[str]) -> None:
+        if not self.folder.is_dir():
+            return
+        for entry in self.folder.iterdir():
+            if entry.name.startswith(TEMPORARY_PREFIX) or entry.name.split(".")[0] not in used:
+                entry.unlink(missing_ok=True)
+
+
+def _quoted(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _relative(frame: pd.DataFrame, shift: int) -> pd.DataFrame:
+    return frame.assign(row_key=frame["row_key"] + shift)
+
+
+@lru_cache(maxsize=None)
+def _code_version(stage: str) -> str:
+    digest = hashlib.sha256()
+    for module in STAGE_CODE[stage]:
+        digest.update(module.read_bytes())
+    for library in STAGE_LIBRARIES:
+        digest.update(f"{library}=={importlib.metadata.version(library)}".encode())
+    return digest.hexdigest()
