@@ -2,6 +2,7 @@
 
 
 import datetime as dt
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -13,9 +14,10 @@ from customer_master.customer360.activities import ActivityResult
 from customer_master.customer360.contacts import ContactResult
 from customer_master.ingest.inbox import IngestResult
 from customer_master.match.engine import MatchResult
-from customer_master.pipelines.resources import COLUMNS_READ, PipelinePaths, WarehouseLock
+from customer_master.pipelines.resources import AS_PARQUET_FILE, COLUMNS_READ, PipelinePaths, WarehouseLock
+from customer_master.pipelines.staged_results import as_stored
 from customer_master.review.decisions import load_decisions
-from customer_master.survive import MEMBER_COLUMNS, GoldenResult, build_golden_records
+from customer_master.survive import GoldenResult, build_golden_records
 from customer_master.validate import ValidationResult
 from customer_master.warehouse.checks import ALL_CHECKS, CHECK_FIGURES
 from customer_master.warehouse.open import opened_warehouse
@@ -40,12 +42,13 @@ def previous_state(context: dg.AssetExecutionContext, paths: PipelinePaths, run_
 
 
 @dg.asset(group_name="master", kinds={"duckdb"},
-          ins={"standardised_rows": dg.AssetIn(metadata={COLUMNS_READ: MEMBER_COLUMNS})},
+          ins={"standardised_rows": dg.AssetIn(metadata={AS_PARQUET_FILE: True})},
           description="One golden record per cluster (survivorship rules in survive.py) and the source-row xref.")
 def golden_records(context: dg.AssetExecutionContext, paths: PipelinePaths, ingested_rows: IngestResult,
-                   standardised_rows: pd.DataFrame, matched_clusters: MatchResult,
+                   standardised_rows: Path, matched_clusters: MatchResult,
                    previous_state: MasterState) -> GoldenResult:
-    result = build_golden_records(standardised_rows, matched_clusters.clusters, matched_clusters.pairs,
+    result = build_golden_records(standardised_rows, as_stored(matched_clusters, "clusters"),
+                                  as_stored(matched_clusters, "pairs"),
                                   previous=previous_state, run_id=context.run.run_id, run_seq=previous_state.run_seq,
                                   file_dates=ingested_rows.files[["file", "modified_at"]],
                                   decisions=load_decisions(paths.warehouse_path))

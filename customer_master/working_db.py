@@ -42,3 +42,15 @@ def spill_folder() -> Path:
 def working_connection() -> duckdb.DuckDBPyConnection:
     """A new in-memory DuckDB with the working memory limit and the private spill folder."""
     return duckdb.connect(config={"memory_limit": WORKING_MEMORY, "temp_directory": str(spill_folder())})
+
+
+def register_source(con: duckdb.DuckDBPyConnection, name: str, source) -> None:
+    """Make `source` queryable as `name`: a pandas frame or an Arrow table as it is,
+    a Parquet file (a stage result handed on as its file) as a view that DuckDB
+    reads in its own buffers, only the columns and row groups a query asks for,
+    never as Python objects."""
+    if isinstance(source, (str, Path)):
+        literal = "'" + str(source).replace("'", "''") + "'"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet({literal})")
+    else:
+        con.register(name, source)

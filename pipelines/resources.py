@@ -97,6 +97,10 @@ class WarehouseLock(dg.ConfigurableResource):
 # The key of an input's metadata listing the only columns a step reads of a staged frame
 # (dg.AssetIn(metadata={COLUMNS_READ: [...]})).
 COLUMNS_READ = "columns_read"
+# The key of an input's metadata asking for a staged frame as its Parquet file (a Path),
+# for a step that reads it in DuckDB (working_db.register_source), not into pandas
+# (dg.AssetIn(metadata={AS_PARQUET_FILE: True})).
+AS_PARQUET_FILE = "as_parquet_file"
 
 
 class StageResultIOManager(dg.ConfigurableIOManager):
@@ -149,6 +153,8 @@ class StageResultIOManager(dg.ConfigurableIOManager):
                 "whole graph (job consolidate), not one asset of it")
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         if manifest["kind"] == "frame":
+            if (context.definition_metadata or {}).get(AS_PARQUET_FILE):
+                return folder / "frame.parquet"
             # a step that names the columns it reads (AssetIn metadata, COLUMNS_READ) gets
             # only those: a whole frame of every standardised row costs memory that grows
             # with the inbox

@@ -14,7 +14,7 @@ from customer_master.ingest.inbox import IngestResult
 from customer_master.match.engine import MatchResult
 from customer_master.match.features import match_input
 from customer_master.match.learned import model_weights
-from customer_master.pipelines.staged_results import frame_columns, row_count, stored_file
+from customer_master.pipelines.staged_results import as_stored, frame_columns, row_count
 from customer_master.survive import GoldenResult, XREF_COLUMNS
 from customer_master.validate import REJECTED_COLUMNS, ValidationResult
 from customer_master.warehouse.publish import WarehouseTables
@@ -69,8 +69,8 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
         "master.match_input": match_input(match.features, master_of),
         "quality.unresolved_decisions": match.unresolved_decisions,
         # the largest tables, copied as they are: from their staged file where there is one
-        "master.field_lineage": _as_stored(golden, "field_lineage"),
-        "master.field_values": _as_stored(golden, "field_values"),
+        "master.field_lineage": as_stored(golden, "field_lineage"),
+        "master.field_values": as_stored(golden, "field_values"),
         "master.customers_history": golden.customers_history,
         "meta.change_log": golden.change_log,
         "master.models": models,
@@ -84,21 +84,15 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
     if around is not None:
         tables.update({
             "master.contacts": around.contacts.contacts,
-            "master.contact_rows": _as_stored(around.contacts, "rows"),
+            "master.contact_rows": as_stored(around.contacts, "rows"),
             "master.customer_roles": around.roles,
             "master.relationships": around.relationships,
-            "master.interactions": _as_stored(around.activities, "interactions"),
-            "master.transactions": _as_stored(around.activities, "transactions"),
+            "master.interactions": as_stored(around.activities, "interactions"),
+            "master.transactions": as_stored(around.activities, "transactions"),
             "master.customer_segments": around.segments,
             "quality.review_due": around.review_due,
         })
     return WarehouseTables(tables=tables, training=match.training)
-
-
-def _as_stored(result, name: str):
-    """Frame `name` of a stage result, or the Parquet file it is staged in when no
-    step has read it (the warehouse copies the file without loading it)."""
-    return stored_file(result, name) or getattr(result, name)
 
 
 def quarantined(ingest: IngestResult, validation: ValidationResult, match: MatchResult) -> pd.DataFrame:
