@@ -14,7 +14,7 @@ from customer_master.customer360.activities import ActivityResult
 from customer_master.customer360.contacts import ContactResult
 from customer_master.ingest.inbox import IngestResult
 from customer_master.match.engine import MatchResult
-from customer_master.pipelines.resources import AS_PARQUET_FILE, COLUMNS_READ, PipelinePaths, WarehouseLock
+from customer_master.pipelines.resources import AS_PARQUET_FILE, PipelinePaths, WarehouseLock
 from customer_master.pipelines.staged_results import as_stored
 from customer_master.review.decisions import load_decisions
 from customer_master.survive import GoldenResult, build_golden_records
@@ -25,7 +25,7 @@ from customer_master.lifecycle.state import MasterState, load_state
 from customer_master.warehouse.publish import read_run_history
 from customer_master.warehouse.publish_run import publish_run
 from customer_master.run_summary import summary_lines
-from customer_master.warehouse.tables import SOURCE_ROW_COLUMNS, Customer360
+from customer_master.warehouse.tables import Customer360
 
 
 @dg.asset(group_name="master", kinds={"duckdb"},
@@ -73,10 +73,10 @@ def golden_records(context: dg.AssetExecutionContext, paths: PipelinePaths, inge
 
 
 @dg.asset(group_name="master", kinds={"duckdb"},
-          ins={"standardised_rows": dg.AssetIn(metadata={COLUMNS_READ: SOURCE_ROW_COLUMNS})},
+          ins={"standardised_rows": dg.AssetIn(metadata={AS_PARQUET_FILE: True})},
           description="The published warehouse file (master, quality and meta schemas), swapped in atomically.")
 def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, ingested_rows: IngestResult,
-                       validated_rows: ValidationResult, standardised_rows: pd.DataFrame,
+                       validated_rows: ValidationResult, standardised_rows: Path,
                        matched_clusters: MatchResult, golden_records: GoldenResult,
                        customer_activities: ActivityResult, customer_contacts: ContactResult,
                        customer_roles: pd.DataFrame, customer_relationships: pd.DataFrame,
