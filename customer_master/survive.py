@@ -76,9 +76,9 @@ def build_golden_records(rows: pd.DataFrame | Path, clusters: pd.DataFrame | Pat
     they caused."""
     previous = previous or MasterState(*(pd.DataFrame(columns=c) for c in STATE_FILES.values()))
     con = working_connection()
-    register_source(con, "standard_rows", rows)
-    register_source(con, "clusters", clusters)
-    register_source(con, "pairs", pairs)
+    register_source(con, "standard_rows", rows, MEMBER_COLUMNS)
+    register_source(con, "clusters", clusters, ["row_key", "cluster"])
+    register_source(con, "pairs", pairs, ["row_key_l", "row_key_r", "match_probability"])
     con.register("file_dates", file_dates if file_dates is not None else
                  pd.DataFrame({"file": pd.Series(dtype=str), "modified_at": pd.Series(dtype="datetime64[us]")}))
     con.execute(f"""
