@@ -52,3 +52,33 @@ def test_survivorship_from_the_staged_files_equals_survivorship_from_frames(tmp_
     golden = from_files.customers.set_index("name")
     assert sorted(golden.index) == ["华信科技", "王芳"]
     assert golden.loc["王芳", "birth_date"] == pd.Timestamp(1980, 2, 3) and golden.loc["王芳", "record_count"] == 2
+
+
+def test_a_computed_warehouse_table_joins_staged_files_in_the_order_of_its_source(tmp_path, monkeypatch):
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from customer_master.warehouse.publish import ComputedTable, write_frame
+
+    pairs = tmp_path / "pairs.parquet"
+    order = [7, 3, 9, 1, 5] * 2000  # not sorted: the match stage's order
+    pq.write_table(pa.table({"row_key": order, "score": [float(i) for i in range(len(order))]}), pairs,
+                   row_group_size=1000)
+    lineage = pd.DataFrame({"row_key": [1, 3, 5, 7, 9], "file": ["a", "b", "c", "d", "e"], "raw": "x"})
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA master")
+    table = ComputedTable("SELECT p.row_key, p.score, l.file FROM pairs p JOIN lineage l USING (row_key) "
+                          "ORDER BY p.file_row_number",
+                          {"pairs": (pairs, ["row_key", "score"], True), "lineage": (lineage, ["row_key", "file"])})
+    from customer_master.warehouse import schema
+    from customer_master.warehouse.schema.columns import Column, Table
+    declared = Table("master.test_computed", "pair", "A test table.", (
+        Column("row_key", "BIGINT", "k"), Column("score", "DOUBLE", "s"), Column("file", "VARCHAR", "f")))
+    monkeypatch.setitem(schema.TABLES, "master.test_computed", declared)
+    write_frame(con, "master.test_computed", table)
+    written = con.execute("SELECT row_key, score, file FROM master.test_computed ORDER BY rowid").df()
+    assert written["score"].tolist() == [float(i) for i in range(len(order))]  # the staged file's order
+    assert written["file"].tolist() == [dict(zip([1, 3, 5, 7, 9], "abcde"))[k] for k in order]
+    assert con.execute("SELECT count(*) FROM duckdb_views() WHERE NOT internal AND view_name IN "
+                       "('pairs', 'lineage')").fetchall()[0][0] == 0  # the sources are gone again
