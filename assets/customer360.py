@@ -9,7 +9,8 @@ import pandas as pd
 
 from customer_master.assets.metadata import counts_markdown, markdown_table
 from customer_master.check import CandidateIndex
-from customer_master.customer360.activities import ActivityResult, activity_summary, link_activities
+from customer_master.customer360.activities import (ACTIVITY_INPUT_COLUMNS, ActivityResult, activity_summary,
+                                                     link_activities)
 from customer_master.customer360.contacts import CONTACT_SOURCE_COLUMNS, ContactResult, build_contacts
 from customer_master.customer360.relationships import RELATIONSHIP_SOURCE_COLUMNS, build_relationships
 from customer_master.customer360.review_due import review_due
@@ -40,10 +41,9 @@ def _masters_index(golden: GoldenResult, match: MatchResult) -> CandidateIndex:
                       "(or kept unresolved with the reason).")
 def customer_activities(context: dg.AssetExecutionContext, paths: PipelinePaths, validated_rows: ValidationResult,
                         matched_clusters: MatchResult, golden_records: GoldenResult) -> ActivityResult:
-    index = _masters_index(golden_records, matched_clusters) \
-        if len(validated_rows.activities) else None
-    result = link_activities(validated_rows.activities, index, matched_clusters.threshold,
-                             paths.load_settings().activities)
+    activities = frame_columns(validated_rows, "activities", ACTIVITY_INPUT_COLUMNS)
+    index = _masters_index(golden_records, matched_clusters) if len(activities) else None
+    result = link_activities(activities, index, matched_clusters.threshold, paths.load_settings().activities)
     unresolved = pd.concat([result.interactions, result.transactions]).query("resolution != 'resolved'")
     context.add_output_metadata({
         "dagster/row_count": len(result.interactions) + len(result.transactions),
