@@ -2,14 +2,17 @@
 master ids, segments and review reminders, around the golden records."""
 
 
+from pathlib import Path
+
 import dagster as dg
 import pandas as pd
 
 from customer_master.assets.metadata import counts_markdown, markdown_table
 from customer_master.check import CandidateIndex
-from customer_master.customer360.activities import ActivityResult, activity_summary, link_activities
-from customer_master.customer360.contacts import ContactResult, build_contacts
-from customer_master.customer360.relationships import build_relationships
+from customer_master.customer360.activities import (ACTIVITY_INPUT_COLUMNS, ActivityResult, activity_summary,
+                                                     link_activities)
+from customer_master.customer360.contacts import CONTACT_SOURCE_COLUMNS, ContactResult, build_contacts
+from customer_master.customer360.relationships import RELATIONSHIP_SOURCE_COLUMNS, build_relationships
 from customer_master.customer360.review_due import review_due
 from customer_master.customer360.roles import customer_roles
 from customer_master.customer360.segments import customer_segments
@@ -17,7 +20,8 @@ from customer_master.ingest.inbox import IngestResult
 from customer_master.lifecycle.state import MasterState
 from customer_master.match.engine import MatchResult
 from customer_master.match.features import match_input
-from customer_master.pipelines.resources import PipelinePaths
+from customer_master.pipelines.resources import AS_PARQUET_FILE, COLUMNS_READ, PipelinePaths
+from customer_master.pipelines.staged_results import as_stored, frame_columns
 from customer_master.sources import load_sources
 from customer_master.steward_figures import place_in_inbox
 from customer_master.survive import GoldenResult
@@ -28,7 +32,7 @@ GROUP = "customer360"
 
 def _masters_index(golden: GoldenResult, match: MatchResult) -> CandidateIndex:
     """This run's masters and models, for records that name a customer."""
-    master_of = golden.xref.set_index("row_key")["master_id"]
+    master_of = frame_columns(golden, "xref", ["row_key", "master_id"]).set_index("row_key")["master_id"]
     return CandidateIndex(match_input(match.features, master_of), match.models, match.threshold)
 
 
@@ -37,10 +41,9 @@ def _masters_index(golden: GoldenResult, match: MatchResult) -> CandidateIndex:
                       "(or kept unresolved with the reason).")
 def customer_activities(context: dg.AssetExecutionContext, paths: PipelinePaths, validated_rows: ValidationResult,
                         matched_clusters: MatchResult, golden_records: GoldenResult) -> ActivityResult:
-    index = _masters_index(golden_records, matched_clusters) \
-        if len(validated_rows.activities) else None
-    result = link_activities(validated_rows.activities, index, matched_clusters.threshold,
-                             paths.load_settings().activities)
+    activities = frame_columns(validated_rows, "activities", ACTIVITY_INPUT_COLUMNS)
+    index = _masters_index(golden_records, matched_clusters) if len(activities) else None
+    result = link_activities(activities, index, matched_clusters.threshold, paths.load_settings().activities)
     unresolved = pd.concat([result.interactions, result.transactions]).query("resolution != 'resolved'")
     context.add_output_metadata({
         "dagster/row_count": len(result.interactions) + len(result.transactions),
@@ -55,6 +58,7 @@ def customer_activities(context: dg.AssetExecutionContext, paths: PipelinePaths,
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"},
+          ins={"standardised_rows": dg.AssetIn(metadata={COLUMNS_READ: CONTACT_SOURCE_COLUMNS})},
           description="The people at company customers, one per person within their master, with a role "
                       "from the title and a stable contact_id.")
 def customer_contacts(context: dg.AssetExecutionContext, paths: PipelinePaths, standardised_rows: pd.DataFrame,
@@ -78,13 +82,14 @@ def customer_contacts(context: dg.AssetExecutionContext, paths: PipelinePaths, s
                       "that say so.")
 def customer_roles_asset(context: dg.AssetExecutionContext, ingested_rows: IngestResult,
                          golden_records: GoldenResult) -> pd.DataFrame:
-    roles = customer_roles(ingested_rows.rows, golden_records.xref)
+    roles = customer_roles(as_stored(ingested_rows, "rows"), as_stored(golden_records, "xref"))
     context.add_output_metadata({"dagster/row_count": len(roles),
                                  "by_role": counts_markdown(roles["role"].value_counts(), "role")})
     return roles
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"},
+          ins={"standardised_rows": dg.AssetIn(metadata={COLUMNS_READ: RELATIONSHIP_SOURCE_COLUMNS})},
           description="Parent / branch, group membership and contact employment between masters, with evidence.")
 def customer_relationships(context: dg.AssetExecutionContext, paths: PipelinePaths, standardised_rows: pd.DataFrame,
                            matched_clusters: MatchResult, golden_records: GoldenResult,
@@ -116,13 +121,14 @@ def customer_segments_asset(context: dg.AssetExecutionContext, paths: PipelinePa
 
 
 @dg.asset(name="review_due", group_name=GROUP, kinds={"duckdb"},
+          ins={"standardised_rows": dg.AssetIn(metadata={AS_PARQUET_FILE: True})},
           description="Masters whose key fields no source confirmed lately, or with open field issues, "
                       "and what to check.")
 def review_due_asset(context: dg.AssetExecutionContext, paths: PipelinePaths, ingested_rows: IngestResult,
-                     validated_rows: ValidationResult, standardised_rows: pd.DataFrame,
+                     validated_rows: ValidationResult, standardised_rows: Path,
                      golden_records: GoldenResult) -> pd.DataFrame:
     settings = paths.load_settings()
-    due = review_due(golden_records.customers, standardised_rows, golden_records.xref,
+    due = review_due(golden_records.customers, standardised_rows, as_stored(golden_records, "xref"),
                      validated_rows.field_issues, ingested_rows.files, settings.review_due,
                      settings.reference_date())
     context.add_output_metadata({

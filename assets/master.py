@@ -2,6 +2,7 @@
 
 
 import datetime as dt
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -13,9 +14,10 @@ from customer_master.customer360.activities import ActivityResult
 from customer_master.customer360.contacts import ContactResult
 from customer_master.ingest.inbox import IngestResult
 from customer_master.match.engine import MatchResult
-from customer_master.pipelines.resources import COLUMNS_READ, PipelinePaths, WarehouseLock
+from customer_master.pipelines.resources import AS_PARQUET_FILE, PipelinePaths, WarehouseLock
+from customer_master.pipelines.staged_results import as_stored
 from customer_master.review.decisions import load_decisions
-from customer_master.survive import MEMBER_COLUMNS, GoldenResult, build_golden_records
+from customer_master.survive import GoldenResult, build_golden_records
 from customer_master.validate import ValidationResult
 from customer_master.warehouse.checks import ALL_CHECKS, CHECK_FIGURES
 from customer_master.warehouse.open import opened_warehouse
@@ -24,7 +26,7 @@ from customer_master.warehouse.publish import read_run_history
 from customer_master.warehouse.publish_run import publish_run
 from customer_master.run_summary import summary_lines
 from customer_master.sources import SOURCES_JOINED_BY
-from customer_master.warehouse.tables import SOURCE_ROW_COLUMNS, Customer360
+from customer_master.warehouse.tables import Customer360
 
 
 @dg.asset(group_name="master", kinds={"duckdb"},
@@ -41,12 +43,13 @@ def previous_state(context: dg.AssetExecutionContext, paths: PipelinePaths, run_
 
 
 @dg.asset(group_name="master", kinds={"duckdb"},
-          ins={"standardised_rows": dg.AssetIn(metadata={COLUMNS_READ: MEMBER_COLUMNS})},
+          ins={"standardised_rows": dg.AssetIn(metadata={AS_PARQUET_FILE: True})},
           description="One golden record per cluster (survivorship rules in survive.py) and the source-row xref.")
 def golden_records(context: dg.AssetExecutionContext, paths: PipelinePaths, ingested_rows: IngestResult,
-                   standardised_rows: pd.DataFrame, matched_clusters: MatchResult,
+                   standardised_rows: Path, matched_clusters: MatchResult,
                    previous_state: MasterState) -> GoldenResult:
-    result = build_golden_records(standardised_rows, matched_clusters.clusters, matched_clusters.pairs,
+    result = build_golden_records(standardised_rows, as_stored(matched_clusters, "clusters"),
+                                  as_stored(matched_clusters, "pairs"),
                                   previous=previous_state, run_id=context.run.run_id, run_seq=previous_state.run_seq,
                                   file_dates=ingested_rows.files[["file", "modified_at"]],
                                   decisions=load_decisions(paths.warehouse_path))
@@ -71,10 +74,10 @@ def golden_records(context: dg.AssetExecutionContext, paths: PipelinePaths, inge
 
 
 @dg.asset(group_name="master", kinds={"duckdb"},
-          ins={"standardised_rows": dg.AssetIn(metadata={COLUMNS_READ: SOURCE_ROW_COLUMNS})},
+          ins={"standardised_rows": dg.AssetIn(metadata={AS_PARQUET_FILE: True})},
           description="The published warehouse file (master, quality and meta schemas), swapped in atomically.")
 def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, ingested_rows: IngestResult,
-                       validated_rows: ValidationResult, standardised_rows: pd.DataFrame,
+                       validated_rows: ValidationResult, standardised_rows: Path,
                        matched_clusters: MatchResult, golden_records: GoldenResult,
                        customer_activities: ActivityResult, customer_contacts: ContactResult,
                        customer_roles: pd.DataFrame, customer_relationships: pd.DataFrame,

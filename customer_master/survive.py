@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -24,7 +25,7 @@ from customer_master.lifecycle.ids import ROW_IDENTITY_SQL, assign_master_ids
 from customer_master.lifecycle.state import STATE_FILES, MasterState
 from customer_master.review.caused import mark_steward_changes
 from customer_master.sources import SOURCES_JOINED_BY
-from customer_master.working_db import working_connection
+from customer_master.working_db import register_source, working_connection
 
 log = logging.getLogger(__name__)
 
@@ -63,18 +64,22 @@ class GoldenResult:
     ids_retired: int = 0
 
 
-def build_golden_records(rows: pd.DataFrame, clusters: pd.DataFrame, pairs: pd.DataFrame,
+def build_golden_records(rows: pd.DataFrame | Path, clusters: pd.DataFrame | Path, pairs: pd.DataFrame | Path,
                          previous: MasterState | None = None, run_id: str = "", run_seq: int = 1,
                          file_dates: pd.DataFrame | None = None,
                          decisions: pd.DataFrame | None = None) -> GoldenResult:
-    """file_dates (file, modified_at): when a row has no update date of its own, its
-    file's date stands in for it. decisions: the stewards' stored decisions
-    (review/decisions.py), to mark in the change log the merges and splits they caused."""
+    """rows (the standardised rows, MEMBER_COLUMNS at least), clusters and pairs: frames,
+    or the Parquet files they are staged in, which DuckDB reads without them passing
+    through pandas (at a million rows the standardised rows alone took gigabytes as
+    Python strings). file_dates (file, modified_at): when a row has no update date of
+    its own, its file's date stands in for it. decisions: the stewards' stored
+    decisions (review/decisions.py), to mark in the change log the merges and splits
+    they caused."""
     previous = previous or MasterState(*(pd.DataFrame(columns=c) for c in STATE_FILES.values()))
     con = working_connection()
-    con.register("standard_rows", rows[MEMBER_COLUMNS].astype({"birth_date": "object"}))
-    con.register("clusters", clusters)
-    con.register("pairs", pairs[["row_key_l", "row_key_r", "match_probability"]])
+    register_source(con, "standard_rows", rows, MEMBER_COLUMNS)
+    register_source(con, "clusters", clusters, ["row_key", "cluster"])
+    register_source(con, "pairs", pairs, ["row_key_l", "row_key_r", "match_probability"])
     con.register("file_dates", file_dates if file_dates is not None else
                  pd.DataFrame({"file": pd.Series(dtype=str), "modified_at": pd.Series(dtype="datetime64[us]")}))
     con.execute(f"""

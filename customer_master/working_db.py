@@ -17,15 +17,21 @@ from functools import lru_cache
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from customer_master.owner_only import private_folder
 
 
+# At most this much, whatever the machine: a run's whole process is to stay within
+# 4 GB at a million rows (issue 10), and DuckDB spills what does not fit.
+MAX_DEFAULT_MEMORY_GB = 2
+
+
 def _default_memory() -> str:
-    """A quarter of the machine's memory, at least 1 GB: room for the frames the
-    process holds beside DuckDB."""
+    """A quarter of the machine's memory, at least 1 GB and at most
+    MAX_DEFAULT_MEMORY_GB: room for the frames the process holds beside DuckDB."""
     total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return f"{max(1, total // 4 // 2**30)}GB"
+    return f"{min(MAX_DEFAULT_MEMORY_GB, max(1, total // 4 // 2**30))}GB"
 
 
 WORKING_MEMORY = os.environ.get("CUSTOMER_MASTER_DUCKDB_MEMORY") or _default_memory()
@@ -42,3 +48,30 @@ def spill_folder() -> Path:
 def working_connection() -> duckdb.DuckDBPyConnection:
     """A new in-memory DuckDB with the working memory limit and the private spill folder."""
     return duckdb.connect(config={"memory_limit": WORKING_MEMORY, "temp_directory": str(spill_folder())})
+
+
+# The column `register_source(..., numbered=True)` adds: a row's place in its source,
+# for a query that joins and must keep the source's order.
+ROW_NUMBER = "file_row_number"
+
+
+def register_source(con: duckdb.DuckDBPyConnection, name: str, source, columns: list[str] | None = None,
+                    numbered: bool = False) -> None:
+    """Make `source` queryable as `name` (only `columns` of it, when given; and its
+    rows' places as ROW_NUMBER when `numbered`): a pandas frame or an Arrow table as
+    it is, a Parquet file (a stage result handed on as its file) as a view that
+    DuckDB reads in its own buffers, only the columns and row groups a query asks
+    for, never as Python objects."""
+    if isinstance(source, (str, Path)):
+        literal = "'" + str(source).replace("'", "''") + "'"
+        listed = ", ".join('"' + c.replace('"', '""') + '"' for c in columns) if columns else "*"
+        if numbered:
+            listed += f", {ROW_NUMBER}"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS "
+                    f"SELECT {listed} FROM read_parquet({literal}, file_row_number = {str(numbered).lower()})")
+        return
+    frame = source[columns] if columns else source
+    if numbered:
+        frame = (frame.append_column(ROW_NUMBER, pa.array(range(frame.num_rows), pa.int64()))
+                 if isinstance(frame, pa.Table) else frame.assign(**{ROW_NUMBER: range(len(frame))}))
+    con.register(name, frame)

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from customer_master.config import (DEFAULT_INBOX, DEFAULT_KEEP_BACKUPS, DEFAULT_REVIEW_DIR, DEFAULT_SETTINGS,
                                     DEFAULT_WAREHOUSE)
+from customer_master.freed_memory import give_back_freed_memory
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
 from customer_master.match.threshold import MatchSettingError, check_match_settings
 from customer_master.owner_only import private_folder, write_private
@@ -97,6 +98,10 @@ class WarehouseLock(dg.ConfigurableResource):
 # The key of an input's metadata listing the only columns a step reads of a staged frame
 # (dg.AssetIn(metadata={COLUMNS_READ: [...]})).
 COLUMNS_READ = "columns_read"
+# The key of an input's metadata asking for a staged frame as its Parquet file (a Path),
+# for a step that reads it in DuckDB (working_db.register_source), not into pandas
+# (dg.AssetIn(metadata={AS_PARQUET_FILE: True})).
+AS_PARQUET_FILE = "as_parquet_file"
 
 
 class StageResultIOManager(dg.ConfigurableIOManager):
@@ -141,6 +146,7 @@ class StageResultIOManager(dg.ConfigurableIOManager):
         os.replace(staging, folder)
 
     def load_input(self, context: dg.InputContext):
+        _step_begins(context)
         folder = self._folder(context.upstream_output)
         if not (folder / "manifest.json").exists():
             raise FileNotFoundError(
@@ -149,6 +155,8 @@ class StageResultIOManager(dg.ConfigurableIOManager):
                 "whole graph (job consolidate), not one asset of it")
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         if manifest["kind"] == "frame":
+            if (context.definition_metadata or {}).get(AS_PARQUET_FILE):
+                return folder / "frame.parquet"
             # a step that names the columns it reads (AssetIn metadata, COLUMNS_READ) gets
             # only those: a whole frame of every standardised row costs memory that grows
             # with the inbox
@@ -158,6 +166,21 @@ class StageResultIOManager(dg.ConfigurableIOManager):
         cls = getattr(importlib.import_module(module), name)
         return staged_result(cls, {f: folder / f"{f}.parquet" for f in manifest["frames"]}, manifest["values"],
                              arrow=tuple(manifest.get("arrow", ())))
+
+
+_step_loading: list[str | None] = [None]  # the step whose inputs were loaded last
+
+
+def _step_begins(context: dg.InputContext) -> None:
+    """Before a step's first input is loaded: the memory the steps before it freed
+    goes back to the system (freed_memory.py), so its peak is its own."""
+    try:
+        step_key = context.step_context.step.key
+    except dg.DagsterInvariantViolationError:  # an input context built outside a run (a test's)
+        step_key = None
+    if step_key != _step_loading[0]:
+        _step_loading[0] = step_key
+        give_back_freed_memory()
 
 
 def _write_frame(frame: pd.DataFrame, path: Path) -> None:

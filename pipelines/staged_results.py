@@ -68,6 +68,13 @@ def stored_file(result, name: str) -> Path | None:
     return vars(result).get("_staged_paths", {}).get(name)
 
 
+def as_stored(result, name: str):
+    """Frame `name` of a stage result, or the Parquet file it is staged in when no
+    step has read it (for DuckDB to read without loading it into Python:
+    working_db.register_source, warehouse/publish.py write_frame)."""
+    return stored_file(result, name) or getattr(result, name)
+
+
 def row_count(result, name: str) -> int:
     """How many rows frame `name` has, without reading it when it is staged."""
     path = stored_file(result, name)

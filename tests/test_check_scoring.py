@@ -181,6 +181,24 @@ def test_scoring_in_batches_gives_the_same_pairs(sample_checker, warehouse, monk
     pd.testing.assert_frame_equal(whole, batched)
 
 
+def test_the_top_masters_are_the_same_when_each_batch_keeps_only_its_best_pairs(sample_checker, warehouse,
+                                                                                monkeypatch):
+    """With `top`, a batch keeps only the pairs its queries' top masters come from
+    (a run's activity rows would otherwise hold every candidate pair's weights)."""
+    from customer_master.check import index as index_module
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.sql(f"SELECT * EXCLUDE (master_id) FROM ({MATCH_INPUT_ROWS}) USING SAMPLE 200 ROWS "
+                       "(reservoir, 17)").df()
+    whole = sample_checker.index.score_matching(rows, top=2)
+    kept = sum(len(s["query"]) for s in sample_checker.index.score_pairs_arrays(rows, top=2).values())
+    every = sum(len(s["query"]) for s in sample_checker.index.score_pairs_arrays(rows).values())
+    monkeypatch.setattr(index_module, "PAIRS_PER_BATCH", 37)
+    batched = sample_checker.index.score_matching(rows, top=2)
+    assert len(whole) > 200 and kept < every / 2  # fewer pairs held, the same hits
+    pd.testing.assert_frame_equal(whole, batched)
+
+
 def test_the_top_masters_of_a_frame_of_queries(sample_checker, warehouse):
     """`score_matching` (a frame of queries, read by column: a run's activity rows)
     gives each query's best masters: a master once, by its best row, the heaviest

@@ -42,3 +42,19 @@ def test_a_step_output_is_released_once_it_is_stored(tmp_path):
     kept = job.execute_in_process(instance=dg.DagsterInstance.ephemeral())
     gc.collect()
     assert kept.success and all(ref() is not None for ref in outputs)
+
+
+def test_memory_a_step_freed_goes_back_to_the_system_before_the_next_step():
+    from customer_master.benchmarks.measured import resident_bytes
+    from customer_master.freed_memory import give_back_freed_memory
+
+    before = resident_bytes()
+    strings = [("甲" * 400) + str(i) for i in range(200_000)]  # ~250 MB of strings, as a frame's cells
+    pinned = [bytearray(100) for _ in range(1000)]  # allocated after them: the heap cannot just shrink
+    del strings
+    kept = resident_bytes() - before
+    give_back_freed_memory()
+    given_back = kept - (resident_bytes() - before)
+    assert kept > 150 * 2**20, "the allocator kept the freed strings (what the step boundary is for)"
+    assert given_back > 150 * 2**20
+    assert len(pinned) == 1000

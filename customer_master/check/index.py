@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 # rows share (a common name among a million persons) is little evidence, and the
 # true master is also found through its other keys.
 DEFAULT_KEY_CAP = 500
-PAIRS_PER_BATCH = 1_000_000  # candidate pairs scored at once (a few hundred MB of columns)
+PAIRS_PER_BATCH = 250_000  # candidate pairs scored at once (at 1,000,000 the activities of 200k rows peaked 0.14 GiB higher)
 DISPLAY_COLUMNS = ["name", "mobile", "phone", "email", "address", "city"]
 RESULT_COLUMNS = ["row_key", "rank", "master_id", "match_probability", "match_weight", "evidence", "source_row_key"]
 
@@ -162,7 +162,7 @@ class CandidateIndex:
         frame = frame.reset_index(drop=True)
         row_keys = frame[_ROW_KEY].to_numpy() if _ROW_KEY in frame else np.full(len(frame), None)
         parts = []
-        for name, scored in self.score_pairs_arrays(frame, engine).items():
+        for name, scored in self.score_pairs_arrays(frame, engine, top=top).items():
             index = self._types[name]
             at, rank = _top_hits(scored, index, top)
             c = scored["row"][at]
@@ -187,7 +187,7 @@ class CandidateIndex:
         master_id, match_probability, match_weight, evidence (match weight per
         comparison, rounded to 3 places) and source_row_key (the master's row that scored best)."""
         out = [[] for _ in records]
-        for name, scored in self.score_pairs_arrays(records, engine).items():
+        for name, scored in self.score_pairs_arrays(records, engine, top=top).items():
             index = self._types[name]
             at, rank = _top_hits(scored, index, top)
             for i, r in zip(at.tolist(), rank.tolist()):
@@ -202,11 +202,15 @@ class CandidateIndex:
                 })
         return out
 
-    def score_pairs_arrays(self, records: list[dict] | pd.DataFrame, engine: str = "numpy") -> dict[str, dict]:
+    def score_pairs_arrays(self, records: list[dict] | pd.DataFrame, engine: str = "numpy",
+                           top: int | None = None) -> dict[str, dict]:
         """Every candidate pair of every record, scored, per customer type: query
         (position in records), row (position in the type's rows), match_weight,
         match_probability, fields (weight per comparison), as numpy arrays.
-        records: dicts, or a frame of them (positions are its rows' positions)."""
+        records: dicts, or a frame of them (positions are its rows' positions).
+        top: only the pairs `_top_hits(..., top)` would pick (a record's `top` masters
+        by their best rows), kept batch by batch, so that a run's activity rows do
+        not hold every candidate pair's weights at once."""
         if self._source is not None:
             self.refresh()
         if isinstance(records, pd.DataFrame):
@@ -219,7 +223,7 @@ class CandidateIndex:
                 mine = np.flatnonzero(types == name)
                 if len(mine):
                     chosen = records.iloc[mine] if isinstance(records, pd.DataFrame) else [records[i] for i in mine]
-                    scored = self._score_type(index, query_columns(chosen, index), engine)
+                    scored = self._score_type(index, query_columns(chosen, index), engine, top)
                     scored["query"] = mine.astype(np.int64)[scored["query"]]
                     out[name] = scored
         return out
@@ -270,7 +274,7 @@ class CandidateIndex:
         table = pa.table({c: query[c][1] for c in columns})
         return [key_hashes(parts) for parts in key_part_values(table, index.model.blocking, self._con)]
 
-    def _score_type(self, index: "TypeIndex", query: dict, engine: str) -> dict:
+    def _score_type(self, index: "TypeIndex", query: dict, engine: str, top: int | None = None) -> dict:
         """The queries (their columns) scored in batches of about PAIRS_PER_BATCH
         candidate pairs, so that memory stays bounded however many queries come at
         once (a run's activity rows)."""
@@ -283,6 +287,8 @@ class CandidateIndex:
                                              for k, v in query.items()},
                                      [(h[start:stop], p[start:stop]) for h, p in keys], engine)
             part["query"] = part["query"] + start
+            if top is not None:  # a query's pairs are all in one batch: its best are among them
+                part = _pairs_at(part, np.sort(_top_hits(part, index, top)[0]))
             parts.append(part)
         if len(parts) == 1:
             return parts[0]
@@ -385,6 +391,12 @@ def _top_hits(scored: dict, index: "TypeIndex", top: int) -> tuple[np.ndarray, n
     rank = np.arange(len(best)) - np.repeat(starts, np.diff(np.r_[starts, len(best)])) + 1
     keep = rank <= top
     return best[keep], rank[keep]
+
+
+def _pairs_at(scored: dict, at: np.ndarray) -> dict:
+    """The scored pairs at positions `at`, in their order."""
+    return {key: ({f: w[at] for f, w in value.items()} if key == "fields" else value[at])
+            for key, value in scored.items()}
 
 
 def _batches(pairs_per_query: np.ndarray, budget: int) -> list[tuple[int, int]]:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from customer_master.check import CandidateIndex
 from customer_master.customer360.resolve import AMBIGUOUS, RESOLVED, WEAK, resolve_rows
+from customer_master.ingest.inbox import ROW_COLUMNS
 from customer_master.ingest.sheet_kinds import INTERACTIONS, TRANSACTIONS
 from customer_master.settings import ActivityRules
 from customer_master.standardise.amounts import parse_amounts
@@ -32,6 +33,9 @@ TRANSACTION_COLUMNS = [*LINK_COLUMNS, "activity_date", "txn_type", "txn_type_tex
                        "quantity", "amount", "staff", *LINEAGE, "attributes"]
 
 NO_NAME = "names no customer"
+# what link_activities reads of the validated activity rows: not the raw cells (every
+# cell of the row as JSON), which only quarantine and the audit use
+ACTIVITY_INPUT_COLUMNS = [c for c in ROW_COLUMNS if c not in ("raw", "cell_issues", "first_cell")]
 
 # First matching keyword wins; anything else keeps its own text.
 TXN_TYPES = (("报价|询价|quot", "quote"), ("合同|协议|contract", "contract"), ("发货|出库|送货|ship|deliver", "shipment"),

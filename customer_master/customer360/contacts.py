@@ -24,6 +24,9 @@ CONTACT_COLUMNS = ["contact_id", "master_id", "name", "title", "role", "mobile",
                    "person_master_id", "row_count", "sources", "last_updated_at", "created_run"]
 CONTACT_ROW_COLUMNS = ["contact_id", "master_id", "source", "file", "sheet", "row_number", "contact_name",
                        "contact_title", "role"]
+# what build_contacts reads of the standardised rows
+CONTACT_SOURCE_COLUMNS = ["row_key", "customer_type", "source", "file", "sheet", "row_number", "trust_rank",
+                          "updated_at", "contact_name", "contact_title", "mobile", "email", "business_area"]
 SHARED_MAILBOXES = r"^(?:info|sales|service|contact|admin|office|hr|support|cs|kefu|market|marketing|mail|postmaster)@"
 
 

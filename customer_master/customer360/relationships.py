@@ -25,6 +25,8 @@ from customer_master.standardise.text import simplified
 RELATIONSHIP_COLUMNS = ["from_type", "from_id", "relationship", "to_type", "to_id", "to_name", "match_probability",
                         "evidence"]
 
+# what build_relationships reads of the standardised rows
+RELATIONSHIP_SOURCE_COLUMNS = ["row_key", "source", "file", "sheet", "row_number", "parent_name", "group_name"]
 
 def build_relationships(customers: pd.DataFrame, rows: pd.DataFrame, xref: pd.DataFrame,
                         contacts: pd.DataFrame, index: CandidateIndex | None, threshold: float,

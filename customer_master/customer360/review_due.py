@@ -9,26 +9,30 @@ rows carries an open field issue (a value that failed validation)."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 
 from customer_master.customer360.dates import as_dates
 from customer_master.settings import ReviewDueRules
-from customer_master.working_db import working_connection
+from customer_master.working_db import register_source, working_connection
 
 REVIEW_DUE_COLUMNS = ["master_id", "customer_type", "name", "reasons", "stale_fields", "oldest_confirmation",
                       "open_issues", "what_to_check", "as_of"]
 
 
-def review_due(customers: pd.DataFrame, rows: pd.DataFrame, xref: pd.DataFrame, field_issues: pd.DataFrame,
-               file_dates: pd.DataFrame, rules: ReviewDueRules, as_of: dt.date) -> pd.DataFrame:
+def review_due(customers: pd.DataFrame, rows: pd.DataFrame | Path, xref: pd.DataFrame | Path,
+               field_issues: pd.DataFrame, file_dates: pd.DataFrame, rules: ReviewDueRules,
+               as_of: dt.date) -> pd.DataFrame:
     """customers: golden records; rows: standardised customer rows; xref: row_key,
-    master_id; field_issues: quality.field_issues with row_key; file_dates: file, modified_at."""
-    fields = [f for f in rules.key_fields if f in customers.columns and f in rows.columns]
+    master_id (rows and xref: frames or their staged Parquet files, read in DuckDB);
+    field_issues: quality.field_issues with row_key; file_dates: file, modified_at."""
     con = working_connection()
+    register_source(con, "source_rows", rows)
+    register_source(con, "xref", xref, ["row_key", "master_id"])
+    columns = {c for c, *_ in con.execute("DESCRIBE source_rows").fetchall()}
+    fields = [f for f in rules.key_fields if f in customers.columns and f in columns]
     con.register("customers", customers[["master_id", "customer_type", "name", *fields]])
-    con.register("source_rows", rows[["row_key", "source", "file", "updated_at", *fields]])
-    con.register("xref", xref[["row_key", "master_id"]])
     con.register("issues", field_issues[["row_key", "file", "sheet", "row_number", "field", "value", "issue"]])
     con.register("file_dates", file_dates[["file", "modified_at"]])
     casts = ", ".join(f"{f}::VARCHAR AS {f}" for f in fields)

@@ -5,20 +5,24 @@ holds every role one of its rows gives it, with those rows as the evidence."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
-from customer_master.working_db import working_connection
+
 from customer_master.sources import SOURCES_JOINED_BY
+from customer_master.working_db import register_source, working_connection
 
 ROLE_COLUMNS = ["master_id", "role", "row_count", "sources", "first_seen_in", "evidence"]
 EVIDENCE_ROWS = 20  # source rows listed per role in `evidence` (row_count counts them all)
 
 
-def customer_roles(rows: pd.DataFrame, xref: pd.DataFrame) -> pd.DataFrame:
+def customer_roles(rows: pd.DataFrame | Path, xref: pd.DataFrame | Path) -> pd.DataFrame:
     """rows: ingested customer rows (row_key, lineage, roles as comma-separated text);
-    xref: row_key, master_id. One row per master and role."""
+    xref: row_key, master_id; each a frame or its staged Parquet file (read in DuckDB,
+    only these columns: the ingested rows hold every raw cell). One row per master and role."""
     con = working_connection()
-    con.register("source_rows", rows[["row_key", "source", "file", "sheet", "row_number", "roles"]])
-    con.register("xref", xref[["row_key", "master_id"]])
+    register_source(con, "source_rows", rows, ["row_key", "source", "file", "sheet", "row_number", "roles"])
+    register_source(con, "xref", xref, ["row_key", "master_id"])
     return con.execute(f"""
         WITH role_rows AS (
             SELECT x.master_id, unnest(string_split(r.roles, ',')) AS role, r.*

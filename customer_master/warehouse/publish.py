@@ -41,6 +41,7 @@ from customer_master.warehouse.layout import MODEL_TRAINING, Layout, layout
 from customer_master.warehouse.open import WAREHOUSE_ALIAS, attach_warehouse, opened_warehouse
 from customer_master.warehouse.lock import run_lock
 from customer_master.warehouse.schema import SCHEMAS, TABLES, SchemaMismatch, write_table, write_views
+from customer_master.working_db import register_source
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +51,30 @@ class PublishRefused(RuntimeError):
 
 
 @dataclass
+class ComputedTable:
+    """A table computed in the new warehouse's DuckDB: `select` reads `sources` by
+    their names (each a frame, an Arrow table or a stage result's Parquet file, with
+    the columns it needs: working_db.register_source; numbered: with its rows' places,
+    ROW_NUMBER, for a join that keeps a source's order) and the tables written before
+    it. The rows go from the stage results' files into the warehouse without passing
+    through pandas."""
+    select: str
+    sources: dict[str, tuple] = field(default_factory=dict)  # name -> (source, columns or None[, numbered])
+    parameters: list = field(default_factory=list)
+
+
+@dataclass
 class WarehouseTables:
-    """Every table of the warehouse, keyed 'schema.table': a frame, or the Parquet
-    file of a stage result that holds it as it is."""
-    tables: dict[str, pd.DataFrame | Path]
+    """Every table of the warehouse, keyed 'schema.table': a frame, the Parquet file
+    of a stage result that holds it as it is, or a ComputedTable."""
+    tables: dict[str, pd.DataFrame | Path | ComputedTable]
     # what each model of master.models was trained on (match/stored_models.py), kept beside it
     training: dict[str, dict] = field(default_factory=dict)
+    written: dict[str, int] = field(default_factory=dict)  # rows of each table, once the warehouse is built
 
     def row_counts(self) -> dict[str, int]:
-        return {name: parquet_rows(table) if isinstance(table, Path) else len(table)
+        return {name: self.written[name] if name in self.written else
+                parquet_rows(table) if isinstance(table, Path) else len(table)
                 for name, table in self.tables.items()}
 
 
@@ -95,6 +111,8 @@ def _write_tables(con: duckdb.DuckDBPyConnection, content: WarehouseTables, hist
         con.execute(f"CREATE SCHEMA {schema}")
     for name, frame in {**content.tables, "meta.runs": _runs_frame(history)}.items():
         write_frame(con, name, frame)
+        if name in content.tables:
+            content.written[name] = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
     write_views(con)
     problems = {check: found for check, function in ALL_CHECKS.items() if (found := function(con))}
     if problems:
@@ -103,10 +121,19 @@ def _write_tables(con: duckdb.DuckDBPyConnection, content: WarehouseTables, hist
 
 
 def write_frame(con: duckdb.DuckDBPyConnection, name: str, frame) -> None:
-    """Table `name` as its schema declares it (schema/), from a frame (pandas or Arrow)
-    or a staged Parquet file (copied without loading it into Python)."""
+    """Table `name` as its schema declares it (schema/), from a frame (pandas or Arrow),
+    a staged Parquet file (copied without loading it into Python) or a ComputedTable."""
     if isinstance(frame, Path):
         write_table(con, name, "read_parquet(?)", [str(frame)])
+        return
+    if isinstance(frame, ComputedTable):
+        for source_name, (source, columns, *numbered) in frame.sources.items():
+            register_source(con, source_name, source, columns, numbered=bool(numbered and numbered[0]))
+        try:
+            write_table(con, name, f"({frame.select})", frame.parameters)
+        finally:
+            for source_name in frame.sources:  # a registered frame and a file's view alike
+                con.execute(f"DROP VIEW IF EXISTS {source_name}")
         return
     con.register("frame", frame)
     try:

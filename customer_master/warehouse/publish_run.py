@@ -12,6 +12,7 @@ from customer_master.config import DEFAULT_KEEP_BACKUPS
 from customer_master.ingest.inbox import IngestResult
 from customer_master.lifecycle.state import MasterState
 from customer_master.match.engine import MatchResult
+from customer_master.pipelines.staged_results import frame_columns
 from customer_master.review.decision_table import TABLE as DECISION_TABLE, steward_decisions_table
 from customer_master.review.decisions import load_decisions
 from customer_master.survive import GoldenResult
@@ -41,8 +42,9 @@ def publish_run(inbox: Path, warehouse: Path, run_id: str, started: dt.datetime,
            **run_origin(tags), **summary}
     tables = warehouse_tables(ingest, validation, standardised, golden, match, run_id, around)
     # the stewards' decisions, as stored beside the warehouse (the run holds its lock: none is added meanwhile)
-    tables.tables[DECISION_TABLE] = steward_decisions_table(load_decisions(warehouse), golden.xref)
-    state = MasterState(xref=golden.xref[["master_id", "row_identity"]], masters=golden.masters,
+    identities = frame_columns(golden, "xref", ["master_id", "row_identity"])
+    tables.tables[DECISION_TABLE] = steward_decisions_table(load_decisions(warehouse), identities)
+    state = MasterState(xref=identities, masters=golden.masters,
                         id_history=golden.id_history, customers_history=golden.customers_history,
                         change_log=golden.change_log, contact_xref=around.contacts.state_xref,
                         contacts=around.contacts.state_ids)

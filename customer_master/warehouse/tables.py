@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from customer_master.customer360.activities import ActivityResult
 from customer_master.customer360.contacts import ContactResult
 from customer_master.ingest.inbox import IngestResult
-from customer_master.match.engine import MatchResult
+from customer_master.match.engine import PAIR_COLUMNS, MatchResult
 from customer_master.match.features import match_input
 from customer_master.match.learned import model_weights
-from customer_master.pipelines.staged_results import frame_columns, row_count, stored_file
+from customer_master.pipelines.staged_results import as_stored, frame_columns, row_count
 from customer_master.survive import GoldenResult, XREF_COLUMNS
 from customer_master.validate import REJECTED_COLUMNS, ValidationResult
-from customer_master.warehouse.publish import WarehouseTables
+from customer_master.warehouse.publish import ComputedTable, WarehouseTables
+from customer_master.working_db import ROW_NUMBER
 
 LINEAGE = ["source", "file", "sheet", "row_number"]
 
@@ -39,38 +41,35 @@ class Customer360:
     review_due: pd.DataFrame
 
 
-def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standardised: pd.DataFrame,
+def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standardised: pd.DataFrame | Path,
                      golden: GoldenResult, match: MatchResult, run_id: str,
                      around: Customer360 | None = None) -> WarehouseTables:
-    lineage = frame_columns(ingest, "rows", ["row_key", *LINEAGE]).set_index("row_key")
-    pairs = match.pairs
-    match_pairs = pd.concat([
-        pairs[["customer_type"]],
-        lineage.loc[pairs.row_key_l].reset_index(drop=True).add_suffix("_l").set_index(pairs.index),
-        lineage.loc[pairs.row_key_r].reset_index(drop=True).add_suffix("_r").set_index(pairs.index),
-        pairs[["match_probability", "match_weight", "evidence", "cannot_link"]],
-    ], axis=1)
-    master_of = golden.xref.set_index("row_key")["master_id"]
-    match_pairs["master_id_l"] = master_of.reindex(pairs.row_key_l).to_numpy()
-    match_pairs["master_id_r"] = master_of.reindex(pairs.row_key_r).to_numpy()
+    """standardised: the standardised rows (SOURCE_ROW_COLUMNS at least), a frame or its
+    staged Parquet file. The tables with a row per source row or pair are computed in
+    the warehouse's DuckDB from the stage results' files (ComputedTable)."""
+    xref = as_stored(golden, "xref")
+    master_of = frame_columns(golden, "xref", ["row_key", "master_id"]).set_index("row_key")["master_id"]
     models = pd.DataFrame([{"run_id": run_id, "customer_type": t, "model_json": json.dumps(m, ensure_ascii=False)}
                            for t, m in match.models.items()], columns=["run_id", "customer_type", "model_json"])
     rejected = quarantined(ingest, validation, match).rename(columns={"raw": "cells"}).drop(columns="row_key")
     tables = {
         "master.customers": golden.customers,
-        "master.xref": golden.xref[XREF_COLUMNS],
-        "master.match_pairs": match_pairs,
-        "master.review_candidates": match_pairs[  # (cannot_link: null in all of them)
-            match_pairs.match_probability.between(*match.review_band) & match_pairs.cannot_link.isna()
-        ].drop(columns="cannot_link"),
+        "master.xref": ComputedTable("SELECT * FROM xref", {"xref": (xref, XREF_COLUMNS)}),
+        "master.match_pairs": _match_pairs(ingest, match, xref),
+        "master.review_candidates": ComputedTable(  # (cannot_link: null in all of them)
+            "SELECT * EXCLUDE (cannot_link) FROM master.match_pairs WHERE match_probability BETWEEN ? AND ? "
+            "AND cannot_link IS NULL ORDER BY rowid", parameters=list(match.review_band)),
         "master.id_history": golden.id_history,
-        "master.source_rows": _source_rows(standardised, golden),
+        "master.source_rows": ComputedTable(f"""
+            SELECT {", ".join(f"s.{c}" for c in LINEAGE)}, x.row_identity, {", ".join(f"s.{c}" for c in SOURCE_ROW_FIELDS)}
+            FROM standardised s JOIN xref x USING (row_key) ORDER BY s.{ROW_NUMBER}""",
+            {"standardised": (standardised, SOURCE_ROW_COLUMNS, True), "xref": (xref, ["row_key", "row_identity"])}),
         # what the models compared, per row, with its master: the duplicate check's candidates
         "master.match_input": match_input(match.features, master_of),
         "quality.unresolved_decisions": match.unresolved_decisions,
         # the largest tables, copied as they are: from their staged file where there is one
-        "master.field_lineage": _as_stored(golden, "field_lineage"),
-        "master.field_values": _as_stored(golden, "field_values"),
+        "master.field_lineage": as_stored(golden, "field_lineage"),
+        "master.field_values": as_stored(golden, "field_values"),
         "master.customers_history": golden.customers_history,
         "meta.change_log": golden.change_log,
         "master.models": models,
@@ -84,21 +83,31 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
     if around is not None:
         tables.update({
             "master.contacts": around.contacts.contacts,
-            "master.contact_rows": _as_stored(around.contacts, "rows"),
+            "master.contact_rows": as_stored(around.contacts, "rows"),
             "master.customer_roles": around.roles,
             "master.relationships": around.relationships,
-            "master.interactions": _as_stored(around.activities, "interactions"),
-            "master.transactions": _as_stored(around.activities, "transactions"),
+            "master.interactions": as_stored(around.activities, "interactions"),
+            "master.transactions": as_stored(around.activities, "transactions"),
             "master.customer_segments": around.segments,
             "quality.review_due": around.review_due,
         })
     return WarehouseTables(tables=tables, training=match.training)
 
 
-def _as_stored(result, name: str):
-    """Frame `name` of a stage result, or the Parquet file it is staged in when no
-    step has read it (the warehouse copies the file without loading it)."""
-    return stored_file(result, name) or getattr(result, name)
+def _match_pairs(ingest: IngestResult, match: MatchResult, xref) -> ComputedTable:
+    """master.match_pairs: each scored pair with both rows' lineage and masters, in the
+    match stage's order."""
+    return ComputedTable(f"""
+        SELECT p.customer_type, {", ".join(f"l.{c} AS {c}_l" for c in LINEAGE)},
+               {", ".join(f"r.{c} AS {c}_r" for c in LINEAGE)},
+               p.match_probability, p.match_weight, p.evidence, p.cannot_link,
+               ml.master_id AS master_id_l, mr.master_id AS master_id_r
+        FROM pairs p JOIN lineage l ON l.row_key = p.row_key_l JOIN lineage r ON r.row_key = p.row_key_r
+        LEFT JOIN masters ml ON ml.row_key = p.row_key_l LEFT JOIN masters mr ON mr.row_key = p.row_key_r
+        ORDER BY p.{ROW_NUMBER}""",
+        {"pairs": (as_stored(match, "pairs"), PAIR_COLUMNS, True),
+         "lineage": (as_stored(ingest, "rows"), ["row_key", *LINEAGE]),
+         "masters": (xref, ["row_key", "master_id"])})
 
 
 def quarantined(ingest: IngestResult, validation: ValidationResult, match: MatchResult) -> pd.DataFrame:
@@ -110,19 +119,6 @@ def quarantined(ingest: IngestResult, validation: ValidationResult, match: Match
     rows = frame_columns(ingest, "rows", ["row_key", *LINEAGE, "raw"]).set_index("row_key").loc[unplaced.row_key]
     late = rows[[*LINEAGE, "raw"]].reset_index().assign(reason=unplaced.reason.to_numpy())
     return pd.concat([validation.rejected, late[REJECTED_COLUMNS]]).sort_values("row_key").reset_index(drop=True)
-
-
-def _placed(standardised: pd.DataFrame, golden: GoldenResult) -> pd.DataFrame:
-    """The standardised rows that are in a master (not those matching quarantined)."""
-    return standardised[standardised["row_key"].isin(golden.xref["row_key"])]
-
-
-def _source_rows(standardised: pd.DataFrame, golden: GoldenResult) -> pd.DataFrame:
-    """Each accepted row's standardised values, so a steward sees the rows behind a master."""
-    identity = golden.xref.set_index("row_key")["row_identity"]
-    rows = _placed(standardised, golden)[SOURCE_ROW_COLUMNS].copy()
-    rows.insert(len(LINEAGE) + 1, "row_identity", identity.reindex(rows["row_key"]).to_numpy())
-    return rows.drop(columns="row_key")
 
 
 def run_summary(ingest: IngestResult, validation: ValidationResult, match: MatchResult, golden: GoldenResult,
@@ -149,7 +145,7 @@ def run_summary(ingest: IngestResult, validation: ValidationResult, match: Match
         "master_customers": int(len(golden.customers)),
         "company_masters": int((golden.customers.customer_type == "company").sum()),
         "person_masters": int((golden.customers.customer_type == "person").sum()),
-        "duplicates_merged": int(len(golden.xref) - len(golden.customers)),
+        "duplicates_merged": int(row_count(golden, "xref") - len(golden.customers)),
         "master_ids_kept": golden.ids_kept,
         "master_ids_created": golden.ids_created,
         "master_ids_retired": golden.ids_retired,
