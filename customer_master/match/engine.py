@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow as pa
 from splink import Linker
 
+from customer_master.match.backends import DUCKDB
 from customer_master.match.clustering import clusters_at_threshold, singletons, without_nameless_clusters
 from customer_master.match.constraints import pair_conflicts, unrelated_names
 from customer_master.match.features import matching_frame, typed_features
@@ -54,17 +55,19 @@ class MatchResult:
 
 
 def match_run(rows: pd.DataFrame, warehouse: Path, threshold: float = DEFAULT_MATCH_THRESHOLD,
-              review_band: tuple[float, float] = DEFAULT_BAND, run_id: str = "", full: bool = False) -> MatchResult:
+              review_band: tuple[float, float] = DEFAULT_BAND, run_id: str = "", full: bool = False,
+              engine=None) -> MatchResult:
     """match_customers with the stewards' decisions stored beside `warehouse` and, unless
     `full`, the models of its last run (used again while the rows have not drifted);
-    the decisions whose rows left the inbox come back in `unresolved_decisions`."""
+    the decisions whose rows left the inbox come back in `unresolved_decisions`.
+    engine: where Splink trains, scores and clusters (backends.py; default DuckDB)."""
     check_match_settings(threshold, review_band)
     decisions, unresolved = resolve_decisions(load_decisions(warehouse), rows)
     if len(unresolved):
         log.warning("match: %d steward decision(s) point at rows no longer in the inbox "
                     "(see quality.unresolved_decisions)", len(unresolved))
     result = match_customers(rows, threshold=threshold, decisions=decisions,
-                             stored=None if full else previous_models(warehouse), run_id=run_id)
+                             stored=None if full else previous_models(warehouse), run_id=run_id, engine=engine)
     result.unresolved_decisions, result.review_band, result.decisions_applied = unresolved, list(review_band), \
         len(decisions)
     return result
@@ -72,11 +75,14 @@ def match_run(rows: pd.DataFrame, warehouse: Path, threshold: float = DEFAULT_MA
 
 def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHOLD,
                     decisions: pd.DataFrame | None = None, stored: dict[str, StoredModel] | None = None,
-                    run_id: str = "") -> MatchResult:
+                    run_id: str = "", engine=None) -> MatchResult:
     """decisions: a steward's verdicts (row_key_l, row_key_r, decision: match | no match |
     detach, row_key_r empty for detach); they win over the model. stored: the last
-    run's models, used where the rows have not drifted (None: a full run, all trained)."""
+    run's models, used where the rows have not drifted (None: a full run, all trained).
+    engine: backends.DuckDBEngine (the default) or backends.SparkEngine; the clusters,
+    pairs and models come out the same on either (tests/test_spark_engine.py)."""
     check_match_settings(threshold)
+    engine = engine or DUCKDB
     logging.getLogger("splink").setLevel(logging.WARNING)
     clusters, pairs, models, training, features = [], [], {}, {}, []
     for customer_type, recipe in TRAINING.items():
@@ -85,7 +91,7 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
         if len(subset) < 2:
             clusters.append(singletons(subset, customer_type))
             continue
-        linker, training[customer_type] = _linker(subset, customer_type, recipe, stored, run_id)
+        linker, training[customer_type] = _linker(subset, customer_type, recipe, stored, run_id, engine)
         report_candidate_pairs(linker, customer_type, len(subset))
         log.info("match %s: scoring candidate pairs", customer_type)
         predictions = linker.inference.predict(threshold_match_probability=EVIDENCE_FLOOR)
@@ -97,11 +103,10 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
         unrelated = unrelated.reindex(pd.MultiIndex.from_arrays([scored.row_key_l, scored.row_key_r])).to_numpy()
         conflicts = pair_conflicts(scored, subset, customer_type)
         scored["cannot_link"] = conflicts.where(conflicts.notna(), pd.Series(unrelated, index=scored.index))
-        found = clusters_at_threshold(subset, scored, threshold, customer_type, decisions)
+        found = clusters_at_threshold(subset, scored, threshold, customer_type, decisions, engine)
         clusters.append(found)
         pairs.append(scored)
-        model = linker.misc.save_model_to_json()
-        model.pop("linker_uid", None)  # random per process: not part of the model
+        model = engine.model(linker, recipe["settings"](present_columns(subset)))
         models[customer_type] = model
         log_weights(model_weights({customer_type: model}))
         log.info("match %s: %d rows -> %d clusters", customer_type, len(subset), found["cluster"].nunique())
@@ -113,18 +118,19 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
 
 
 def _linker(subset: pd.DataFrame, customer_type: str, recipe: dict, stored: dict[str, StoredModel] | None,
-            run_id: str) -> tuple[Linker, dict]:
+            run_id: str, engine) -> tuple[Linker, dict]:
     """The linker that scores this run's rows of one type, with its training facts:
     the stored model's where it still fits them, else one trained now."""
     present = present_columns(subset)
     kept = (stored or {}).get(customer_type)
-    linker, why = reuse(subset, recipe["settings"](present), kept) if stored is not None else (None, "a full run")
+    linker, why = reuse(subset, recipe["settings"](present), kept, engine) if stored is not None else \
+        (None, "a full run")
     if linker is not None:
         log.info("match %s: %d rows, scored with the model trained in run %s on %d rows", customer_type,
                  len(subset), kept.trained_in_run[:8], kept.trained_rows)
         return linker, kept.facts()
-    log.info("match %s: training on %d rows (%s)", customer_type, len(subset), why)
-    linker = trained_linker(subset, recipe, present)
+    log.info("match %s: training on %d rows (%s) on %s", customer_type, len(subset), why, engine.name)
+    linker = trained_linker(subset, recipe, present, engine)
     return linker, training_facts(run_id, len(subset), linker._settings_obj._probability_two_random_records_match)
 
 
