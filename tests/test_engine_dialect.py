@@ -91,3 +91,23 @@ def test_the_staged_buckets_pick_the_rows_splinks_duckdb_sampling_picks(proporti
     theirs = {key for (key,) in con.execute(f"SELECT {UNIQUE_ID} FROM rows_ WHERE 1=1 {splinks}").fetchall()}
     assert theirs == ours
     assert 0.8 * proportion * 20000 < len(ours) < 1.2 * proportion * 20000
+
+
+def test_run_engine_spark_without_java_says_what_to_install(tmp_path, monkeypatch, capsys):
+    """`run --engine spark` where Spark cannot run (no Java here; pyspark, where the
+    spark extra is not installed) stops before the run with what to install, exit 2,
+    and leaves no warehouse."""
+    from customer_master.cli import main
+
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no java on it
+    inbox = tmp_path / "inbox"
+    (inbox / "sales").mkdir(parents=True)
+    warehouse = tmp_path / "wh" / "customer_master.duckdb"
+    assert main(["run", "--inbox", str(inbox), "--warehouse", str(warehouse), "--engine", "spark", "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert "error: the spark engine needs" in error and ("Java 17" in error or "[spark]" in error)
+    assert not warehouse.exists()
+    with pytest.raises(SystemExit) as refused:  # argparse: not an engine
+        main(["run", "--inbox", str(inbox), "--engine", "hadoop"])
+    assert refused.value.code == 2
