@@ -124,7 +124,7 @@ class SparkEngine:
     def __init__(self, session, work: Path):
         self.session = session
         self.stage = work / f"stage-{uuid.uuid4().hex[:8]}"
-        self._api = _same_hash_api_class()(spark_session=session)  # registers Splink's Scala UDFs
+        self._api_class = _same_hash_api_class()
         register_duckdb_functions(session)
 
     def close(self) -> None:
@@ -133,10 +133,13 @@ class SparkEngine:
 
     @contextmanager
     def training_api(self):
-        yield self._api
+        yield self.api()
 
     def api(self):
-        return self._api
+        """A SparkAPI of its own for each linker (it registers Splink's Scala UDFs): Splink
+        caches tables by their name on the API (the blocked pairs, the rows with their
+        term frequencies), so two linkers on one API would share the first one's."""
+        return self._api_class(spark_session=self.session)
 
     def linker(self, api, frame: pd.DataFrame, settings: SettingsCreator) -> Linker:
         return Linker(api.register(self._staged(frame)), spark_settings(settings), log_level=logging.ERROR)

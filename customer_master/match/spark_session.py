@@ -32,6 +32,9 @@ DEFAULT_SPARK_CONFIG = {
     # cores (every stage would run 200 tiny tasks); a cluster's config sets its own
     "spark.sql.shuffle.partitions": "8",
     "spark.default.parallelism": "8",
+    # local[N] runs the executors inside the driver's JVM (1g by default); a cluster's
+    # config sets spark.executor.memory instead
+    "spark.driver.memory": "3g",
 }
 
 
