@@ -9,7 +9,7 @@ import logging
 import re
 
 import pandas as pd
-from splink import DuckDBAPI, Linker
+from splink import Linker
 from splink.internals.comparison_vector_values import compute_comparison_vector_values_from_id_pairs_sqls
 from splink.internals.pipeline import CTEPipeline
 from splink.internals.predict import predict_from_comparison_vectors_sqls_using_settings
