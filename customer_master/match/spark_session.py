@@ -70,6 +70,9 @@ def spark_session(master: str = DEFAULT_SPARK_MASTER, config: dict[str, str] | N
         for key, value in settings.items():
             builder = builder.config(key, value)
         session = builder.getOrCreate()
+        # Spark's warnings (a generated class too large to compile, run interpreted instead)
+        # would bury the run's progress lines; errors still show
+        session.sparkContext.setLogLevel("ERROR")
     if session.sparkContext.getCheckpointDir() is None:
         session.sparkContext.setCheckpointDir(str(private_folder(work / "checkpoints")))
     return session
