@@ -75,11 +75,13 @@ def spark_settings(settings: SettingsCreator) -> dict:
 
 
 def duckdb_model(model: dict, settings: SettingsCreator) -> dict:
-    """A model trained on another engine, in DuckDB's SQL: its m, u and prior, with
-    the conditions of models.py's DuckDB rendering (the same levels in the same order)."""
-    duck = _without_uid(settings.create_settings_dict(sql_dialect_str="duckdb"))
+    """A model trained on another engine as a DuckDB linker would save it: its m, u
+    and prior, with the conditions and blocking rules of models.py's DuckDB rendering
+    (the same levels in the same order)."""
+    duck = _without_uid(settings.get_settings("duckdb").as_dict())
     out = copy.deepcopy(_without_uid(model))
     for comparison, own in zip(out["comparisons"], duck["comparisons"], strict=True):
+        comparison.update({key: value for key, value in own.items() if key != "comparison_levels"})
         for level, own_level in zip(comparison["comparison_levels"], own["comparison_levels"], strict=True):
             level["sql_condition"] = own_level["sql_condition"]
     out["blocking_rules_to_generate_predictions"] = duck["blocking_rules_to_generate_predictions"]
