@@ -63,7 +63,9 @@ def measured_run(engine: str, inbox: Path, warehouse: Path, spark_master: str) -
     log = warehouse.with_suffix(".log")
     started = time.monotonic()
     with log.open("w") as out:
-        child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+        # the run's review workbook beside its warehouse, not in the folder it was started from
+        env = {**os.environ, "CUSTOMER_MASTER_REVIEW": str(warehouse.parent / "review")}
+        child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
         peak, done = [0], threading.Event()
 
         def sample():
