@@ -1,15 +1,18 @@
 """Matching asset: Splink company and person models, trained without labels."""
 
 
+from typing import Literal
+
 import dagster as dg
 import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 
 from customer_master.assets.metadata import markdown_table
 from customer_master.match.engine import MatchResult, match_run
+from customer_master.match.engines import DEFAULT_ENGINE, EngineUnavailable, check_engine_available
 from customer_master import steward_figures as figures
 from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD, check_match_settings
-from customer_master.pipelines.resources import PipelinePaths, WarehouseLock
+from customer_master.pipelines.resources import PipelinePaths, SparkResource, WarehouseLock
 from customer_master.review.decisions import DEFAULT_BAND, load_decisions
 from customer_master.review.folder import import_pending
 from customer_master.warehouse.open import EncryptionUnavailable, check_encryption_ready
@@ -33,6 +36,10 @@ class MatchConfig(dg.Config):
                                    "again. Otherwise the last run's models score the rows while the rows have not "
                                    "drifted, and only new or changed files' rows and their pairs are computed "
                                    "(see the README's 'How rows become one customer').")
+    engine: Literal["duckdb", "spark"] = Field(
+        default=DEFAULT_ENGINE,
+        description="Where Splink trains, scores and clusters: duckdb (in the run's process) or spark "
+                    "(the spark resource's session; needs the spark extra). Both give the same masters.")
 
     @model_validator(mode="after")
     def _settings_in_range(self) -> "MatchConfig":
@@ -63,7 +70,8 @@ def check_run_config(context: dg.AssetExecutionContext) -> MatchConfig:
             raise dg.Failure(description=f"settings file {exc}") from None
     try:  # a key this DuckDB cannot encrypt the new warehouse with (warehouse/open.py)
         check_encryption_ready()
-    except EncryptionUnavailable as exc:
+        check_engine_available(config.engine)  # pyspark and Java, for the spark engine
+    except (EncryptionUnavailable, EngineUnavailable) as exc:
         raise dg.Failure(description=str(exc)) from None
     return config
 
@@ -94,14 +102,18 @@ def steward_decisions(context: dg.AssetExecutionContext, paths: PipelinePaths,
     })
 
 
-@dg.asset(group_name="match", kinds={"splink", "duckdb"}, deps=[steward_decisions],
-          description="Pairwise match probabilities and clusters of rows that are one customer.")
+@dg.asset(group_name="match", kinds={"splink", "duckdb", "spark"}, deps=[steward_decisions],
+          description="Pairwise match probabilities and clusters of rows that are one customer "
+                      "(on DuckDB, or on Spark with run config engine: spark).")
 def matched_clusters(context: dg.AssetExecutionContext, config: MatchConfig, paths: PipelinePaths,
-                     standardised_rows: pd.DataFrame) -> MatchResult:
-    result = match_run(standardised_rows, paths.warehouse_path, config.match_threshold,
-                       (config.review_from, config.review_to), run_id=context.run.run_id, full=config.full)
+                     spark: SparkResource, standardised_rows: pd.DataFrame) -> MatchResult:
+    with spark.engine(config.engine) as engine:
+        result = match_run(standardised_rows, paths.warehouse_path, config.match_threshold,
+                           (config.review_from, config.review_to), run_id=context.run.run_id, full=config.full,
+                           engine=engine)
     band = (config.review_from, config.review_to)
     context.add_output_metadata({
+        "engine": config.engine,
         "match_threshold": config.match_threshold,
         "review_band": f"{band[0]:g} – {band[1]:g} (match probability)",
         "models_trained_in": markdown_table(pd.DataFrame(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from customer_master.config import DEFAULT_INBOX, DEFAULT_KEEP_BACKUPS, DEFAULT_REVIEW_DIR, DEFAULT_WAREHOUSE
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
+from customer_master.match.engines import DEFAULT_ENGINE, DEFAULT_SPARK_MASTER, ENGINES
 from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
 
 
@@ -68,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
                      help="train both match models afresh, and validate, standardise and score every row "
                           "again (default: use the last run's models while the rows have not drifted, and its "
                           "results for unchanged files and rows)")
+    run.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
+                     help=f"where Splink trains, scores and clusters (default {DEFAULT_ENGINE}; spark needs the "
+                          "spark extra and Java 17; both give the same masters)")
+    run.add_argument("--spark-master", default=DEFAULT_SPARK_MASTER, metavar="URL",
+                     help=f"the Spark master of --engine spark (default {DEFAULT_SPARK_MASTER}, or "
+                          "CUSTOMER_MASTER_SPARK_MASTER)")
     run.add_argument("--quiet", action="store_true", help="no progress lines, only the summary")
 
     evaluate = commands.add_parser("evaluate", help="pairwise precision/recall/F1 of a warehouse against a truth file")
@@ -112,6 +119,13 @@ def _run(args: argparse.Namespace) -> int:
     except EncryptionUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from customer_master.match.engines import EngineUnavailable, check_engine_available
+
+    try:  # pyspark or Java missing for --engine spark: say what to install before the run starts
+        check_engine_available(args.engine)
+    except EngineUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     from customer_master.run_inprocess import run_consolidation
 
     from customer_master.settings import SettingsError
@@ -121,7 +135,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         outcome = run_consolidation(args.inbox, args.warehouse, None, args.threshold, args.max_file_mb,
                                     args.settings, wait=args.wait, keep_backups=args.keep_backups, full=args.full,
-                                    review_dir=args.review_dir)
+                                    review_dir=args.review_dir, engine=args.engine,
+                                    spark_master=args.spark_master)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

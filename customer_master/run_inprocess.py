@@ -11,6 +11,7 @@ from pathlib import Path
 
 from customer_master.config import DEFAULT_KEEP_BACKUPS
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
+from customer_master.match.engines import DEFAULT_ENGINE, DEFAULT_SPARK_MASTER
 from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
 from customer_master.run_summary import summary_lines
 from customer_master.warehouse.open import opened_warehouse
@@ -86,13 +87,15 @@ def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
                       threshold: float = DEFAULT_MATCH_THRESHOLD, max_file_mb: float = DEFAULT_MAX_FILE_MB,
                       settings: Path | None = None, wait: bool = False,
                       keep_backups: int = DEFAULT_KEEP_BACKUPS, review_dir: Path | None = None,
-                      full: bool = False) -> RunOutcome:
+                      full: bool = False, engine: str = DEFAULT_ENGINE, spark_master: str = DEFAULT_SPARK_MASTER
+                      ) -> RunOutcome:
     """One run of the asset graph on `warehouse`, under its lock (warehouse/lock.py), taken
     before the Dagster run starts: WarehouseBusy when another run holds it, unless `wait`.
     staging: where the steps hand stage results on (default <warehouse>.d/staging/);
     review_dir: the review folder (default data/review or CUSTOMER_MASTER_REVIEW): workbooks
     dropped into its inbox/ are imported, and the run's workbook is written to its to_review/;
-    full: train the match models afresh instead of using the last run's (match/stored_models.py)."""
+    full: train the match models afresh instead of using the last run's (match/stored_models.py);
+    engine: duckdb or spark (on `spark_master`), where Splink trains, scores and clusters."""
     import dagster as dg
 
     from customer_master.pipelines.definitions import build_definitions
@@ -109,7 +112,7 @@ def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
     warehouse = Path(warehouse)
     defs = build_definitions(inbox=inbox, warehouse=warehouse, staging=staging, max_file_mb=max_file_mb,
                              settings=settings or DEFAULT_SETTINGS, keep_backups=keep_backups,
-                             review_dir=review_dir or DEFAULT_REVIEW_DIR)
+                             review_dir=review_dir or DEFAULT_REVIEW_DIR, spark_master=spark_master)
     job = defs.resolve_job_def(CONSOLIDATE_JOB)
     instance = dg.DagsterInstance.ephemeral()
     with ExitStack() as held:
@@ -121,7 +124,8 @@ def run_consolidation(inbox: Path, warehouse: Path, staging: Path | None = None,
         had_warehouse = warehouse.exists()
         result = _execute_in_process(
             job,
-            run_config={"ops": {"matched_clusters": {"config": {"match_threshold": threshold, "full": full}}},
+            run_config={"ops": {"matched_clusters": {"config": {"match_threshold": threshold, "full": full,
+                                                                "engine": engine}}},
                         "loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
             instance=instance,
             tags={LAUNCHED_BY_TAG: CLI},  # meta.runs.launched_by (warehouse/origin.py)

@@ -21,7 +21,8 @@ from customer_master.config import (DEFAULT_INBOX, DEFAULT_KEEP_BACKUPS, DEFAULT
                                     DEFAULT_WAREHOUSE)
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
 from customer_master.pipelines.dagster_home import private_dagster_home
-from customer_master.pipelines.resources import PipelinePaths, StageResultIOManager, WarehouseLock
+from customer_master.match.engines import DEFAULT_SPARK_MASTER
+from customer_master.pipelines.resources import PipelinePaths, SparkResource, StageResultIOManager, WarehouseLock
 from customer_master.pipelines.triggers import CONSOLIDATE_JOB, build_triggers
 from customer_master.warehouse.layout import layout
 
@@ -33,8 +34,10 @@ ASSETS = [ingested_rows, validated_rows, standardised_rows, steward_decisions, m
 def build_definitions(inbox: Path = DEFAULT_INBOX, warehouse: Path = DEFAULT_WAREHOUSE,
                       staging: Path | None = None, max_file_mb: float = DEFAULT_MAX_FILE_MB,
                       review_dir: Path = DEFAULT_REVIEW_DIR, settings: Path = DEFAULT_SETTINGS,
-                      keep_backups: int = DEFAULT_KEEP_BACKUPS) -> dg.Definitions:
-    """staging: where a run's steps hand stage results on (default <warehouse>.d/staging/).
+                      keep_backups: int = DEFAULT_KEEP_BACKUPS,
+                      spark_master: str = DEFAULT_SPARK_MASTER) -> dg.Definitions:
+    """staging: where a run's steps hand stage results on (default <warehouse>.d/staging/);
+    spark_master: where the match runs when the run config says `engine: spark`.
     A run that finds another one on its warehouse waits for it; run config
     `resources: {run_lock: {config: {wait: false}}}` makes it fail at once instead."""
     staging = Path(staging or layout(warehouse).staging)
@@ -55,6 +58,7 @@ def build_definitions(inbox: Path = DEFAULT_INBOX, warehouse: Path = DEFAULT_WAR
                                    review_dir=str(review_dir), settings=str(settings), keep_backups=keep_backups),
             "run_lock": WarehouseLock.configure_at_launch(warehouse=str(warehouse), staging=str(staging)),
             "io_manager": StageResultIOManager(base_dir=str(staging)),
+            "spark": SparkResource(master=spark_master),
         },
     )
 

@@ -22,6 +22,7 @@ from customer_master.config import (DEFAULT_INBOX, DEFAULT_KEEP_BACKUPS, DEFAULT
                                     DEFAULT_WAREHOUSE)
 from customer_master.freed_memory import give_back_freed_memory
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
+from customer_master.match.engines import DEFAULT_SPARK_MASTER
 from customer_master.match.threshold import MatchSettingError, check_match_settings
 from customer_master.owner_only import private_folder, write_private
 from customer_master.settings import Settings, SettingsError, load_settings
@@ -93,6 +94,35 @@ class WarehouseLock(dg.ConfigurableResource):
             finally:
                 if self.staging and context.run is not None:
                     shutil.rmtree(Path(self.staging) / context.run.run_id, ignore_errors=True)
+
+
+class SparkResource(dg.ConfigurableResource):
+    """The SparkSession the match runs on when the run config says `engine: spark`:
+    the session the process already has (a `spark-submit` driver, a notebook that
+    started one) or, when there is none, one built from `master` and `config`
+    (match/spark_session.py). Nothing is started for a DuckDB run."""
+
+    master: str = DEFAULT_SPARK_MASTER  # local[2], CUSTOMER_MASTER_SPARK_MASTER, or a cluster's URL
+    config: dict[str, str] = {}  # Spark settings (spark.executor.memory, ...), over the defaults
+    # where the rows handed to Spark and Spark's checkpoints are written (owner-only); on a
+    # cluster a folder every executor reads. Empty: a private temporary folder of the run.
+    work_dir: str = ""
+
+    @contextmanager
+    def engine(self, name: str):
+        """The match engine `name` (match/backends.py): None for DuckDB, the default."""
+        if name != "spark":
+            yield None
+            return
+        from customer_master.match.spark_engine import SparkEngine
+        from customer_master.match.spark_session import spark_session, work_folder
+
+        work = work_folder(self.work_dir)
+        engine = SparkEngine(spark_session(self.master, self.config, work), work)
+        try:
+            yield engine
+        finally:
+            engine.close()
 
 
 # The key of an input's metadata listing the only columns a step reads of a staged frame

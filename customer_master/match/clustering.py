@@ -7,13 +7,12 @@ from __future__ import annotations
 import logging
 
 import pandas as pd
-from splink import DuckDBAPI
 from splink.clustering import cluster_pairwise_predictions_at_threshold
 
+from customer_master.match.backends import DUCKDB
 from customer_master.match.constraints import split_conflicting_clusters
 from customer_master.match.models import UNIQUE_ID
 from customer_master.schemas.row_rules import NAMELESS_UNMATCHED
-from customer_master.working_db import working_connection
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +29,12 @@ def without_nameless_clusters(clusters: pd.DataFrame, rows: pd.DataFrame) -> tup
 
 
 def clusters_at_threshold(rows: pd.DataFrame, scored: pd.DataFrame, threshold: float, customer_type: str,
-              decisions: pd.DataFrame | None = None) -> pd.DataFrame:
+              decisions: pd.DataFrame | None = None, engine=None) -> pd.DataFrame:
     """Connected components over the pairs at or above the threshold that break no
     cannot-link rule, plus the pairs a steward said match, less the pairs a steward
     said don't and every pair of a detached row; then conflicted clusters rebuilt
-    without the conflict."""
+    without the conflict. engine: where Splink finds the components (backends.py;
+    default DuckDB in this process)."""
     edges = scored[(scored.match_probability >= threshold) & scored.cannot_link.isna()]
     if customer_type == "company":
         edges = pd.concat([edges, registered_name_edges(rows)], ignore_index=True)
@@ -58,10 +58,10 @@ def clusters_at_threshold(rows: pd.DataFrame, scored: pd.DataFrame, threshold: f
     nameless = rows.loc[rows["name"].isna(), UNIQUE_ID]
     through_nameless = edges.row_key_l.isin(nameless) | edges.row_key_r.isin(nameless)
     nameless_edges, edges = edges[through_nameless], edges[~through_nameless]
-    db_api = DuckDBAPI(working_connection())
+    engine = engine or DUCKDB
     components = cluster_pairwise_predictions_at_threshold(
-        rows[[UNIQUE_ID]], edges[["row_key_l", "row_key_r", "match_probability"]], db_api,
-        node_id_column_name=UNIQUE_ID).as_pandas_dataframe()
+        engine.table(rows[[UNIQUE_ID]]), engine.table(edges[["row_key_l", "row_key_r", "match_probability"]]),
+        engine.api(), node_id_column_name=UNIQUE_ID).as_pandas_dataframe()
     clusters = pd.DataFrame({UNIQUE_ID: components[UNIQUE_ID].astype("int64"),
                              "cluster": customer_type[0] + components["cluster_id"].astype(str)})
     clusters = split_conflicting_clusters(clusters, edges, rows, customer_type, forbidden)

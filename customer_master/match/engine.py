@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 from splink import Linker
 
+from customer_master.match.backends import DUCKDB
 from customer_master.match.carried import (NEW_ROW, Carried, carried_from, carried_pairs, fingerprints,
                                            keep_for_next_run, new_rows, only_pairs_with_new_rows,
                                            previous_carried)
@@ -61,17 +62,19 @@ class MatchResult:
 
 
 def match_run(rows: pd.DataFrame, warehouse: Path, threshold: float = DEFAULT_MATCH_THRESHOLD,
-              review_band: tuple[float, float] = DEFAULT_BAND, run_id: str = "", full: bool = False) -> MatchResult:
+              review_band: tuple[float, float] = DEFAULT_BAND, run_id: str = "", full: bool = False,
+              engine=None) -> MatchResult:
     """match_customers with the stewards' decisions stored beside `warehouse` and, unless
     `full`, the models of its last run (used again while the rows have not drifted);
-    the decisions whose rows left the inbox come back in `unresolved_decisions`."""
+    the decisions whose rows left the inbox come back in `unresolved_decisions`.
+    engine: where Splink trains, scores and clusters (backends.py; default DuckDB)."""
     check_match_settings(threshold, review_band)
     decisions, unresolved = resolve_decisions(load_decisions(warehouse), rows)
     if len(unresolved):
         log.warning("match: %d steward decision(s) point at rows no longer in the inbox "
                     "(see quality.unresolved_decisions)", len(unresolved))
     result, carried = _match(rows, threshold, decisions, None if full else previous_models(warehouse), run_id,
-                             None if full else previous_carried(warehouse))
+                             None if full else previous_carried(warehouse), engine)
     if run_id:
         keep_for_next_run(warehouse, run_id, carried)
     result.unresolved_decisions, result.review_band, result.decisions_applied = unresolved, list(review_band), \
@@ -81,20 +84,23 @@ def match_run(rows: pd.DataFrame, warehouse: Path, threshold: float = DEFAULT_MA
 
 def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHOLD,
                     decisions: pd.DataFrame | None = None, stored: dict[str, StoredModel] | None = None,
-                    run_id: str = "") -> MatchResult:
+                    run_id: str = "", engine=None) -> MatchResult:
     """decisions: a steward's verdicts (row_key_l, row_key_r, decision: match | no match |
     detach, row_key_r empty for detach); they win over the model. stored: the last
-    run's models, used where the rows have not drifted (None: a full run, all trained)."""
-    return _match(rows, threshold, decisions, stored, run_id)[0]
+    run's models, used where the rows have not drifted (None: a full run, all trained).
+    engine: backends.DuckDBEngine (the default) or backends.SparkEngine; the clusters,
+    pairs and models come out the same on either (tests/test_spark_engine.py)."""
+    return _match(rows, threshold, decisions, stored, run_id, engine=engine)[0]
 
 
 def _match(rows: pd.DataFrame, threshold: float, decisions: pd.DataFrame | None,
-           stored: dict[str, StoredModel] | None, run_id: str, carried: Carried | None = None
-           ) -> tuple[MatchResult, Carried]:
+           stored: dict[str, StoredModel] | None, run_id: str, carried: Carried | None = None,
+           engine=None) -> tuple[MatchResult, Carried]:
     """match_customers, scoring only the pairs with a new or changed row where the
     last run's pairs can be carried (`carried`: match/carried.py); also what the next
     run carries of this one."""
     check_match_settings(threshold)
+    engine = engine or DUCKDB
     logging.getLogger("splink").setLevel(logging.WARNING)
     clusters, pairs, models, training, features, prints, scoring, scored_with = [], [], {}, {}, [], [], {}, {}
     for customer_type, recipe in TRAINING.items():
@@ -107,7 +113,8 @@ def _match(rows: pd.DataFrame, threshold: float, decisions: pd.DataFrame | None,
         kept_model = (stored or {}).get(customer_type)
         is_new = new_rows(carried, customer_type, prints[-1], kept_model.trained_in_run if kept_model else None)
         scored_frame = subset if is_new is None else subset.assign(**{NEW_ROW: subset[UNIQUE_ID].map(is_new)})
-        linker, training[customer_type] = _linker(subset, customer_type, recipe, stored, run_id, scored_frame)
+        linker, training[customer_type] = _linker(subset, customer_type, recipe, stored, run_id, engine,
+                                                  scored_frame)
         prior = linker._settings_obj._probability_two_random_records_match
         scored_with[customer_type] = {"trained_in_run": training[customer_type]["trained_in_run"], "prior": prior}
         if training[customer_type]["trained_in_run"] != (kept_model.trained_in_run if kept_model else None):
@@ -138,11 +145,10 @@ def _match(rows: pd.DataFrame, threshold: float, decisions: pd.DataFrame | None,
         if is_new is not None:
             scored = pd.concat([p for p in (kept[PAIR_COLUMNS], scored) if len(p)] or [scored], ignore_index=True) \
                 .sort_values(["row_key_l", "row_key_r"], ignore_index=True)
-        found = clusters_at_threshold(subset, scored, threshold, customer_type, decisions)
+        found = clusters_at_threshold(subset, scored, threshold, customer_type, decisions, engine)
         clusters.append(found)
         pairs.append(scored)
-        model = linker.misc.save_model_to_json()
-        model.pop("linker_uid", None)  # random per process: not part of the model
+        model = engine.model(linker, recipe["settings"](present_columns(subset)))
         models[customer_type] = model
         log_weights(model_weights({customer_type: model}))
         log.info("match %s: %d rows -> %d clusters", customer_type, len(subset), found["cluster"].nunique())
@@ -156,20 +162,20 @@ def _match(rows: pd.DataFrame, threshold: float, decisions: pd.DataFrame | None,
 
 
 def _linker(subset: pd.DataFrame, customer_type: str, recipe: dict, stored: dict[str, StoredModel] | None,
-            run_id: str, scored_frame: pd.DataFrame | None = None) -> tuple[Linker, dict]:
+            run_id: str, engine, scored_frame: pd.DataFrame | None = None) -> tuple[Linker, dict]:
     """The linker that scores this run's rows of one type, with its training facts:
     the stored model's where it still fits them (on `scored_frame`, the rows with
     the column that marks the new ones, when given), else one trained now."""
     present = present_columns(subset)
     kept = (stored or {}).get(customer_type)
-    linker, why = reuse(subset if scored_frame is None else scored_frame, recipe["settings"](present), kept) \
-        if stored is not None else (None, "a full run")
+    linker, why = reuse(subset if scored_frame is None else scored_frame, recipe["settings"](present), kept,
+                        engine) if stored is not None else (None, "a full run")
     if linker is not None:
         log.info("match %s: %d rows, scored with the model trained in run %s on %d rows", customer_type,
                  len(subset), kept.trained_in_run[:8], kept.trained_rows)
         return linker, kept.facts()
-    log.info("match %s: training on %d rows (%s)", customer_type, len(subset), why)
-    linker = trained_linker(subset, recipe, present)
+    log.info("match %s: training on %d rows (%s) on %s", customer_type, len(subset), why, engine.name)
+    linker = trained_linker(subset, recipe, present, engine)
     return linker, training_facts(run_id, len(subset), linker._settings_obj._probability_two_random_records_match)
 
 

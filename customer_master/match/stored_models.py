@@ -32,13 +32,13 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pandas as pd
-from splink import DuckDBAPI, Linker
+from splink import Linker
 from splink.internals.settings_creator import SettingsCreator
 
+from customer_master.match.backends import DUCKDB
 from customer_master.match.scoring import without_dialect_tags
 from customer_master.warehouse.layout import MODEL_TRAINING, layout
 from customer_master.warehouse.publish import read_run_history
-from customer_master.working_db import working_connection
 
 log = logging.getLogger(__name__)
 
@@ -91,21 +91,24 @@ def prior_for_rows(prior: float, trained_rows: int, rows: int) -> float:
     return min(prior * (trained_rows / rows), 0.5)  # the same rows: exactly the same prior
 
 
-def reuse(frame: pd.DataFrame, settings: SettingsCreator, stored: StoredModel | None) -> tuple[Linker | None, str]:
-    """A linker on `frame` with models.py's `settings` for this run's fields and the
-    stored model's m, u and prior; or None and why the model is retrained instead."""
+def reuse(frame: pd.DataFrame, settings: SettingsCreator, stored: StoredModel | None,
+          engine=None) -> tuple[Linker | None, str]:
+    """A linker on `frame` (on `engine`, backends.py; default DuckDB) with models.py's
+    `settings` for this run's fields and the stored model's m, u and prior; or None
+    and why the model is retrained instead."""
     rows = len(frame)
     if stored is None:
         return None, "the last run kept no model of this type"
     if abs(rows - stored.trained_rows) > DRIFT_SHARE * stored.trained_rows:
         return None, (f"{rows} rows against the {stored.trained_rows} it was trained on "
                       f"(more than {DRIFT_SHARE:.0%} apart)")
-    linker = Linker(DuckDBAPI(working_connection()).register(frame), settings, log_level=logging.ERROR)
     kept = SettingsCreator.from_path_or_dict(without_dialect_tags(stored.model)).get_settings("duckdb").comparisons
-    ours = linker._settings_obj.comparisons
-    if _structure(ours) != _structure(kept):  # other fields in this inbox, or another version of models.py
+    if _structure(settings.get_settings("duckdb").comparisons) != _structure(kept):
+        # other fields in this inbox, or another version of models.py
         return None, "the fields it compares are not this inbox's"
-    for comparison, kept_comparison in zip(ours, kept):
+    engine = engine or DUCKDB
+    linker = engine.linker(engine.api(), frame, settings)
+    for comparison, kept_comparison in zip(linker._settings_obj.comparisons, kept):
         for level, kept_level in zip(comparison.comparison_levels, kept_comparison.comparison_levels):
             if not level.is_null_level:
                 level._m_probability, level._u_probability = kept_level._m_probability, kept_level._u_probability

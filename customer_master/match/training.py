@@ -9,14 +9,14 @@ import logging
 import re
 
 import pandas as pd
-from splink import DuckDBAPI, Linker
+from splink import Linker
 from splink.internals.comparison_vector_values import compute_comparison_vector_values_from_id_pairs_sqls
 from splink.internals.pipeline import CTEPipeline
 from splink.internals.predict import predict_from_comparison_vectors_sqls_using_settings
 from splink.internals.vertically_concatenate import enqueue_df_concat_with_tf
 
+from customer_master.match.backends import DUCKDB
 from customer_master.match.models import UNIQUE_ID
-from customer_master.working_db import working_connection
 
 log = logging.getLogger(__name__)
 
@@ -40,26 +40,22 @@ def present_columns(frame: pd.DataFrame) -> set[str]:
     return {c for c in frame.columns if frame[c].notna().any()}
 
 
-def trained_linker(frame: pd.DataFrame, recipe: dict, present: set[str]) -> Linker:
-    con = working_connection()
-    # One thread while training: sampled pairs and summed floats then come out the
-    # same on every run, so the same inbox gives the same model and the same masters.
-    threads = con.execute("SELECT current_setting('threads')").fetchall()[0][0]
-    con.execute("SET threads = 1")
-    db_api = DuckDBAPI(con)
-    linker = Linker(db_api.register(frame), recipe["settings"](present), log_level=logging.ERROR)
-    floor = _estimate_prior(linker, recipe["deterministic"], len(frame))
-    if len(frame) < MIN_ROWS_TO_TRAIN:
-        # u from random pairs of a handful of rows measures the duplicates, not chance
-        log.info("match: %d rows are too few to train on; using the model's prior m and u", len(frame))
-    else:
-        _train_m_and_u(linker, recipe["em_blocks"], present, frame)
-    _restore_untrained_levels(linker, recipe["settings"](present))
-    _no_disagreement_for_a_match(linker)
-    _bounded_disagreement(linker)
-    if len(frame) >= MIN_ROWS_TO_TRAIN:
-        _refine_prior(linker, len(frame), floor)
-    con.execute(f"SET threads = {threads}")
+def trained_linker(frame: pd.DataFrame, recipe: dict, present: set[str], engine=None) -> Linker:
+    """A model trained on `frame` on `engine` (backends.py; default DuckDB in this process)."""
+    engine = engine or DUCKDB
+    with engine.training_api() as api:
+        linker = engine.linker(api, frame, recipe["settings"](present))
+        floor = _estimate_prior(linker, [engine.rule(rule) for rule in recipe["deterministic"]], len(frame))
+        if len(frame) < MIN_ROWS_TO_TRAIN:
+            # u from random pairs of a handful of rows measures the duplicates, not chance
+            log.info("match: %d rows are too few to train on; using the model's prior m and u", len(frame))
+        else:
+            _train_m_and_u(linker, recipe["em_blocks"], present, frame, engine)
+        _restore_untrained_levels(linker, recipe["settings"](present))
+        _no_disagreement_for_a_match(linker)
+        _bounded_disagreement(linker)
+        if len(frame) >= MIN_ROWS_TO_TRAIN:
+            _refine_prior(linker, len(frame), floor)
     return linker
 
 
@@ -94,8 +90,9 @@ def candidate_pairs_by_rule(linker: Linker) -> pd.Series:
     first rule that finds it), indexed by the rule's SQL, in the rules' order."""
     blocked, _ = linker.inference._get_or_compute_blocked_pairs_for_predict_chunk(left_chunk=(1, 1),
                                                                                     right_chunk=(1, 1))
-    counts = dict(linker._db_api._con.execute(
-        f"SELECT match_key::INTEGER, count(*) FROM {blocked.physical_name} GROUP BY ALL").fetchall())
+    counts = {int(row["match_key"]): int(row["pairs"]) for row in _records(
+        linker, blocked, "SELECT CAST(match_key AS INTEGER) AS match_key, count(*) AS pairs "
+                         f"FROM {blocked.templated_name} GROUP BY CAST(match_key AS INTEGER)")}
     rules = linker._settings_obj._blocking_rules_to_generate_predictions
     return pd.Series([counts.get(i, 0) for i in range(len(rules))], index=[r.blocking_rule_sql for r in rules],
                      dtype="int64")
@@ -140,9 +137,20 @@ def expected_matches(linker: Linker) -> float:
     pipeline.enqueue_sql("SELECT coalesce(sum(match_probability), 0) AS expected FROM __splink__df_predict",
                          "__splink__expected_matches")
     total = linker._db_api.sql_pipeline_to_splink_dataframe(pipeline)
-    expected = linker._db_api._con.execute(f"SELECT expected FROM {total.physical_name}").fetchall()[0][0]
+    expected = total.as_record_list()[0]["expected"]
     total.drop_table_from_database_and_remove_from_cache()
     return float(expected)
+
+
+def _records(linker: Linker, table, sql: str) -> list[dict]:
+    """The rows of a query over one of Splink's tables, on the linker's engine."""
+    pipeline = CTEPipeline([table])
+    pipeline.enqueue_sql(sql, "__splink__customer_master_query")
+    result = linker._db_api.sql_pipeline_to_splink_dataframe(pipeline)
+    try:
+        return result.as_record_list()
+    finally:
+        result.drop_table_from_database_and_remove_from_cache()
 
 
 def _estimate_prior(linker: Linker, deterministic_rules: list, rows: int) -> float:
@@ -189,7 +197,7 @@ def em_rule(block, frame: pd.DataFrame, cap: int = EM_PAIRS_PER_BLOCK) -> str:
     return f'({rule}) AND hash(l."{UNIQUE_ID}") % {buckets} = 0'
 
 
-def _train_m_and_u(linker: Linker, em_blocks: list, present: set[str], frame: pd.DataFrame) -> None:
+def _train_m_and_u(linker: Linker, em_blocks: list, present: set[str], frame: pd.DataFrame, engine) -> None:
     training, settings = linker.training, linker._settings_obj
     training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=SEED)
     for block in em_blocks:
@@ -204,7 +212,7 @@ def _train_m_and_u(linker: Linker, em_blocks: list, present: set[str], frame: pd
         # set aside for the blocking rule: keep a copy to put back.
         before = settings.core_model_settings.copy()
         try:
-            training.estimate_parameters_using_expectation_maximisation(em_rule(block, frame),
+            training.estimate_parameters_using_expectation_maximisation(engine.rule(em_rule(block, frame)),
                                                                         estimate_without_term_frequencies=True)
         except Exception as exc:  # noqa: BLE001 - a block with too few pairs teaches nothing
             settings.core_model_settings = before
