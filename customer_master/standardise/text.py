@@ -102,6 +102,7 @@ def pinyin(text: str) -> str:
 def romanised(values: pd.Series) -> pd.Series:
     """Toneless pinyin, syllables separated by spaces ('张伟' -> 'zhang wei').
 
-    DuckDB's string similarity counts bytes on Chinese text; on pinyin it counts
-    letters, so fuzzy comparisons behave."""
+    A pinyin input method's typo is most often a homophone (张伟 / 张玮 are both
+    zhang wei), and on a name of two or three characters one different character
+    is a large share of it; on pinyin, fuzzy comparisons grade by sound."""
     return map_distinct(values, pinyin)
