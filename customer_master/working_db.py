@@ -37,10 +37,42 @@ def _default_memory() -> str:
 WORKING_MEMORY = os.environ.get("CUSTOMER_MASTER_DUCKDB_MEMORY") or _default_memory()
 
 
+SPILL_PREFIX = "customer-master-spill-"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_abandoned_spill_folders(parent: Path) -> list[Path]:
+    """Remove this user's spill folders whose process has ended without removing
+    them (killed, or ended by os._exit): what DuckDB spilled there is customer rows."""
+    removed = []
+    for folder in parent.glob(f"{SPILL_PREFIX}*"):
+        pid = folder.name.removeprefix(SPILL_PREFIX).split("-", 1)[0]
+        try:
+            ours = folder.is_dir() and not folder.is_symlink() and folder.stat().st_uid == os.getuid()
+        except FileNotFoundError:
+            continue
+        if ours and pid.isdigit() and not _process_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
 @lru_cache(maxsize=None)
 def spill_folder() -> Path:
-    """This process's private folder for what DuckDB spills to disk."""
-    folder = private_folder(Path(tempfile.mkdtemp(prefix="customer-master-spill-")))
+    """This process's private folder for what DuckDB spills to disk, named with
+    its process id so that a later process can tell it was abandoned."""
+    parent = Path(tempfile.gettempdir())
+    remove_abandoned_spill_folders(parent)
+    folder = private_folder(Path(tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}-", dir=parent)))
     atexit.register(shutil.rmtree, folder, True)
     return folder
 
