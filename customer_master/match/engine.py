@@ -18,7 +18,7 @@ from splink import Linker
 from customer_master.match.backends import DUCKDB
 from customer_master.match.carried import (NEW_ROW, Carried, carried_from, carried_pairs, fingerprints,
                                            keep_for_next_run, new_rows, only_pairs_with_new_rows,
-                                           previous_carried)
+                                           previous_carried, rows_paired_with_new, use_term_frequencies_of)
 from customer_master.match.clustering import clusters_at_threshold, singletons, without_nameless_clusters
 from customer_master.match.constraints import pair_conflicts, unrelated_names
 from customer_master.match.features import matching_frame, typed_features
@@ -113,8 +113,14 @@ def _match(rows: pd.DataFrame, threshold: float, decisions: pd.DataFrame | None,
         kept_model = (stored or {}).get(customer_type)
         is_new = new_rows(carried, customer_type, prints[-1], kept_model.trained_in_run if kept_model else None)
         scored_frame = subset if is_new is None else subset.assign(**{NEW_ROW: subset[UNIQUE_ID].map(is_new)})
+        # on DuckDB, only the rows a pair with a new row can hold go to Splink, with every row's term frequencies
+        partial = is_new is not None and engine is DUCKDB
+        if partial:
+            scored_frame = rows_paired_with_new(scored_frame, recipe["settings"](present_columns(subset)))
         linker, training[customer_type] = _linker(subset, customer_type, recipe, stored, run_id, engine,
                                                   scored_frame)
+        if partial and training[customer_type]["trained_in_run"] == kept_model.trained_in_run:
+            use_term_frequencies_of(linker, subset)
         prior = linker._settings_obj._probability_two_random_records_match
         scored_with[customer_type] = {"trained_in_run": training[customer_type]["trained_in_run"], "prior": prior}
         if training[customer_type]["trained_in_run"] != (kept_model.trained_in_run if kept_model else None):
@@ -169,7 +175,7 @@ def _linker(subset: pd.DataFrame, customer_type: str, recipe: dict, stored: dict
     present = present_columns(subset)
     kept = (stored or {}).get(customer_type)
     linker, why = reuse(subset if scored_frame is None else scored_frame, recipe["settings"](present), kept,
-                        engine) if stored is not None else (None, "a full run")
+                        engine, rows=len(subset)) if stored is not None else (None, "a full run")
     if linker is not None:
         log.info("match %s: %d rows, scored with the model trained in run %s on %d rows", customer_type,
                  len(subset), kept.trained_in_run[:8], kept.trained_rows)
