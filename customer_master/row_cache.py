@@ -211,7 +211,9 @@ def _rows_of(rows: pd.DataFrame | Path, files: list[str]) -> pd.DataFrame:
     """The rows of `files` (rows: a frame, or its Parquet file, of which only those rows are read)."""
     if isinstance(rows, pd.DataFrame):
         return rows[rows["file"].isin(set(files))]
-    return pd.read_parquet(rows, filters=[("file", "in", files)] if files else [("file", "=", "\x00")])
+    if not files:
+        return pq.read_schema(rows).empty_table().to_pandas()
+    return pq.read_table(rows, filters=[("file", "in", files)]).to_pandas()
 
 
 def _quoted(column: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from customer_master.ingest.cache import CachedFile, IngestCache
 from customer_master.ingest.headers import CANONICAL_FIELDS
@@ -127,7 +128,7 @@ def _from_cache(cache: IngestCache, parts: list[tuple[str, str, int]], files: pd
     row_parts = row_parts[row_parts["rows"] > 0].reset_index(drop=True)
     stacked = stacked_file([Part(cache.rows_file(key), first) for key, first in
                             zip(row_parts["rows_key"], row_parts["first_row_key"])], ROW_COLUMNS,
-                           {c: "BIGINT" if c in INTEGER_COLUMNS else "VARCHAR" for c in ROW_COLUMNS})
+                           {c: pa.int64() if c in INTEGER_COLUMNS else pa.string() for c in ROW_COLUMNS})
     return staged_result(IngestResult, {"rows": stacked}, {"files": files, "sheets": sheets,
                                                           "files_unchanged": unchanged, "row_parts": row_parts})
 

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 from splink import Linker
 from splink.internals.blocking import BlockingRule
 from splink.internals.settings_creator import SettingsCreator
@@ -145,8 +146,9 @@ def rows_paired_with_new(frame: pd.DataFrame, settings: SettingsCreator) -> pd.D
     (`only_pairs_with_new_rows`) finds the same pairs as scoring every row, without
     Splink's blocking join and term-frequency table over the rows that did not change."""
     rules = settings.get_settings("duckdb")._blocking_rules_to_generate_predictions
-    with working_connection() as con:
-        con.register("frame_rows", frame)
+    with working_connection() as con:  # the rows as DuckDB's own table: each rule's join reads it
+        con.register("frame_arrow", pa.Table.from_pandas(frame, preserve_index=False))
+        con.execute("CREATE TEMP TABLE frame_rows AS SELECT * FROM frame_arrow")
         con.execute(f"CREATE TEMP TABLE new_rows AS SELECT * FROM frame_rows WHERE {NEW_ROW}")
         partners = " UNION ".join(
             f"SELECT r.{UNIQUE_ID} FROM new_rows l JOIN frame_rows r ON {rule.blocking_rule_sql} "

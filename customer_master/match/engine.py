@@ -56,7 +56,8 @@ class MatchResult:
     # duplicate check and the activities score against (features.match_input), so
     # they see what the models saw and nothing computes it twice
     features: pa.Table | None = None
-    # customer_type -> rows, new_rows (new or changed since the last run), pairs_scored
+    # customer_type -> rows, new_rows (new or changed since the last run), rows_scored (the rows
+    # Splink blocked and scored: on a nightly run the new rows and those blocking pairs with them), pairs_scored
     # (candidate pairs scored in this run), pairs_carried (kept pairs of unchanged rows: match/carried.py)
     scoring: dict[str, dict] = field(default_factory=dict)
 
@@ -135,6 +136,8 @@ def _match(rows: pd.DataFrame, threshold: float, decisions: pd.DataFrame | None,
         with only_pairs_with_new_rows(linker) if is_new is not None else nullcontext(linker) as scorer:
             scoring[customer_type] = {
                 "rows": len(subset), "new_rows": int(is_new.sum()) if is_new is not None else len(subset),
+                # the rows Splink blocked and scored: on a nightly run the new ones and their partners only
+                "rows_scored": len(scored_frame) if partial and is_new is not None else len(subset),
                 "pairs_scored": report_candidate_pairs(scorer, customer_type, len(subset)),
                 "pairs_carried": len(kept)}
             log.info("match %s: scoring candidate pairs", customer_type)
