@@ -9,7 +9,7 @@ from customer_master.assets.metadata import counts_markdown, markdown_table
 from customer_master.ingest.inbox import IngestResult
 from customer_master.pipelines.resources import PipelinePaths
 from customer_master.pipelines.staged_results import StagedFrame, as_stored, frame_columns, row_count, staged_result
-from customer_master.row_cache import RowCache
+from customer_master.row_cache import RowCache, parts_after
 from customer_master.standardise.stage import standardise_rows
 from customer_master import steward_figures as figures
 from customer_master.validate import ValidationResult, validate_rows
@@ -47,8 +47,8 @@ def validated_rows(context: dg.AssetExecutionContext, paths: PipelinePaths,
           description="Accepted rows with standardised names, phones (E.164), emails, places, ids and dates.")
 def standardised_rows(context: dg.AssetExecutionContext, paths: PipelinePaths,
                       ingested_rows: IngestResult, validated_rows: ValidationResult):  # DataFrame | StagedFrame
-    validation = RowCache(layout(paths.warehouse_path).row_cache / "validate", "validate")
-    parts = None if ingested_rows.row_parts is None else validation.keyed_parts(ingested_rows.row_parts)
+    parts = None if ingested_rows.row_parts is None else \
+        parts_after(layout(paths.warehouse_path).row_cache, ingested_rows.row_parts, ["validate"])
     stage = RowCache(layout(paths.warehouse_path).row_cache / "standardise", "standardise").run(
         validated_rows.accepted if parts is None else as_stored(validated_rows, "accepted"),
         lambda rows: {"rows": standardise_rows(rows)}, full=is_full_run(context), parts=parts)

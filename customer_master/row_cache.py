@@ -51,6 +51,9 @@ _STANDARDISE = sorted((_PACKAGE / "standardise").glob("*.py"))
 STAGE_CODE = {
     "validate": [_PACKAGE / "validate.py", *sorted(Path(row_rules.__file__).parent.glob("*.py")), *_STANDARDISE],
     "standardise": _STANDARDISE,
+    # the matching features of a row (match/features.py row_features; kept_features.py)
+    "features": [_PACKAGE / "match" / "features.py", _PACKAGE / "match" / "models.py",
+                 *sorted(Path(row_rules.__file__).parent.glob("*.py")), *_STANDARDISE],
 }
 STAGE_LIBRARIES = ["pandas", "pandera", "phonenumbers", "opencc-python-reimplemented", "pypinyin", DIVISIONS_PACKAGE]
 
@@ -205,6 +208,14 @@ class RowCache:
         for entry in self.folder.iterdir():
             if entry.name.startswith(TEMPORARY_PREFIX) or entry.name.split(".")[0] not in used:
                 entry.unlink(missing_ok=True)
+
+
+def parts_after(row_cache: Path, parts: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
+    """Ingest's row_parts keyed as each of `stages` in turn keys its entries (in
+    `row_cache`/<stage>): the parts the stage after them runs on."""
+    for stage in stages:
+        parts = RowCache(Path(row_cache) / stage, stage).keyed_parts(parts)
+    return parts
 
 
 def _rows_of(rows: pd.DataFrame | Path, files: list[str]) -> pd.DataFrame:
