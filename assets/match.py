@@ -1,6 +1,7 @@
 """Matching asset: Splink company and person models, trained without labels."""
 
 
+from pathlib import Path
 from typing import Literal
 
 import dagster as dg
@@ -8,13 +9,16 @@ import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 
 from customer_master.assets.metadata import markdown_table
-from customer_master.match.engine import MatchResult, match_run
+from customer_master.ingest.inbox import IngestResult
+from customer_master.match.engine import ROW_COLUMNS_READ, MatchResult, match_run
+from customer_master.match.kept_features import kept_features
 from customer_master.match.engines import DEFAULT_ENGINE, EngineUnavailable, check_engine_available
 from customer_master import steward_figures as figures
 from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD, check_match_settings
-from customer_master.pipelines.resources import PipelinePaths, SparkResource, WarehouseLock
+from customer_master.pipelines.resources import AS_PARQUET_FILE, PipelinePaths, SparkResource, WarehouseLock
 from customer_master.review.decisions import DEFAULT_BAND, load_decisions
 from customer_master.review.folder import import_pending
+from customer_master.warehouse.layout import layout
 from customer_master.warehouse.open import EncryptionUnavailable, check_encryption_ready
 
 
@@ -103,17 +107,24 @@ def steward_decisions(context: dg.AssetExecutionContext, paths: PipelinePaths,
 
 
 @dg.asset(group_name="match", kinds={"splink", "duckdb", "spark"}, deps=[steward_decisions],
+          ins={"standardised_rows": dg.AssetIn(metadata={AS_PARQUET_FILE: True})},
           description="Pairwise match probabilities and clusters of rows that are one customer "
                       "(on DuckDB, or on Spark with run config engine: spark).")
 def matched_clusters(context: dg.AssetExecutionContext, config: MatchConfig, paths: PipelinePaths,
-                     spark: SparkResource, standardised_rows: pd.DataFrame) -> MatchResult:
+                     spark: SparkResource, ingested_rows: IngestResult, standardised_rows: Path) -> MatchResult:
+    features, kept = None, None
+    if ingested_rows.row_parts is not None:  # each row's features as the last run computed them (kept_features.py)
+        features, kept = kept_features(standardised_rows, ingested_rows.row_parts,
+                                       layout(paths.warehouse_path).row_cache, full=config.full)
+    rows = pd.read_parquet(standardised_rows, columns=ROW_COLUMNS_READ if features is not None else None)
     with spark.engine(config.engine) as engine:
-        result = match_run(standardised_rows, paths.warehouse_path, config.match_threshold,
+        result = match_run(rows, paths.warehouse_path, config.match_threshold,
                            (config.review_from, config.review_to), run_id=context.run.run_id, full=config.full,
-                           engine=engine)
+                           engine=engine, features=features)
     band = (config.review_from, config.review_to)
     context.add_output_metadata({
         "engine": config.engine,
+        "rows_featured": kept.rows_computed if kept is not None else len(rows),  # matching features computed
         "match_threshold": config.match_threshold,
         "review_band": f"{band[0]:g} – {band[1]:g} (match probability)",
         "models_trained_in": markdown_table(pd.DataFrame(

@@ -10,6 +10,13 @@ changed rows, a changed source setting that changes them, or a new version of th
 code compute afresh. An entry keeps row_key relative to the file's first row and
 gets this run's back on load.
 
+Given the files' keys from the stage before (`parts`: ingest's cache keys, then
+validation's entry keys), a file's entry is keyed by the stage, its code and that
+key, and nothing is hashed: the rows of a file with an entry are not read at all,
+and each result frame is stacked from the entries' files inside DuckDB
+(stacked_parts.py), handed on as that file. Entries keep row_key relative to the
+file's first ingested row then.
+
 A full run (`customer-master run --full`) computes every file afresh and stores
 what it found. Entries hold customer data: the folders and files are readable by
 their owner only. Entries no file of this run asked for are removed at the end of
@@ -20,17 +27,20 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import logging
+import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from customer_master.owner_only import TEMPORARY_PREFIX, private_folder, write_private
 from customer_master.schemas import row_rules
 from customer_master.standardise.places import DIVISIONS_PACKAGE
-from customer_master.working_db import working_connection
+from customer_master.stacked_parts import Part, stacked_file
+from customer_master.working_db import spill_folder, working_connection
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +51,20 @@ _STANDARDISE = sorted((_PACKAGE / "standardise").glob("*.py"))
 STAGE_CODE = {
     "validate": [_PACKAGE / "validate.py", *sorted(Path(row_rules.__file__).parent.glob("*.py")), *_STANDARDISE],
     "standardise": _STANDARDISE,
+    # the matching features of a row (match/features.py row_features; kept_features.py)
+    "features": [_PACKAGE / "match" / "features.py", _PACKAGE / "match" / "models.py",
+                 *sorted(Path(row_rules.__file__).parent.glob("*.py")), *_STANDARDISE],
 }
 STAGE_LIBRARIES = ["pandas", "pandera", "phonenumbers", "opencc-python-reimplemented", "pypinyin", DIVISIONS_PACKAGE]
 
 
 @dataclass
 class CachedStage:
-    frames: dict[str, pd.DataFrame]  # the stage's results, as if computed on every row
+    frames: dict[str, pd.DataFrame | Path]  # the stage's results, as if computed on every row (with parts: files)
     files_reused: int  # files whose results came from the cache
     files_computed: int
     rows_computed: int  # input rows the stage ran on
+    parts: pd.DataFrame | None = None  # with parts: file, rows_key (of its entry here), first_row_key
 
 
 class RowCache:
@@ -59,13 +73,18 @@ class RowCache:
     def __init__(self, folder: Path, stage: str):
         self.folder, self.stage = Path(folder), stage
 
-    def run(self, rows: pd.DataFrame, compute: Callable[[pd.DataFrame], dict[str, pd.DataFrame]],
-            full: bool = False) -> CachedStage:
+    def run(self, rows: pd.DataFrame | Path, compute: Callable[[pd.DataFrame], dict[str, pd.DataFrame]],
+            full: bool = False, parts: pd.DataFrame | None = None) -> CachedStage:
         """compute(rows) on the rows of the files without an entry (all of them when
         `full`), the entries' frames for the others; each named frame of the result
         in one piece, as compute would give it on every row. Every frame compute
         returns has the columns row_key and file and is sorted by row_key first, so
-        each file's part of it is one block and the blocks go in the files' order."""
+        each file's part of it is one block and the blocks go in the files' order.
+        parts: file, rows_key, first_row_key of every file, in the inbox's order (the
+        stage before's CachedStage.parts or IngestResult.row_parts); then `rows` may be
+        the Parquet file of the rows, and the frames come back as Parquet files."""
+        if parts is not None:
+            return self._run_parts(rows, compute, full, parts)
         keys = self._keys(rows)
         cached = {} if full else {file: self._load(key) for file, key in keys.items()}
         cached = {file: frames for file, frames in cached.items() if frames is not None}
@@ -91,6 +110,56 @@ class RowCache:
         log.info("%s: rows of %d unchanged files taken from the last run, %d rows of %d files computed",
                  self.stage, len(cached), len(todo), len(keys) - len(cached))
         return CachedStage(frames, len(cached), len(keys) - len(cached), len(todo))
+
+    def _run_parts(self, rows: pd.DataFrame | Path, compute: Callable[[pd.DataFrame], dict[str, pd.DataFrame]],
+                   full: bool, parts: pd.DataFrame) -> CachedStage:
+        keyed = self.keyed_parts(parts)
+        keys = dict(zip(keyed["file"], keyed["rows_key"]))
+        first = dict(zip(parts["file"], parts["first_row_key"].astype("int64")))
+        stored = {} if full else {file: self._entry_files(key) for file, key in keys.items()}
+        stored = {file: files for file, files in stored.items() if files}
+        todo_files = [file for file in keys if file not in stored]
+        todo = _rows_of(rows, todo_files)
+        computed = compute(todo) if len(todo) or not stored else {}
+        for file in todo_files:
+            if computed:
+                self._store(keys[file], {name: _relative(frame[frame["file"] == file], -first[file])
+                                         for name, frame in computed.items()})
+            stored[file] = self._entry_files(keys[file]) or self._unkept(computed, file, first[file])
+        self._prune(set(keys.values()))
+        names = list(computed) or list(next(iter(stored.values())))
+        frames = {}
+        for name in names:
+            columns = list(computed[name].columns) if computed else pq.read_schema(stored[next(iter(stored))][name]).names
+            frames[name] = stacked_file([Part(stored[file][name], first[file]) for file in keys
+                                         if name in stored.get(file, {})], columns)
+        log.info("%s: rows of %d unchanged files taken from the last run, %d rows of %d files computed",
+                 self.stage, len(keys) - len(todo_files), len(todo), len(todo_files))
+        return CachedStage(frames, len(keys) - len(todo_files), len(todo_files), len(todo), keyed)
+
+    def keyed_parts(self, parts: pd.DataFrame) -> pd.DataFrame:
+        """`parts` (file, rows_key, first_row_key) with each file's rows_key the key of its
+        entry here: the key of what this stage makes of the file's rows, for the next stage."""
+        prefix = f"{self.stage}\x00{_code_version(self.stage)}\x00by the stage before's key"
+        return parts[["file", "rows_key", "first_row_key"]].assign(rows_key=[
+            hashlib.sha256(f"{prefix}\x00{file}\x00{rows_key}".encode()).hexdigest()
+            for file, rows_key in zip(parts["file"], parts["rows_key"])])
+
+    def _entry_files(self, key: str) -> dict[str, Path]:
+        """frame name -> the Parquet file of an entry (empty: no entry)."""
+        return {path.name.split(".")[1]: path for path in sorted(self.folder.glob(f"{key}.*.parquet"))}
+
+    @staticmethod
+    def _unkept(computed: dict[str, pd.DataFrame], file: str, first_row_key: int) -> dict[str, Path]:
+        """A file's computed frames that could not be kept as an entry, in files of
+        this run only (spill folder) so they can still be stacked."""
+        out = {}
+        for name, frame in computed.items():
+            path = spill_folder() / f"part-{uuid.uuid4().hex}.parquet"
+            write_private(path, lambda target, part=_relative(frame[frame["file"] == file], -first_row_key):
+                          part.to_parquet(target, index=False))
+            out[name] = path
+        return out
 
     def _keys(self, rows: pd.DataFrame) -> dict[str, str]:
         """file -> the key of its rows' entry: the stage, its code, the columns and
@@ -139,6 +208,23 @@ class RowCache:
         for entry in self.folder.iterdir():
             if entry.name.startswith(TEMPORARY_PREFIX) or entry.name.split(".")[0] not in used:
                 entry.unlink(missing_ok=True)
+
+
+def parts_after(row_cache: Path, parts: pd.DataFrame, stages: list[str]) -> pd.DataFrame:
+    """Ingest's row_parts keyed as each of `stages` in turn keys its entries (in
+    `row_cache`/<stage>): the parts the stage after them runs on."""
+    for stage in stages:
+        parts = RowCache(Path(row_cache) / stage, stage).keyed_parts(parts)
+    return parts
+
+
+def _rows_of(rows: pd.DataFrame | Path, files: list[str]) -> pd.DataFrame:
+    """The rows of `files` (rows: a frame, or its Parquet file, of which only those rows are read)."""
+    if isinstance(rows, pd.DataFrame):
+        return rows[rows["file"].isin(set(files))]
+    if not files:
+        return pq.read_schema(rows).empty_table().to_pandas()
+    return pq.read_table(rows, filters=[("file", "in", files)]).to_pandas()
 
 
 def _quoted(column: str) -> str:

@@ -6,9 +6,11 @@ aggregated in DuckDB over the stage frames."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
-from customer_master.working_db import working_connection
+from customer_master.working_db import register_source, working_connection
 
 # Pairs are bucketed by match probability at these edges (and at the run's threshold).
 PROBABILITY_EDGES = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
@@ -16,14 +18,20 @@ PROBABILITY_EDGES = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
 CLUSTER_SIZES = ((1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, 10), (11, None))
 
 
-def _sql(query: str, **frames: pd.DataFrame) -> pd.DataFrame:
+def _sql(query: str, **frames: pd.DataFrame | tuple[Path, list[str]]) -> pd.DataFrame:
+    """query over the frames: each a DataFrame, or (a stage result's Parquet file, the columns read of it)."""
     con = working_connection()
     try:
         for name, frame in frames.items():
-            con.register(name, frame)
+            register_source(con, name, *(frame if isinstance(frame, tuple) else (frame,)))
         return con.execute(query).df()
     finally:
         con.close()
+
+
+def _columns(source: pd.DataFrame | Path, columns: list[str]) -> pd.DataFrame | tuple[Path, list[str]]:
+    """Only `columns` of a frame or of a stage result's Parquet file (read by DuckDB, not into pandas)."""
+    return source[columns] if isinstance(source, pd.DataFrame) else (Path(source), columns)
 
 
 def place_in_inbox(frame: pd.DataFrame) -> pd.Series:
@@ -33,10 +41,10 @@ def place_in_inbox(frame: pd.DataFrame) -> pd.Series:
             + " › row " + frame["row_number"].astype("Int64").astype(str))
 
 
-def rows_by_source(rows: pd.DataFrame) -> pd.DataFrame:
+def rows_by_source(rows: pd.DataFrame | Path) -> pd.DataFrame:
     """source, files, rows: the data rows ingested from each department's folder."""
     return _sql("""SELECT source, count(DISTINCT file) AS files, count(*) AS rows
-                   FROM rows GROUP BY source ORDER BY rows DESC, source""", rows=rows[["source", "file"]])
+                   FROM rows GROUP BY source ORDER BY rows DESC, source""", rows=_columns(rows, ["source", "file"]))
 
 
 def files_not_read(files: pd.DataFrame, sheets: pd.DataFrame) -> pd.DataFrame:
@@ -46,10 +54,10 @@ def files_not_read(files: pd.DataFrame, sheets: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([whole, parts], ignore_index=True)[["what", "source", "file", "sheet", "reason"]]
 
 
-def rows_by_file(rows: pd.DataFrame, accepted: pd.DataFrame, activities: pd.DataFrame, rejected: pd.DataFrame,
-                 field_issues: pd.DataFrame) -> pd.DataFrame:
+def rows_by_file(rows: pd.DataFrame | Path, accepted: pd.DataFrame | Path, activities: pd.DataFrame | Path,
+                 rejected: pd.DataFrame | Path, field_issues: pd.DataFrame | Path) -> pd.DataFrame:
     """file (its department's folder first), rows, accepted, activity_rows, quarantined, field_issues
-    per file read."""
+    per file read (each frame, or its stage result's Parquet file)."""
     lineage = ["source", "file"]
     return _sql("""
         WITH n AS (SELECT source, file, count(*) AS rows FROM rows GROUP BY ALL),
@@ -62,8 +70,8 @@ def rows_by_file(rows: pd.DataFrame, accepted: pd.DataFrame, activities: pd.Data
         FROM n LEFT JOIN a USING (source, file) LEFT JOIN t USING (source, file)
              LEFT JOIN q USING (source, file) LEFT JOIN i USING (source, file)
         ORDER BY n.source, n.file""",
-        rows=rows[lineage], accepted=accepted[lineage], activities=activities[lineage],
-        rejected=rejected[lineage], issues=field_issues[lineage])
+        rows=_columns(rows, lineage), accepted=_columns(accepted, lineage), activities=_columns(activities, lineage),
+        rejected=_columns(rejected, lineage), issues=_columns(field_issues, lineage))
 
 
 def rejects_by_reason(rejected: pd.DataFrame, examples: int = 2) -> pd.DataFrame:

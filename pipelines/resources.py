@@ -27,7 +27,7 @@ from customer_master.match.threshold import MatchSettingError, check_match_setti
 from customer_master.owner_only import private_folder, write_private
 from customer_master.settings import Settings, SettingsError, load_settings
 from customer_master.warehouse.lock import run_lock
-from customer_master.pipelines.staged_results import staged_result
+from customer_master.pipelines.staged_results import StagedFrame, staged_result, stored_file
 
 
 class PipelinePaths(dg.ConfigurableResource):
@@ -154,10 +154,20 @@ class StageResultIOManager(dg.ConfigurableIOManager):
         if isinstance(obj, pd.DataFrame):
             manifest = {"kind": "frame"}
             _write_frame(obj, staging / "frame.parquet")
+        elif isinstance(obj, StagedFrame):  # a frame the step left in a Parquet file: moved, not read and written
+            manifest = {"kind": "frame"}
+            shutil.move(obj.path, staging / "frame.parquet")
         elif dataclasses.is_dataclass(obj):
             manifest = {"kind": "dataclass", "type": f"{type(obj).__module__}:{type(obj).__qualname__}",
                         "frames": [], "arrow": [], "values": {}}
             for field in dataclasses.fields(obj):
+                on_disk = stored_file(obj, field.name)
+                if on_disk is not None:  # a frame the step left in a Parquet file: moved, not read and written
+                    shutil.move(on_disk, staging / f"{field.name}.parquet")
+                    manifest["frames"].append(field.name)
+                    if getattr(getattr(type(obj), field.name, None), "arrow", False):
+                        manifest["arrow"].append(field.name)
+                    continue
                 value = getattr(obj, field.name)
                 if isinstance(value, pd.DataFrame):
                     _write_frame(value, staging / f"{field.name}.parquet")

@@ -11,6 +11,7 @@ gives an instance of the same class whose frames are read on first access."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -56,6 +57,14 @@ def staged_result(cls: type, frame_paths: dict[str, Path], values: dict, arrow: 
     result.__dict__.update(values)
     result.__dict__["_staged_paths"] = dict(frame_paths)
     return result
+
+
+@dataclass(frozen=True)
+class StagedFrame:
+    """A step's frame result that the step left in a Parquet file (stacked_parts.py):
+    the IO manager moves the file into place rather than reading and writing it."""
+
+    path: Path
 
 
 # What a step asks of a stage result when it needs less than a whole frame. Each

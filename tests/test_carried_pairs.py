@@ -64,6 +64,8 @@ def runs(sample_run, tmp_path_factory):
 
 
 def test_only_pairs_with_a_new_row_are_scored(runs):
+    """...and only the rows such a pair can hold go to Splink, with every row's term
+    frequencies: the pairs and their weights are those of scoring every row."""
     places_before, _, after, nightly, every_pair = runs
     places = _places(after)
     added = set(places.index[~places.isin(places_before)])
@@ -76,6 +78,9 @@ def test_only_pairs_with_a_new_row_are_scored(runs):
         # the candidate pairs scored: a few against every row, not every pair again
         assert 0 < figures["pairs_scored"] < everything["pairs_scored"] / 5
         assert figures["pairs_carried"] > 0
+        # Splink saw the new rows and the rows a blocking rule pairs with them, not every row
+        assert figures["new_rows"] <= figures["rows_scored"] < figures["rows"] / 2
+        assert everything["rows_scored"] == everything["rows"]
         # the model kept for the next run and the duplicate check blocks on every pair, not only on new rows
         assert nightly.models[customer_type] == every_pair.models[customer_type]
 

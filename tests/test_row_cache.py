@@ -121,3 +121,47 @@ def test_an_entry_is_keyed_by_the_code_that_decides_the_stage():
         assert modules and all(module.is_file() for module in modules), stage
     assert {"validate.py", "row_rules.py", "phone_country.py"} <= {m.name for m in STAGE_CODE["validate"]}
     assert "stage.py" in {m.name for m in STAGE_CODE["standardise"]}
+
+
+def _parts(rows: pd.DataFrame) -> pd.DataFrame:
+    """file, rows_key, first_row_key as ingest gives them with its cache (IngestResult.row_parts):
+    here a file's key is its name, as if no file changed its rows."""
+    first = rows.groupby("file", sort=False)["row_key"].min()
+    return pd.DataFrame({"file": first.index, "rows_key": [f"ingested {file}" for file in first.index],
+                         "first_row_key": first.to_numpy()})
+
+
+def _as_file(rows: pd.DataFrame, path) -> object:
+    rows.to_parquet(path, index=False)
+    return path
+
+
+def test_keyed_by_the_stage_before_an_unchanged_files_rows_are_not_read(inbox_rows, tmp_path):
+    files = list(dict.fromkeys(inbox_rows["file"]))
+    added = files[1]  # a file before others: their row keys move when it comes
+    validation, standardisation = RowCache(tmp_path / "validate", "validate"), \
+        RowCache(tmp_path / "standardise", "standardise")
+    night_before = _without(inbox_rows, added)
+    first = validation.run(_as_file(night_before, tmp_path / "before.parquet"), _validate, parts=_parts(night_before))
+    standardisation.run(first.frames["accepted"], _standardise, parts=first.parts)
+
+    # the unchanged files' rows in the stage's input file are not what they were: were they
+    # read, the results would show it; they are keyed by the stage before's keys instead
+    parts = _parts(inbox_rows)
+    not_read = inbox_rows.assign(name=inbox_rows["name"].where(inbox_rows["file"] == added, "不应读取"))
+    counted = Counted(_validate)
+    validated = validation.run(_as_file(not_read, tmp_path / "now.parquet"), counted, parts=parts)
+    assert counted.files == [[added]]
+    assert (validated.files_reused, validated.rows_computed) == (len(files) - 1, (inbox_rows["file"] == added).sum())
+    expected = _validate(inbox_rows)
+    _assert_same({name: pd.read_parquet(path) for name, path in validated.frames.items()}, expected)
+
+    counted = Counted(_standardise)
+    standardised = standardisation.run(validated.frames["accepted"], counted, parts=validation.keyed_parts(parts))
+    assert counted.files == [[added]]
+    _assert_same({"rows": pd.read_parquet(standardised.frames["rows"])}, _standardise(expected["accepted"]))
+    assert stat.S_IMODE(standardised.frames["rows"].stat().st_mode) & 0o077 == 0  # handed on owner-only
+
+    counted = Counted(_validate)  # a full run reads and validates every row
+    validation.run(_as_file(inbox_rows, tmp_path / "full.parquet"), counted, parts=parts, full=True)
+    assert counted.files == [sorted(set(inbox_rows["file"]))]

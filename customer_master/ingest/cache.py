@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from customer_master.owner_only import TEMPORARY_PREFIX, private_folder, write_private
 from customer_master.sources import SourceConfig
@@ -29,7 +30,7 @@ _INGEST_CODE = [*sorted(Path(__file__).parent.glob("*.py")), Path(__file__).pare
 class CachedFile:
     file_row: dict  # the file's row of meta.files (ingest.inbox.FILE_COLUMNS)
     sheet_rows: list[dict]  # its sheets' rows of quality.sheets
-    rows: pd.DataFrame  # its data rows (ingest.inbox.ROW_COLUMNS without row_key)
+    rows: pd.DataFrame | None  # its data rows (ingest.inbox.ROW_COLUMNS without row_key); None: not loaded
 
 
 class IngestCache:
@@ -45,13 +46,18 @@ class IngestCache:
         self.used.add(key)
         return key
 
-    def load(self, key: str) -> CachedFile | None:
-        facts, rows = self.folder / f"{key}.json", self.folder / f"{key}.parquet"
-        if not facts.exists() or not rows.exists():
+    def rows_file(self, key: str) -> Path:
+        """The Parquet file of an entry's data rows."""
+        return self.folder / f"{key}.parquet"
+
+    def load(self, key: str, rows: bool = True) -> CachedFile | None:
+        """An entry; without its rows unless `rows` (they stay in rows_file)."""
+        facts, rows_file = self.folder / f"{key}.json", self.rows_file(key)
+        if not facts.exists() or not rows_file.exists():
             return None
         try:
             stored = json.loads(facts.read_text(encoding="utf-8"))
-            frame = pd.read_parquet(rows)
+            frame = pd.read_parquet(rows_file) if rows else pq.ParquetFile(rows_file) and None  # readable?
         except (OSError, ValueError):  # a damaged entry is read afresh
             return None
         file_row = stored["file_row"]

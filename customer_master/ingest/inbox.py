@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from customer_master.ingest.cache import CachedFile, IngestCache
 from customer_master.ingest.headers import CANONICAL_FIELDS
 from customer_master.ingest.readers import SUPPORTED_SUFFIXES, UnreadableFile, read_file
 from customer_master.ingest.sheet_rows import rows_of_sheet
+from customer_master.pipelines.staged_results import staged_result
+from customer_master.stacked_parts import Part, part_rows, stacked_file
 from customer_master.sources import SOURCES_FILE, SourceConfig, load_sources, source_config
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,10 @@ class IngestResult:
     files: pd.DataFrame  # one row per file seen, FILE_COLUMNS
     sheets: pd.DataFrame  # one row per sheet (CSV: one, sheet ""), SHEET_COLUMNS
     files_unchanged: int = 0  # files taken from the ingest cache, not read again
+    # with an ingest cache: file, rows_key (its cache entry's key: the same key, the same rows),
+    # first_row_key (the row key of its first row), rows; what the next stages key their own
+    # results of the file by (row_cache.py), without reading or hashing its rows
+    row_parts: pd.DataFrame | None = None
 
     @property
     def rejected_files(self) -> pd.DataFrame:
@@ -61,7 +68,7 @@ def ingest_inbox(inbox: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB, cache: I
     sources = load_sources(inbox)
     paths = _inbox_files(inbox)
     log.info("ingest: %d files in %s", len(paths), inbox)
-    frames, file_rows, sheet_rows, unchanged = [], [], [], 0
+    frames, file_rows, sheet_rows, unchanged, parts = [], [], [], 0, []
     for number, path in enumerate(paths, start=1):
         relative = path.relative_to(inbox).as_posix()
         source = relative.split("/")[0] if "/" in relative else ""
@@ -80,7 +87,7 @@ def ingest_inbox(inbox: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB, cache: I
             continue
         config = source_config(sources, source).for_file(relative)
         key = cache.key(path, relative, config) if cache else ""
-        cached = cache.load(key) if cache else None
+        cached = cache.load(key, rows=False) if cache else None  # its rows stay in the cache's file
         entry = cached or _read(path, source, relative, config)
         unchanged += cached is not None
         if cache and cached is None and entry.rows is not None:
@@ -90,21 +97,40 @@ def ingest_inbox(inbox: Path, max_file_mb: float = DEFAULT_MAX_FILE_MB, cache: I
         if entry.file_row["status"] == "rejected":
             log.warning("ingest [%d/%d] %s: rejected: %s", number, len(paths), relative, entry.file_row["reason"])
             continue
-        if len(entry.rows):
+        rows = part_rows(cache.rows_file(key)) if cache else len(entry.rows)
+        if cache:
+            parts.append((relative, key, rows))
+        elif rows:
             frames.append(entry.rows)
-        log.info("ingest [%d/%d] %s: %d rows%s", number, len(paths), relative, len(entry.rows),
+        log.info("ingest [%d/%d] %s: %d rows%s", number, len(paths), relative, rows,
                  " (unchanged since the last run: not read again)" if cached else "")
+    files = pd.DataFrame(file_rows, columns=FILE_COLUMNS)
+    sheets = pd.DataFrame(sheet_rows, columns=SHEET_COLUMNS)
     if cache:
         cache.prune()
+        return _from_cache(cache, parts, files, sheets, unchanged)
     rows = _stacked(frames)
     rows.insert(0, "row_key", pd.RangeIndex(len(rows), dtype="int64"))
     rows = rows.astype({"row_number": "int64", "trust_rank": "int64"})
-    return IngestResult(
-        rows=rows[ROW_COLUMNS],
-        files=pd.DataFrame(file_rows, columns=FILE_COLUMNS),
-        sheets=pd.DataFrame(sheet_rows, columns=SHEET_COLUMNS),
-        files_unchanged=unchanged,
-    )
+    return IngestResult(rows=rows[ROW_COLUMNS], files=files, sheets=sheets, files_unchanged=unchanged)
+
+
+# the types of the ingested rows' columns: these whole numbers, every other one text
+INTEGER_COLUMNS = ("row_key", "row_number", "trust_rank")
+
+
+def _from_cache(cache: IngestCache, parts: list[tuple[str, str, int]], files: pd.DataFrame, sheets: pd.DataFrame,
+                unchanged: int) -> IngestResult:
+    """The result with its rows stacked from the cache's files inside DuckDB (stacked_parts.py),
+    handed on as that file and read into pandas only when a step asks for them."""
+    row_parts = pd.DataFrame(parts, columns=["file", "rows_key", "rows"])
+    row_parts.insert(2, "first_row_key", (row_parts["rows"].cumsum() - row_parts["rows"]).astype("int64"))
+    row_parts = row_parts[row_parts["rows"] > 0].reset_index(drop=True)
+    stacked = stacked_file([Part(cache.rows_file(key), first) for key, first in
+                            zip(row_parts["rows_key"], row_parts["first_row_key"])], ROW_COLUMNS,
+                           {c: pa.int64() if c in INTEGER_COLUMNS else pa.string() for c in ROW_COLUMNS})
+    return staged_result(IngestResult, {"rows": stacked}, {"files": files, "sheets": sheets,
+                                                          "files_unchanged": unchanged, "row_parts": row_parts})
 
 
 def _stacked(frames: list[pd.DataFrame]) -> pd.DataFrame:

@@ -39,8 +39,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 from splink import Linker
 from splink.internals.blocking import BlockingRule
+from splink.internals.settings_creator import SettingsCreator
+from splink.internals.term_frequencies import term_frequencies_for_single_column_sql
 
 from customer_master.match.models import UNIQUE_ID
 from customer_master.owner_only import private_folder, write_private
@@ -133,6 +136,39 @@ def only_pairs_with_new_rows(linker: Linker):
         yield linker
     finally:
         settings._blocking_rules_to_generate_predictions = rules
+
+
+def rows_paired_with_new(frame: pd.DataFrame, settings: SettingsCreator) -> pd.DataFrame:
+    """The rows of `frame` (a matching frame with NEW_ROW) that can be in a pair with a
+    new row: the new rows, and the rows some blocking rule of `settings` pairs with
+    one (each rule joined both ways between the new rows and every row, in DuckDB).
+    Scoring these rows with the rules restricted to pairs with a new row
+    (`only_pairs_with_new_rows`) finds the same pairs as scoring every row, without
+    Splink's blocking join and term-frequency table over the rows that did not change."""
+    rules = settings.get_settings("duckdb")._blocking_rules_to_generate_predictions
+    with working_connection() as con:  # the rows as DuckDB's own table: each rule's join reads it
+        con.register("frame_arrow", pa.Table.from_pandas(frame, preserve_index=False))
+        con.execute("CREATE TEMP TABLE frame_rows AS SELECT * FROM frame_arrow")
+        con.execute(f"CREATE TEMP TABLE new_rows AS SELECT * FROM frame_rows WHERE {NEW_ROW}")
+        partners = " UNION ".join(
+            f"SELECT r.{UNIQUE_ID} FROM new_rows l JOIN frame_rows r ON {rule.blocking_rule_sql} "
+            f"UNION SELECT l.{UNIQUE_ID} FROM frame_rows l JOIN new_rows r ON {rule.blocking_rule_sql}"
+            for rule in rules)
+        kept = con.sql(f"SELECT {UNIQUE_ID} FROM new_rows UNION {partners}").df()[UNIQUE_ID] if rules else \
+            frame.loc[frame[NEW_ROW], UNIQUE_ID]
+    return frame[frame[UNIQUE_ID].isin(set(kept))].reset_index(drop=True)
+
+
+def use_term_frequencies_of(linker: Linker, frame: pd.DataFrame) -> None:
+    """Give `linker` (on some of `frame`'s rows) the term frequencies of every row of
+    `frame`, counted with Splink's own SQL: the weights of the pairs it scores are
+    those scoring every row gives."""
+    api = linker._db_api
+    api._con.register("every_row_of_type", frame)
+    for column in linker._settings_obj._term_frequency_columns:
+        counted = api._con.sql(term_frequencies_for_single_column_sql(column, "every_row_of_type")).df()
+        linker.table_management.register_term_frequency_lookup(api.register(counted), column.unquote().name)
+    api._con.unregister("every_row_of_type")
 
 
 def previous_carried(warehouse: Path) -> Carried | None:

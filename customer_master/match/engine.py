@@ -18,10 +18,10 @@ from splink import Linker
 from customer_master.match.backends import DUCKDB
 from customer_master.match.carried import (NEW_ROW, Carried, carried_from, carried_pairs, fingerprints,
                                            keep_for_next_run, new_rows, only_pairs_with_new_rows,
-                                           previous_carried)
+                                           previous_carried, rows_paired_with_new, use_term_frequencies_of)
 from customer_master.match.clustering import clusters_at_threshold, singletons, without_nameless_clusters
 from customer_master.match.constraints import pair_conflicts, unrelated_names
-from customer_master.match.features import matching_frame, typed_features
+from customer_master.match.features import matching_frame, typed_features, with_inbox_features
 from customer_master.match.learned import log_weights, model_weights
 from customer_master.match.models import TRAINING, UNIQUE_ID
 from customer_master.match.stored_models import StoredModel, previous_models, reuse, training_facts
@@ -56,25 +56,32 @@ class MatchResult:
     # duplicate check and the activities score against (features.match_input), so
     # they see what the models saw and nothing computes it twice
     features: pa.Table | None = None
-    # customer_type -> rows, new_rows (new or changed since the last run), pairs_scored
+    # customer_type -> rows, new_rows (new or changed since the last run), rows_scored (the rows
+    # Splink blocked and scored: on a nightly run the new rows and those blocking pairs with them), pairs_scored
     # (candidate pairs scored in this run), pairs_carried (kept pairs of unchanged rows: match/carried.py)
     scoring: dict[str, dict] = field(default_factory=dict)
 
 
+# the columns of the standardised rows match_run reads when it is given their features
+ROW_COLUMNS_READ = [UNIQUE_ID, "customer_type", "source", "source_record_id", "file", "sheet", "row_number", "name"]
+
+
 def match_run(rows: pd.DataFrame, warehouse: Path, threshold: float = DEFAULT_MATCH_THRESHOLD,
               review_band: tuple[float, float] = DEFAULT_BAND, run_id: str = "", full: bool = False,
-              engine=None) -> MatchResult:
+              engine=None, features: pd.DataFrame | None = None) -> MatchResult:
     """match_customers with the stewards' decisions stored beside `warehouse` and, unless
     `full`, the models of its last run (used again while the rows have not drifted);
     the decisions whose rows left the inbox come back in `unresolved_decisions`.
-    engine: where Splink trains, scores and clusters (backends.py; default DuckDB)."""
+    engine: where Splink trains, scores and clusters (backends.py; default DuckDB).
+    features: every row's row_features with its customer_type (kept_features.py), by
+    row key; then `rows` needs only ROW_COLUMNS_READ."""
     check_match_settings(threshold, review_band)
     decisions, unresolved = resolve_decisions(load_decisions(warehouse), rows)
     if len(unresolved):
         log.warning("match: %d steward decision(s) point at rows no longer in the inbox "
                     "(see quality.unresolved_decisions)", len(unresolved))
     result, carried = _match(rows, threshold, decisions, None if full else previous_models(warehouse), run_id,
-                             None if full else previous_carried(warehouse), engine)
+                             None if full else previous_carried(warehouse), engine, features)
     if run_id:
         keep_for_next_run(warehouse, run_id, carried)
     result.unresolved_decisions, result.review_band, result.decisions_applied = unresolved, list(review_band), \
@@ -95,17 +102,18 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
 
 def _match(rows: pd.DataFrame, threshold: float, decisions: pd.DataFrame | None,
            stored: dict[str, StoredModel] | None, run_id: str, carried: Carried | None = None,
-           engine=None) -> tuple[MatchResult, Carried]:
+           engine=None, features: pd.DataFrame | None = None) -> tuple[MatchResult, Carried]:
     """match_customers, scoring only the pairs with a new or changed row where the
     last run's pairs can be carried (`carried`: match/carried.py); also what the next
     run carries of this one."""
     check_match_settings(threshold)
     engine = engine or DUCKDB
     logging.getLogger("splink").setLevel(logging.WARNING)
-    clusters, pairs, models, training, features, prints, scoring, scored_with = [], [], {}, {}, [], [], {}, {}
+    clusters, pairs, models, training, compared, prints, scoring, scored_with = [], [], {}, {}, [], [], {}, {}
     for customer_type, recipe in TRAINING.items():
-        subset = matching_frame(rows[rows.customer_type == customer_type])
-        features.append(typed_features(subset, customer_type))
+        subset = matching_frame(rows[rows.customer_type == customer_type]) if features is None else \
+            with_inbox_features(features[features.customer_type == customer_type].drop(columns="customer_type"))
+        compared.append(typed_features(subset, customer_type))
         prints.append(fingerprints(subset, rows).assign(customer_type=customer_type))
         if len(subset) < 2:
             clusters.append(singletons(subset, customer_type))
@@ -113,8 +121,14 @@ def _match(rows: pd.DataFrame, threshold: float, decisions: pd.DataFrame | None,
         kept_model = (stored or {}).get(customer_type)
         is_new = new_rows(carried, customer_type, prints[-1], kept_model.trained_in_run if kept_model else None)
         scored_frame = subset if is_new is None else subset.assign(**{NEW_ROW: subset[UNIQUE_ID].map(is_new)})
+        # on DuckDB, only the rows a pair with a new row can hold go to Splink, with every row's term frequencies
+        partial = is_new is not None and engine is DUCKDB
+        if partial:
+            scored_frame = rows_paired_with_new(scored_frame, recipe["settings"](present_columns(subset)))
         linker, training[customer_type] = _linker(subset, customer_type, recipe, stored, run_id, engine,
                                                   scored_frame)
+        if partial and training[customer_type]["trained_in_run"] == kept_model.trained_in_run:
+            use_term_frequencies_of(linker, subset)
         prior = linker._settings_obj._probability_two_random_records_match
         scored_with[customer_type] = {"trained_in_run": training[customer_type]["trained_in_run"], "prior": prior}
         if training[customer_type]["trained_in_run"] != (kept_model.trained_in_run if kept_model else None):
@@ -129,6 +143,8 @@ def _match(rows: pd.DataFrame, threshold: float, decisions: pd.DataFrame | None,
         with only_pairs_with_new_rows(linker) if is_new is not None else nullcontext(linker) as scorer:
             scoring[customer_type] = {
                 "rows": len(subset), "new_rows": int(is_new.sum()) if is_new is not None else len(subset),
+                # the rows Splink blocked and scored: on a nightly run the new ones and their partners only
+                "rows_scored": len(scored_frame) if partial and is_new is not None else len(subset),
                 "pairs_scored": report_candidate_pairs(scorer, customer_type, len(subset)),
                 "pairs_carried": len(kept)}
             log.info("match %s: scoring candidate pairs", customer_type)
@@ -156,7 +172,7 @@ def _match(rows: pd.DataFrame, threshold: float, decisions: pd.DataFrame | None,
         pd.DataFrame(columns=PAIR_COLUMNS)
     clusters, unplaced = without_nameless_clusters(pd.concat(clusters, ignore_index=True), rows)
     result = MatchResult(clusters=clusters, pairs=all_pairs, models=models, threshold=threshold, unplaced=unplaced,
-                         training=training, features=pa.concat_tables(features, promote_options="permissive"),
+                         training=training, features=pa.concat_tables(compared, promote_options="permissive"),
                          scoring=scoring)
     return result, carried_from(pd.concat(prints, ignore_index=True), all_pairs, scored_with)
 
@@ -169,7 +185,7 @@ def _linker(subset: pd.DataFrame, customer_type: str, recipe: dict, stored: dict
     present = present_columns(subset)
     kept = (stored or {}).get(customer_type)
     linker, why = reuse(subset if scored_frame is None else scored_frame, recipe["settings"](present), kept,
-                        engine) if stored is not None else (None, "a full run")
+                        engine, rows=len(subset)) if stored is not None else (None, "a full run")
     if linker is not None:
         log.info("match %s: %d rows, scored with the model trained in run %s on %d rows", customer_type,
                  len(subset), kept.trained_in_run[:8], kept.trained_rows)

@@ -197,6 +197,21 @@ def matching_frame(rows: pd.DataFrame, frequencies: dict[str, int] | None = None
     """The columns the Splink models compare, from standardised rows (the match
     stage's input; the duplicate check builds the same for a new record, with the
     word frequencies of the rows it checks against)."""
+    kind = rows["customer_type"].to_numpy() if "customer_type" in rows else None
+    return with_inbox_features(row_features(rows), frequencies, kind)
+
+
+# The columns of matching_frame that depend on the other rows of the inbox (how
+# common a word or a name is); row_features gives all the others, row by row.
+INBOX_FEATURES = ("name_rare_word", "name_if_uncommon", "name_either_order_if_uncommon")
+# row_features' columns pandas types as text ("string"): a frame read back from
+# Parquet gets them again (restore_types), so it is the frame computed now
+STRING_FEATURES = ("birth_date",)
+
+
+def row_features(rows: pd.DataFrame) -> pd.DataFrame:
+    """The columns of matching_frame that depend on each row alone (not INBOX_FEATURES):
+    what a nightly run keeps per file and computes only for new rows (match/features_cache.py)."""
     frame = rows[[UNIQUE_ID, "name", "name_core", "name_romanised", "legal_form", "branch", "reg_place", "uscc",
                   "id_number", "phone", "mobile", "email", "email_domain", "free_mail", "contact_name", "city",
                   "postcode", "address", "house_number", "street", "unit", "middle_name", "website", "gender",
@@ -205,8 +220,10 @@ def matching_frame(rows: pd.DataFrame, frequencies: dict[str, int] | None = None
     frame["middle_name"] = frame["middle_name"].where(frame["middle_name"].notna(), None)
     for column in ("phone", "mobile"):
         frame[f"{column}_subscriber"] = map_distinct(rows[column], subscriber_part)
-    frame = frame.join(name_word_columns(rows["name_core"], frequencies if frequencies is not None
-                                         else word_frequencies(rows["name_core"])))
+    cores = rows["name_core"]
+    frame["name_words"] = map_distinct(cores, joined_name_words)
+    frame["name_stems"] = map_distinct(cores, name_stems)
+    frame["name_acronym"] = map_distinct(cores, name_acronym)
     frame["place"] = map_distinct_rows([rows["reg_place"], rows["city"]], place_of)
     frame["birth_date"] = frame["birth_date"].astype("string")
     frame["email_user"] = email_user(rows["email"])
@@ -217,8 +234,24 @@ def matching_frame(rows: pd.DataFrame, frequencies: dict[str, int] | None = None
     # is proof of identity; other schemes' numbers may carry typos
     frame["resident_id"] = rows["id_number"].where(rows["id_number"].astype("string").str.match(RESIDENT_ID_SHAPE)
                                                    .fillna(False).astype(bool))
-    frame = frame.join(person_name_parts(rows))
-    kind = rows["customer_type"].to_numpy() if "customer_type" in rows else None
+    return frame.join(person_name_parts(rows))
+
+
+def restore_types(features: pd.DataFrame) -> pd.DataFrame:
+    """row_features read back from Parquet, typed as row_features gives them."""
+    return features.astype({column: "string" for column in STRING_FEATURES if column in features})
+
+
+def with_inbox_features(features: pd.DataFrame, frequencies: dict[str, int] | None = None,
+                        kind=None) -> pd.DataFrame:
+    """row_features of the rows (of one customer type, or `kind` gives each row's)
+    with INBOX_FEATURES, counted over these rows (the word frequencies: `frequencies`,
+    when given), in matching_frame's order."""
+    cores = features["name_core"]
+    frequencies = frequencies if frequencies is not None else word_frequencies(cores)
+    rare = map_distinct(cores, lambda core: rarest_word(core, frequencies))
+    frame = features.copy()
+    frame.insert(frame.columns.get_loc("name_stems") + 1, "name_rare_word", rare)
     frame["name_if_uncommon"] = if_uncommon(frame["name"], kind)
     frame["name_either_order_if_uncommon"] = if_uncommon(frame["name_either_order"], kind)
     return frame.reset_index(drop=True)

@@ -92,11 +92,12 @@ def prior_for_rows(prior: float, trained_rows: int, rows: int) -> float:
 
 
 def reuse(frame: pd.DataFrame, settings: SettingsCreator, stored: StoredModel | None,
-          engine=None) -> tuple[Linker | None, str]:
+          engine=None, rows: int | None = None) -> tuple[Linker | None, str]:
     """A linker on `frame` (on `engine`, backends.py; default DuckDB) with models.py's
     `settings` for this run's fields and the stored model's m, u and prior; or None
-    and why the model is retrained instead."""
-    rows = len(frame)
+    and why the model is retrained instead. rows: this run's rows of the type, when
+    `frame` holds only some of them (the rows a nightly run scores: carried.py)."""
+    rows = len(frame) if rows is None else rows
     if stored is None:
         return None, "the last run kept no model of this type"
     if abs(rows - stored.trained_rows) > DRIFT_SHARE * stored.trained_rows:
