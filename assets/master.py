@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from customer_master.assets.match import check_run_config
+from customer_master.assets.match import check_run_config, is_full_run
 from customer_master import steward_figures as figures
 from customer_master.assets.metadata import counts_markdown, figures_markdown, markdown_table, summary_table
 from customer_master.customer360.activities import ActivityResult
@@ -52,12 +52,16 @@ def golden_records(context: dg.AssetExecutionContext, paths: PipelinePaths, inge
                                   as_stored(matched_clusters, "pairs"),
                                   previous=previous_state, run_id=context.run.run_id, run_seq=previous_state.run_seq,
                                   file_dates=ingested_rows.files[["file", "modified_at"]],
-                                  decisions=load_decisions(paths.warehouse_path))
+                                  decisions=load_decisions(paths.warehouse_path),
+                                  carry_from=None if is_full_run(context) else paths.warehouse_path)
     customers = result.customers
     context.add_output_metadata({
         "dagster/row_count": len(customers),
         "masters": len(customers),
         "duplicates_merged": int(len(result.xref) - len(customers)),
+        # what this run built afresh, and what it carried untouched from the last run (lifecycle/touched.py)
+        "masters_built": result.masters_built,
+        "masters_carried": result.masters_carried,
         "masters_by_type": markdown_table(figures.masters_by_type(customers), empty="no master"),
         "master_ids": figures_markdown({"kept from the last run": result.ids_kept, "new": result.ids_created,
                                         "retired (see master.id_history)": result.ids_retired,

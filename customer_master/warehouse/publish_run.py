@@ -42,8 +42,9 @@ def publish_run(inbox: Path, warehouse: Path, run_id: str, started: dt.datetime,
            **run_origin(tags), **summary}
     tables = warehouse_tables(ingest, validation, standardised, golden, match, run_id, around)
     # the stewards' decisions, as stored beside the warehouse (the run holds its lock: none is added meanwhile)
-    identities = frame_columns(golden, "xref", ["master_id", "row_identity"])
-    tables.tables[DECISION_TABLE] = steward_decisions_table(load_decisions(warehouse), identities)
+    identities = frame_columns(golden, "xref", ["master_id", "row_identity", "row_hash"])
+    tables.tables[DECISION_TABLE] = steward_decisions_table(load_decisions(warehouse),
+                                                            identities[["master_id", "row_identity"]])
     state = MasterState(xref=identities, masters=golden.masters,
                         id_history=golden.id_history, customers_history=golden.customers_history,
                         change_log=golden.change_log, contact_xref=around.contacts.state_xref,
