@@ -44,7 +44,9 @@ def previous_state(context: dg.AssetExecutionContext, paths: PipelinePaths, run_
 
 @dg.asset(group_name="master", kinds={"duckdb"},
           ins={"standardised_rows": dg.AssetIn(metadata={AS_PARQUET_FILE: True})},
-          description="One golden record per cluster (survivorship rules in survive.py) and the source-row xref.")
+          description="One golden record per cluster (survivorship rules in survive.py) and the source-row xref. "
+                      "A nightly run builds only the masters it touched (lifecycle/touched.py) and carries the "
+                      "others from the last published warehouse; a full run builds them all.")
 def golden_records(context: dg.AssetExecutionContext, paths: PipelinePaths, ingested_rows: IngestResult,
                    standardised_rows: Path, matched_clusters: MatchResult,
                    previous_state: MasterState) -> GoldenResult:

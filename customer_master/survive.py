@@ -26,7 +26,7 @@ from customer_master.lifecycle.state import STATE_FILES, MasterState
 from customer_master.lifecycle.touched import row_hash_sql, untouched_clusters
 from customer_master.review.caused import mark_steward_changes
 from customer_master.sources import SOURCES_JOINED_BY
-from customer_master.warehouse.open import attach_warehouse
+from customer_master.warehouse.open import WarehouseKeyError, attach_warehouse
 from customer_master.working_db import register_source, working_connection
 
 log = logging.getLogger(__name__)
@@ -228,7 +228,11 @@ def _carried_masters(con, warehouse: Path | None, previous: MasterState) -> pd.D
     untouched = untouched_clusters(con, "member_ids", previous.xref)
     if untouched.empty:
         return none
-    attach_warehouse(con, warehouse, CARRIED_FROM)
+    try:
+        attach_warehouse(con, warehouse, CARRIED_FROM)
+    except WarehouseKeyError as unreadable:  # a key changed: the run builds every master, and publishes
+        log.warning("survive: every master is built: %s", unreadable)
+        return none
     con.register("last_masters_", previous.masters[["master_id"]])
     same = con.execute(f"""
         SELECT count(*) = (SELECT count(*) FROM last_masters_)
