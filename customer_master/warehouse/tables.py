@@ -43,15 +43,17 @@ class Customer360:
 
 def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standardised: pd.DataFrame | Path,
                      golden: GoldenResult, match: MatchResult, run_id: str,
-                     around: Customer360 | None = None) -> WarehouseTables:
+                     around: Customer360 | None = None, rejected: pd.DataFrame | None = None) -> WarehouseTables:
     """standardised: the standardised rows (SOURCE_ROW_COLUMNS at least), a frame or its
     staged Parquet file. The tables with a row per source row or pair are computed in
-    the warehouse's DuckDB from the stage results' files (ComputedTable)."""
+    the warehouse's DuckDB from the stage results' files (ComputedTable). rejected:
+    quarantined()'s rows, when the caller has them already."""
     xref = as_stored(golden, "xref")
     master_of = frame_columns(golden, "xref", ["row_key", "master_id"]).set_index("row_key")["master_id"]
     models = pd.DataFrame([{"run_id": run_id, "customer_type": t, "model_json": json.dumps(m, ensure_ascii=False)}
                            for t, m in match.models.items()], columns=["run_id", "customer_type", "model_json"])
-    rejected = quarantined(ingest, validation, match).rename(columns={"raw": "cells"}).drop(columns="row_key")
+    rejected = quarantined(ingest, validation, match) if rejected is None else rejected
+    rejected = rejected.rename(columns={"raw": "cells"}).drop(columns="row_key")
     tables = {
         "master.customers": golden.customers,
         "master.xref": ComputedTable("SELECT * FROM xref", {"xref": (xref, XREF_COLUMNS)}),
@@ -132,11 +134,12 @@ def _ingested_rows(ingest: IngestResult, row_keys: pd.Series, columns: list[str]
 
 
 def run_summary(ingest: IngestResult, validation: ValidationResult, match: MatchResult, golden: GoldenResult,
-                around: Customer360 | None = None) -> dict:
-    """Counts a steward wants after a run (also the meta.runs row, less times and ids)."""
+                around: Customer360 | None = None, rejected: pd.DataFrame | None = None) -> dict:
+    """Counts a steward wants after a run (also the meta.runs row, less times and ids);
+    rejected: quarantined()'s rows, when the caller has them already."""
     files = ingest.files
     read_sheets = ingest.sheets[ingest.sheets.status == "read"]
-    rejected = quarantined(ingest, validation, match)
+    rejected = quarantined(ingest, validation, match) if rejected is None else rejected
     rejects = rejected["reason"].value_counts().to_dict()
     return {
         "files_seen": int(len(files)),
