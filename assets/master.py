@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from customer_master.assets.match import check_run_config
+from customer_master.assets.match import check_run_config, is_full_run
 from customer_master import steward_figures as figures
 from customer_master.assets.metadata import counts_markdown, figures_markdown, markdown_table, summary_table
 from customer_master.customer360.activities import ActivityResult
@@ -44,7 +44,9 @@ def previous_state(context: dg.AssetExecutionContext, paths: PipelinePaths, run_
 
 @dg.asset(group_name="master", kinds={"duckdb"},
           ins={"standardised_rows": dg.AssetIn(metadata={AS_PARQUET_FILE: True})},
-          description="One golden record per cluster (survivorship rules in survive.py) and the source-row xref.")
+          description="One golden record per cluster (survivorship rules in survive.py) and the source-row xref. "
+                      "A nightly run builds only the masters it touched (lifecycle/touched.py) and carries the "
+                      "others from the last published warehouse; a full run builds them all.")
 def golden_records(context: dg.AssetExecutionContext, paths: PipelinePaths, ingested_rows: IngestResult,
                    standardised_rows: Path, matched_clusters: MatchResult,
                    previous_state: MasterState) -> GoldenResult:
@@ -52,12 +54,16 @@ def golden_records(context: dg.AssetExecutionContext, paths: PipelinePaths, inge
                                   as_stored(matched_clusters, "pairs"),
                                   previous=previous_state, run_id=context.run.run_id, run_seq=previous_state.run_seq,
                                   file_dates=ingested_rows.files[["file", "modified_at"]],
-                                  decisions=load_decisions(paths.warehouse_path))
+                                  decisions=load_decisions(paths.warehouse_path),
+                                  carry_from=None if is_full_run(context) else paths.warehouse_path)
     customers = result.customers
     context.add_output_metadata({
         "dagster/row_count": len(customers),
         "masters": len(customers),
         "duplicates_merged": int(len(result.xref) - len(customers)),
+        # what this run built afresh, and what it carried untouched from the last run (lifecycle/touched.py)
+        "masters_built": result.masters_built,
+        "masters_carried": result.masters_carried,
         "masters_by_type": markdown_table(figures.masters_by_type(customers), empty="no master"),
         "master_ids": figures_markdown({"kept from the last run": result.ids_kept, "new": result.ids_created,
                                         "retired (see master.id_history)": result.ids_retired,

@@ -23,8 +23,10 @@ import pyarrow as pa
 from customer_master.lifecycle.history import append_rows, record_history
 from customer_master.lifecycle.ids import ROW_IDENTITY_SQL, assign_master_ids
 from customer_master.lifecycle.state import STATE_FILES, MasterState
+from customer_master.lifecycle.touched import row_hash_sql, untouched_clusters
 from customer_master.review.caused import mark_steward_changes
 from customer_master.sources import SOURCES_JOINED_BY
+from customer_master.warehouse.open import WarehouseKeyError, attach_warehouse
 from customer_master.working_db import register_source, working_connection
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,9 @@ CUSTOMER_COLUMNS = [
     "master_id", "customer_type", *GOLDEN_FIELDS, "record_count", "source_count", "sources",
     "first_created_at", "last_updated_at", "created_run",
 ]
+# what a row's fingerprint covers (lifecycle/touched.py): all survivorship reads of it but its
+# place in this run's inbox (row_key), which moves when a file is added before it
+HASHED_COLUMNS = [*(c for c in MEMBER_COLUMNS if c != "row_key"), "as_of"]
 XREF_COLUMNS = ["master_id", "source", "file", "sheet", "row_number", "source_record_id", "row_identity",
                 "match_probability", "attributes"]
 
@@ -62,19 +67,23 @@ class GoldenResult:
     ids_kept: int = 0
     ids_created: int = 0
     ids_retired: int = 0
+    masters_built: int = 0  # golden records computed by this run (the touched masters)
+    masters_carried: int = 0  # golden records carried as the last run left them (lifecycle/touched.py)
 
 
 def build_golden_records(rows: pd.DataFrame | Path, clusters: pd.DataFrame | Path, pairs: pd.DataFrame | Path,
                          previous: MasterState | None = None, run_id: str = "", run_seq: int = 1,
                          file_dates: pd.DataFrame | None = None,
-                         decisions: pd.DataFrame | None = None) -> GoldenResult:
+                         decisions: pd.DataFrame | None = None, carry_from: Path | None = None) -> GoldenResult:
     """rows (the standardised rows, MEMBER_COLUMNS at least), clusters and pairs: frames,
     or the Parquet files they are staged in, which DuckDB reads without them passing
     through pandas (at a million rows the standardised rows alone took gigabytes as
     Python strings). file_dates (file, modified_at): when a row has no update date of
     its own, its file's date stands in for it. decisions: the stewards' stored
     decisions (review/decisions.py), to mark in the change log the merges and splits
-    they caused."""
+    they caused. carry_from: the published warehouse of the run `previous` is the state
+    of; the masters this run did not touch (lifecycle/touched.py) are carried from it
+    instead of being built again (None: every master is built, as a full run does)."""
     previous = previous or MasterState(*(pd.DataFrame(columns=c) for c in STATE_FILES.values()))
     con = working_connection()
     register_source(con, "standard_rows", rows, MEMBER_COLUMNS)
@@ -84,20 +93,30 @@ def build_golden_records(rows: pd.DataFrame | Path, clusters: pd.DataFrame | Pat
                  pd.DataFrame({"file": pd.Series(dtype=str), "modified_at": pd.Series(dtype="datetime64[us]")}))
     con.execute(f"""
         CREATE TEMP TABLE members AS
-        SELECT {", ".join(f"r.{c}" for c in MEMBER_COLUMNS)}, c.cluster,
-               r.source || '|' || r.file || '|' || r.sheet || '|' || lpad(r.row_number::VARCHAR, 9, '0') AS lineage_key,
-               coalesce(r.updated_at::DATE, f.modified_at::DATE) AS as_of,
-               {ROW_IDENTITY_SQL} AS row_identity
-        FROM standard_rows r JOIN clusters c USING (row_key) LEFT JOIN file_dates f USING (file)""")
+        SELECT *, {row_hash_sql(HASHED_COLUMNS)} AS row_hash FROM (
+            SELECT {", ".join(f"r.{c}" for c in MEMBER_COLUMNS)}, c.cluster,
+                   r.source || '|' || r.file || '|' || r.sheet || '|' || lpad(r.row_number::VARCHAR, 9, '0')
+                       AS lineage_key,
+                   coalesce(r.updated_at::DATE, f.modified_at::DATE) AS as_of,
+                   {ROW_IDENTITY_SQL} AS row_identity
+            FROM standard_rows r JOIN clusters c USING (row_key) LEFT JOIN file_dates f USING (file))""")
     members = con.execute("SELECT cluster, row_identity, lineage_key FROM members").df()
     assigned = assign_master_ids(members, previous.xref, previous.masters, previous.used_ids, run_id)
     con.register("masters", assigned.ids)
+    carried = _carried_masters(con, carry_from, previous)
+    # typed like the clusters, also when empty
+    con.execute("CREATE TEMP TABLE carried_ AS SELECT cluster, NULL::VARCHAR AS master_id FROM members WHERE false")
+    if len(carried):
+        con.register("untouched_", carried)
+        con.execute("INSERT INTO carried_ SELECT cluster, master_id FROM untouched_")
+    # the rows of the masters built afresh: the touched ones
+    con.execute("CREATE TEMP TABLE built AS SELECT * FROM members WHERE cluster NOT IN (SELECT cluster FROM carried_)")
     unpivot_cols = ", ".join(f"{f}::VARCHAR AS {f}" for f in GOLDEN_FIELDS)
     # one row per distinct value of a field in a cluster, with what speaks for it
     con.execute(f"""
         CREATE TEMP TABLE candidates AS
         WITH cells AS (
-            UNPIVOT (SELECT cluster, row_key, trust_rank, as_of, source, {unpivot_cols} FROM members)
+            UNPIVOT (SELECT cluster, row_key, trust_rank, as_of, source, {unpivot_cols} FROM built)
             ON {", ".join(GOLDEN_FIELDS)} INTO NAME field VALUE value
         ), grouped AS (
             SELECT cluster, field, value, min(trust_rank) AS trust_rank, max(as_of) AS latest,
@@ -127,15 +146,22 @@ def build_golden_records(rows: pd.DataFrame | Path, clusters: pd.DataFrame | Pat
         CREATE TEMP TABLE golden AS
         PIVOT golden_values ON field IN ({", ".join(repr(f) for f in GOLDEN_FIELDS)}) USING first(value)
         GROUP BY cluster""")
-    customers = con.execute(f"""
+    con.execute(f"""
+        CREATE TEMP TABLE built_customers AS
         SELECT m.master_id, any_value(r.customer_type)::VARCHAR AS customer_type,
                g.* REPLACE (g.birth_date::DATE AS birth_date),
                count(*)::BIGINT AS record_count, count(DISTINCT r.source)::BIGINT AS source_count,
                string_agg(DISTINCT r.source, '{SOURCES_JOINED_BY}' ORDER BY r.source) AS sources,
                min(r.created_at::DATE) AS first_created_at, max(r.updated_at::DATE) AS last_updated_at,
                any_value(m.created_run) AS created_run
-        FROM members r JOIN masters m USING (cluster) JOIN golden g USING (cluster)
-        GROUP BY ALL ORDER BY m.master_id""").df()
+        FROM built r JOIN masters m USING (cluster) JOIN golden g USING (cluster)
+        GROUP BY ALL""")
+    built_customers = con.execute("SELECT * FROM built_customers ORDER BY master_id").df()
+    customers = con.execute(f"""
+        SELECT * FROM built_customers UNION ALL BY NAME
+        SELECT * REPLACE (array_to_string(sources, '{SOURCES_JOINED_BY}') AS sources)
+        FROM {CARRIED_FROM}.master.customers WHERE master_id IN (SELECT master_id FROM carried_)
+        ORDER BY master_id""").df() if len(carried) else built_customers
     xref = con.execute("""
         WITH edges AS (
             SELECT row_key_l AS row_key, row_key_r AS other, match_probability FROM pairs
@@ -146,33 +172,84 @@ def build_golden_records(rows: pd.DataFrame | Path, clusters: pd.DataFrame | Pat
             WHERE a.cluster = b.cluster GROUP BY e.row_key
         )
         SELECT m.master_id, r.source, r.file, r.sheet, r.row_number, r.source_record_id,
-               b.match_probability, r.extra AS attributes, r.row_key, r.row_identity
+               b.match_probability, r.extra AS attributes, r.row_key, r.row_identity, r.row_hash
         FROM members r JOIN masters m USING (cluster) LEFT JOIN best b USING (row_key)
         ORDER BY m.master_id, r.lineage_key""").df()
     # the two largest results stay Arrow tables: no step reads them row by row, and
     # as Python strings they took five times the memory
-    field_lineage = con.sql("""
+    field_lineage = con.sql(f"""
         SELECT m.master_id, g.field, g.value, g.rule, g.distinct_values AS candidates,
                r.source, r.file, r.sheet, r.row_number
-        FROM golden_values g JOIN masters m USING (cluster) JOIN members r ON r.row_key = g.provider
-        ORDER BY m.master_id, g.field""").to_arrow_table()
-    field_values = con.sql("""
-        SELECT m.master_id, c.field, c.value, c.rank = 1 AS golden, c.rows, c.sources
-        FROM candidates c JOIN masters m USING (cluster)
-        ORDER BY m.master_id, c.field, c.rank""").to_arrow_table()
+        FROM golden_values g JOIN masters m USING (cluster) JOIN built r ON r.row_key = g.provider
+        {_carried_rows("field_lineage", len(carried))}
+        ORDER BY master_id, field""").to_arrow_table()
+    # a master's values of a field in their survivorship order: the rank of a built
+    # master's, the order the last run wrote them in of a carried master's
+    field_values = con.sql(f"""
+        SELECT * EXCLUDE (in_order) FROM (
+            SELECT m.master_id, c.field, c.value, c.rank = 1 AS golden, c.rows, c.sources, c.rank AS in_order
+            FROM candidates c JOIN masters m USING (cluster)
+            {_carried_rows("field_values", len(carried), "sources", "rowid AS in_order")})
+        ORDER BY master_id, field, in_order""").to_arrow_table()
     seq = dict(zip(previous.masters["master_id"], previous.masters["created_seq"]))
     masters = assigned.ids[["master_id", "created_run"]].assign(
         created_seq=[int(seq.get(m, run_seq)) for m in assigned.ids["master_id"]])
     history = append_rows(previous.id_history, assigned.retired)
-    versions, changes = record_history(customers, ["customer_type", *GOLDEN_FIELDS], previous.customers_history,
+    # a carried master's golden record is its open version in the history: only the built ones can change
+    versions, changes = record_history(built_customers, ["customer_type", *GOLDEN_FIELDS], previous.customers_history,
                                        assigned.retired, assigned.splits, run_id,
                                        pd.Timestamp.now(tz="UTC").tz_localize(None).floor("s"))
     changes = mark_steward_changes(changes, previous.xref, xref[["master_id", "row_identity"]], decisions)
     change_log = append_rows(previous.change_log, changes)
     change_log["by_steward"] = change_log["by_steward"].astype("boolean").fillna(False).astype(bool)  # older rows
-    log.info("survive: %d rows -> %d master customers (ids: %d kept, %d new, %d retired)", len(xref),
-             len(customers), assigned.kept, assigned.created, len(assigned.retired))
+    log.info("survive: %d rows -> %d master customers (ids: %d kept, %d new, %d retired; %d built, %d carried)",
+             len(xref), len(customers), assigned.kept, assigned.created, len(assigned.retired),
+             len(built_customers), len(carried))
     return GoldenResult(customers=customers[CUSTOMER_COLUMNS], xref=xref, id_history=history, masters=masters,
                         field_lineage=field_lineage, field_values=field_values,
                         customers_history=versions, change_log=change_log,
-                        ids_kept=assigned.kept, ids_created=assigned.created, ids_retired=len(assigned.retired))
+                        ids_kept=assigned.kept, ids_created=assigned.created, ids_retired=len(assigned.retired),
+                        masters_built=len(built_customers), masters_carried=len(carried))
+
+
+CARRIED_FROM = "last_run"  # the last published warehouse, attached read-only while carrying from it
+
+
+def _carried_masters(con, warehouse: Path | None, previous: MasterState) -> pd.DataFrame:
+    """cluster, master_id of the masters carried from `warehouse` (attached to `con`):
+    the untouched ones, when the warehouse holds exactly the masters `previous` says the
+    last run left (else none: a warehouse restored or replaced behind the state's back
+    is not carried from)."""
+    none = pd.DataFrame({"cluster": pd.Series(dtype="int64"), "master_id": pd.Series(dtype=str)})
+    if warehouse is None or not Path(warehouse).exists() or previous.masters.empty:
+        return none
+    con.execute("""CREATE TEMP TABLE member_ids AS
+                   SELECT m.cluster, i.master_id, m.row_identity, m.row_hash FROM members m JOIN masters i USING (cluster)""")
+    untouched = untouched_clusters(con, "member_ids", previous.xref)
+    if untouched.empty:
+        return none
+    try:
+        attach_warehouse(con, warehouse, CARRIED_FROM)
+    except WarehouseKeyError as unreadable:  # a key changed: the run builds every master, and publishes
+        log.warning("survive: every master is built: %s", unreadable)
+        return none
+    con.register("last_masters_", previous.masters[["master_id"]])
+    same = con.execute(f"""
+        SELECT count(*) = (SELECT count(*) FROM last_masters_)
+               AND count(*) = count(l.master_id)
+        FROM {CARRIED_FROM}.master.customers c LEFT JOIN last_masters_ l USING (master_id)""").fetchall()[0][0]
+    con.unregister("last_masters_")
+    if not same:
+        log.warning("survive: %s does not hold the masters of the last run's state; every master is built", warehouse)
+        return none
+    return untouched
+
+
+def _carried_rows(table: str, carried: int, listed: str | None = None, *extra: str) -> str:
+    """UNION ALL the carried masters' rows of `table` as the last run published them
+    (`listed`: a column published as a list, joined back into the stage's text)."""
+    if not carried:
+        return ""
+    replace = f" REPLACE (array_to_string({listed}, '{SOURCES_JOINED_BY}') AS {listed})" if listed else ""
+    return (f"UNION ALL BY NAME SELECT *{replace}{''.join(', ' + e for e in extra)} FROM {CARRIED_FROM}.master.{table} "
+            f"WHERE master_id IN (SELECT master_id FROM carried_)")

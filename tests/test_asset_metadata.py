@@ -19,7 +19,7 @@ from customer_master.steward_figures import cluster_sizes, pairs_by_probability
 # The numbers a steward follows from run to run: Dagster plots int and float entries.
 PLOTTED = {
     "customer_warehouse": ["masters", "rows_quarantined", "field_issues", "review_due", "activity_rows_unresolved"],
-    "golden_records": ["masters", "duplicates_merged"],
+    "golden_records": ["masters", "duplicates_merged", "masters_built", "masters_carried"],
     "matched_clusters": ["masters", "scored_pairs", "pairs_merged", "pairs_in_review_band"],
     "validated_rows": ["rows_quarantined", "field_issues"],
     "ingested_rows": ["files_read", "files_not_read", "sheets_not_read"],

@@ -233,3 +233,20 @@ def test_report_of_an_earlier_run_comes_from_its_kept_warehouse(sample_run, samp
     summary = {row[0]: row[1] for row in parse(earlier.page).rows if len(row) == 2}
     assert summary["Master customers"] == str(sample_run.run["master_customers"])
     assert write_report(sample_warehouse_copy, language="en").run_id == restored["run_id"]
+
+
+def test_a_chart_is_drawn_again_only_when_what_it_shows_changed(sample_warehouse_copy):
+    cache = layout(sample_warehouse_copy).chart_cache
+    for kept in cache.glob("*.svg"):  # as if no report had been written before
+        kept.unlink()
+    first = write_report(sample_warehouse_copy)
+    assert first.charts_drawn == len(first.charts) > 0
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    again = write_report(sample_warehouse_copy)
+    assert again.charts_drawn == 0  # the same models and probabilities: every chart from the cache
+    assert {n: p.read_bytes() for n, p in again.charts.items()} == {n: p.read_bytes() for n, p in first.charts.items()}
+    with duckdb.connect(str(sample_warehouse_copy)) as con:  # another match threshold: its chart drawn again
+        con.execute("UPDATE meta.runs SET match_threshold = match_threshold - 0.01")
+    changed = write_report(sample_warehouse_copy)
+    assert changed.charts_drawn == 1
+    assert len(list(cache.glob("*.svg"))) == len(changed.charts)  # the chart it no longer shows is gone

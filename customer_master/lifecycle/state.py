@@ -19,7 +19,7 @@ from customer_master.owner_only import private_folder, write_private
 from customer_master.warehouse.layout import layout
 
 STATE_FILES = {
-    "xref": ["master_id", "row_identity"],
+    "xref": ["master_id", "row_identity", "row_hash"],  # row_hash: the row as survivorship read it (touched.py)
     "masters": ["master_id", "created_run", "created_seq"],
     "id_history": HISTORY_COLUMNS,
     "customers_history": VERSION_KEY,  # + the golden fields

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from customer_master.language import resolve_language
 from customer_master.owner_only import private_folder, write_private
+from customer_master.report.chart_cache import ChartCache
 from customer_master.report.charts import match_weights_svg, probabilities_svg
 from customer_master.report.content import ReportContent, read_content
 from customer_master.report.labels import labels
@@ -30,6 +31,7 @@ class WrittenReport:
     page: Path
     charts: dict[str, Path]  # chart name -> its SVG beside the page
     content: ReportContent
+    charts_drawn: int = 0  # charts drawn afresh, not taken from the chart cache
 
 
 def write_report(warehouse: Path, run_id: str | None = None, language: str | None = None,
@@ -41,7 +43,10 @@ def write_report(warehouse: Path, run_id: str | None = None, language: str | Non
     language = resolve_language(language)
     source, run_id = find_run(Path(warehouse), run_id)
     content = read_content(source, run_id)
-    charts = draw_charts(content, language)
+    # the pipeline's own report keeps its charts for the next run's (another page draws afresh)
+    cache = ChartCache(layout(warehouse).chart_cache if out is None else None)
+    charts = draw_charts(content, language, cache)
+    cache.prune()
     page = Path(out) if out else layout(warehouse).run_report(run_id) / REPORT_FILE
     private_folder(page.parent, ours=out is None)
     text = render_page(content, charts, language)
@@ -50,7 +55,7 @@ def write_report(warehouse: Path, run_id: str | None = None, language: str | Non
     for chart in charts:
         written[chart.name] = write_private(page.parent / f"{chart.name}.svg",
                                             lambda path, svg=chart.svg: Path(path).write_text(svg, encoding="utf-8"))
-    return WrittenReport(run_id, page, written, content)
+    return WrittenReport(run_id, page, written, content, cache.drawn)
 
 
 def find_run(warehouse: Path, run_id: str | None) -> tuple[Path, str]:
@@ -74,15 +79,16 @@ def find_run(warehouse: Path, run_id: str | None) -> tuple[Path, str]:
                     f"(runs with a report: {shown})")
 
 
-def draw_charts(content: ReportContent, language: str) -> list[Chart]:
-    """One match-weights chart per model, and the distribution of match probabilities."""
+def draw_charts(content: ReportContent, language: str, cache: ChartCache | None = None) -> list[Chart]:
+    """One match-weights chart per model, and the distribution of match probabilities
+    (each from `cache` when it holds that chart)."""
     words = labels(language)
+    cache = cache or ChartCache(None)
     charts = [Chart(f"{customer_type}_match_weights", words["match_weights"].format(model=customer_type),
-                    match_weights_svg(model, words["match_weights"].format(model=customer_type)))
+                    cache.svg(match_weights_svg, model, words["match_weights"].format(model=customer_type)))
               for customer_type, model in content.models.items()]
     if len(content.probabilities):
         charts.append(Chart("match_probabilities", words["probabilities"],
-                            probabilities_svg(content.probabilities, content.run.get("match_threshold"),
-                                              content.band, words["probabilities"], words["probability"],
-                                              words["pairs"])))
+                            cache.svg(probabilities_svg, content.probabilities, content.run.get("match_threshold"),
+                                      content.band, words["probabilities"], words["probability"], words["pairs"])))
     return charts

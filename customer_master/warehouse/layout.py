@@ -11,6 +11,7 @@ the one place that knows the layout; every other module asks it for a path.
         models/<run_id>/                every run's models, for audit and for the next run
             training.json               what each was trained on (match/stored_models.py)
         reports/<run_id>/               every run's data-quality report and its charts (report/)
+        reports/chart-cache/            the last report's charts, kept by what they show (report/chart_cache.py)
         ingest-cache/                   what ingest read from each unchanged file
         row-cache/<stage>/              each unchanged file's validated and standardised rows (row_cache.py)
         match-carry/<run_id>/           a run's scored pairs and row features, carried by the next (match/carried.py)
@@ -78,6 +79,10 @@ class Layout:
     def run_report(self, run_id: str) -> Path:
         """The folder of run `run_id`'s data-quality report (report.html) and its charts."""
         return self.reports / run_id
+
+    @property
+    def chart_cache(self) -> Path:
+        return self.reports / "chart-cache"
 
     @property
     def ingest_cache(self) -> Path:

@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -110,9 +111,11 @@ def _write_tables(con: duckdb.DuckDBPyConnection, content: WarehouseTables, hist
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA {schema}")
     for name, frame in {**content.tables, "meta.runs": _runs_frame(history)}.items():
+        started = time.monotonic()
         write_frame(con, name, frame)
         if name in content.tables:
             content.written[name] = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+            log.info("publish: %s, %d rows in %.2f s", name, content.written[name], time.monotonic() - started)
     write_views(con)
     problems = {check: found for check, function in ALL_CHECKS.items() if (found := function(con))}
     if problems:

@@ -19,7 +19,7 @@ from customer_master.survive import GoldenResult
 from customer_master.validate import ValidationResult
 from customer_master.warehouse.origin import run_origin
 from customer_master.warehouse.publish import WarehouseTables, publish_warehouse
-from customer_master.warehouse.tables import Customer360, run_summary, warehouse_tables
+from customer_master.warehouse.tables import Customer360, quarantined, run_summary, warehouse_tables
 
 
 @dataclass
@@ -35,15 +35,17 @@ def publish_run(inbox: Path, warehouse: Path, run_id: str, started: dt.datetime,
                 tags: Mapping[str, str] | None = None) -> PublishedRun:
     """started: when the run began (UTC); keep_backups: published warehouses kept;
     tags: the Dagster run's tags (who and what started it: origin.py)."""
-    summary = run_summary(ingest, validation, match, golden, around)
+    rejected = quarantined(ingest, validation, match)  # read once: it holds the rows' raw cells
+    summary = run_summary(ingest, validation, match, golden, around, rejected)
     run = {"run_id": run_id, "started_at": started.replace(tzinfo=None),
            "finished_at": dt.datetime.now(dt.timezone.utc).replace(tzinfo=None),
            "inbox": str(inbox), "warehouse": str(warehouse), "match_threshold": match.threshold,
            **run_origin(tags), **summary}
-    tables = warehouse_tables(ingest, validation, standardised, golden, match, run_id, around)
+    tables = warehouse_tables(ingest, validation, standardised, golden, match, run_id, around, rejected)
     # the stewards' decisions, as stored beside the warehouse (the run holds its lock: none is added meanwhile)
-    identities = frame_columns(golden, "xref", ["master_id", "row_identity"])
-    tables.tables[DECISION_TABLE] = steward_decisions_table(load_decisions(warehouse), identities)
+    identities = frame_columns(golden, "xref", ["master_id", "row_identity", "row_hash"])
+    tables.tables[DECISION_TABLE] = steward_decisions_table(load_decisions(warehouse),
+                                                            identities[["master_id", "row_identity"]])
     state = MasterState(xref=identities, masters=golden.masters,
                         id_history=golden.id_history, customers_history=golden.customers_history,
                         change_log=golden.change_log, contact_xref=around.contacts.state_xref,

@@ -15,7 +15,7 @@ from customer_master.ingest.inbox import IngestResult
 from customer_master.match.engine import PAIR_COLUMNS, MatchResult
 from customer_master.match.features import match_input
 from customer_master.match.learned import model_weights
-from customer_master.pipelines.staged_results import as_stored, frame_columns, row_count
+from customer_master.pipelines.staged_results import as_stored, frame_columns, row_count, stored_file
 from customer_master.survive import GoldenResult, XREF_COLUMNS
 from customer_master.validate import REJECTED_COLUMNS, ValidationResult
 from customer_master.warehouse.publish import ComputedTable, WarehouseTables
@@ -43,15 +43,17 @@ class Customer360:
 
 def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standardised: pd.DataFrame | Path,
                      golden: GoldenResult, match: MatchResult, run_id: str,
-                     around: Customer360 | None = None) -> WarehouseTables:
+                     around: Customer360 | None = None, rejected: pd.DataFrame | None = None) -> WarehouseTables:
     """standardised: the standardised rows (SOURCE_ROW_COLUMNS at least), a frame or its
     staged Parquet file. The tables with a row per source row or pair are computed in
-    the warehouse's DuckDB from the stage results' files (ComputedTable)."""
+    the warehouse's DuckDB from the stage results' files (ComputedTable). rejected:
+    quarantined()'s rows, when the caller has them already."""
     xref = as_stored(golden, "xref")
     master_of = frame_columns(golden, "xref", ["row_key", "master_id"]).set_index("row_key")["master_id"]
     models = pd.DataFrame([{"run_id": run_id, "customer_type": t, "model_json": json.dumps(m, ensure_ascii=False)}
                            for t, m in match.models.items()], columns=["run_id", "customer_type", "model_json"])
-    rejected = quarantined(ingest, validation, match).rename(columns={"raw": "cells"}).drop(columns="row_key")
+    rejected = quarantined(ingest, validation, match) if rejected is None else rejected
+    rejected = rejected.rename(columns={"raw": "cells"}).drop(columns="row_key")
     tables = {
         "master.customers": golden.customers,
         "master.xref": ComputedTable("SELECT * FROM xref", {"xref": (xref, XREF_COLUMNS)}),
@@ -116,17 +118,28 @@ def quarantined(ingest: IngestResult, validation: ValidationResult, match: Match
     unplaced = match.unplaced
     if unplaced.empty:
         return validation.rejected
-    rows = frame_columns(ingest, "rows", ["row_key", *LINEAGE, "raw"]).set_index("row_key").loc[unplaced.row_key]
+    rows = _ingested_rows(ingest, unplaced.row_key, ["row_key", *LINEAGE, "raw"]).set_index("row_key")
+    rows = rows.loc[unplaced.row_key]
     late = rows[[*LINEAGE, "raw"]].reset_index().assign(reason=unplaced.reason.to_numpy())
     return pd.concat([validation.rejected, late[REJECTED_COLUMNS]]).sort_values("row_key").reset_index(drop=True)
 
 
+def _ingested_rows(ingest: IngestResult, row_keys: pd.Series, columns: list[str]) -> pd.DataFrame:
+    """`columns` of the ingested rows `row_keys`: from a staged file only those rows are
+    read (every row's raw cells, as Python objects, took seconds at 200k rows)."""
+    path = stored_file(ingest, "rows")
+    if path is None:
+        return ingest.rows.loc[ingest.rows["row_key"].isin(set(row_keys)), columns]
+    return pd.read_parquet(path, columns=columns, filters=[("row_key", "in", list(row_keys))])
+
+
 def run_summary(ingest: IngestResult, validation: ValidationResult, match: MatchResult, golden: GoldenResult,
-                around: Customer360 | None = None) -> dict:
-    """Counts a steward wants after a run (also the meta.runs row, less times and ids)."""
+                around: Customer360 | None = None, rejected: pd.DataFrame | None = None) -> dict:
+    """Counts a steward wants after a run (also the meta.runs row, less times and ids);
+    rejected: quarantined()'s rows, when the caller has them already."""
     files = ingest.files
     read_sheets = ingest.sheets[ingest.sheets.status == "read"]
-    rejected = quarantined(ingest, validation, match)
+    rejected = quarantined(ingest, validation, match) if rejected is None else rejected
     rejects = rejected["reason"].value_counts().to_dict()
     return {
         "files_seen": int(len(files)),

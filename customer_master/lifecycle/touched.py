@@ -1,0 +1,80 @@
+"""Which masters a run touched: the one definition that lets a nightly run build
+again only what changed (survivorship here; the customer 360 steps may ask the same).
+
+Each accepted row gets a fingerprint (`row_hash`): a hash of everything about it
+that survivorship reads (its cells, its lineage, the date its file stands in for
+it) together with SURVIVE_CODE_KEY, a hash of the code that turns rows into golden
+records. The state a run leaves keeps each row's fingerprint beside its master
+(lifecycle/state.py, `xref.row_hash`).
+
+A cluster of this run is untouched when it is exactly a master of the last run:
+it holds the same row identities as that master held, each with the same
+fingerprint. Everything else is touched: a new or changed row, a row that left or
+joined (a steward's decision that moved a row shows up here, as the membership it
+changed), a master whose rows were re-read with another file date, and every master
+when the survivorship code or a library it leans on changed (every fingerprint
+differs then), when the last run left no fingerprints, or on a full run.
+
+Whatever depends only on a master's rows (its golden values, field values and
+lineage, its version in the history) is the same for an untouched master as the
+last run left it, and can be carried from there."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+# the code that decides a golden record from its rows
+SURVIVE_CODE = [_PACKAGE / "survive.py", _PACKAGE / "lifecycle" / "ids.py", _PACKAGE / "lifecycle" / "touched.py",
+                _PACKAGE / "sources.py"]
+
+
+@lru_cache(maxsize=1)
+def survive_code_key() -> str:
+    digest = hashlib.sha256(importlib.metadata.version("duckdb").encode())
+    for path in SURVIVE_CODE:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def row_hash_sql(columns: list[str]) -> str:
+    """SQL for a row's fingerprint over `columns` (and the code key)."""
+    fields = ", ".join(f"{c} := {c}" for c in columns)
+    return f"md5('{survive_code_key()}' || to_json(struct_pack({fields}))::VARCHAR)"
+
+
+def untouched_clusters(con: duckdb.DuckDBPyConnection, members: str, previous: pd.DataFrame) -> pd.DataFrame:
+    """cluster, master_id of this run's clusters that are exactly a master of the last
+    run, row for row. `members`: a table of `con` with cluster, master_id (this run's
+    id of the cluster), row_identity and row_hash. `previous`: the last run's xref
+    state (master_id, row_identity, row_hash); without row_hash (an earlier version's
+    state) nothing is untouched."""
+    if previous.empty or "row_hash" not in previous.columns or previous["row_hash"].isna().all():
+        return pd.DataFrame({"cluster": pd.Series(dtype="int64"), "master_id": pd.Series(dtype=str)})
+    con.register("previous_rows_", previous[["master_id", "row_identity", "row_hash"]])
+    try:
+        # a row identity may repeat (a sheet with a record id twice): rows compared as counts per key
+        return con.execute(f"""
+            WITH now_ AS (
+                SELECT cluster, master_id, row_identity, row_hash, count(*) AS n
+                FROM {members} GROUP BY ALL
+            ), before_ AS (
+                SELECT master_id, row_identity, row_hash, count(*) AS n FROM previous_rows_ GROUP BY ALL
+            ), clusters_ AS (
+                SELECT n.cluster, any_value(n.master_id) AS master_id, count(*) AS keys,
+                       count(*) FILTER (WHERE b.n = n.n) AS same_keys
+                FROM now_ n LEFT JOIN before_ b USING (master_id, row_identity, row_hash)
+                GROUP BY n.cluster
+            )
+            SELECT c.cluster, c.master_id
+            FROM clusters_ c JOIN (SELECT master_id, count(*) AS keys FROM before_ GROUP BY ALL) b USING (master_id)
+            WHERE c.keys = c.same_keys AND c.keys = b.keys
+            ORDER BY c.master_id""").df()
+    finally:
+        con.unregister("previous_rows_")
