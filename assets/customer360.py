@@ -10,7 +10,7 @@ import pandas as pd
 from customer_master.assets.metadata import counts_markdown, markdown_table
 from customer_master.customer360.activities import (ACTIVITY_INPUT_COLUMNS, ActivityResult, activity_summary,
                                                      link_activities)
-from customer_master.customer360.carried_links import keep_for_next_run, previous_links
+from customer_master.customer360.carried_links import ACTIVITIES, NAMES, keep_for_next_run, previous_links
 from customer_master.customer360.contacts import CONTACT_SOURCE_COLUMNS, ContactResult, build_contacts
 from customer_master.customer360.relationships import RELATIONSHIP_SOURCE_COLUMNS, build_relationships
 from customer_master.customer360.review_due import review_due
@@ -45,9 +45,9 @@ def customer_activities(context: dg.AssetExecutionContext, paths: PipelinePaths,
     activities = frame_columns(validated_rows, "activities", ACTIVITY_INPUT_COLUMNS)
     masters = _known_masters(golden_records, matched_clusters) if len(activities) else None
     result, next_run = link_activities(activities, masters, matched_clusters.threshold,
-                                       paths.load_settings().activities, previous_links(paths.warehouse_path))
+                                       paths.load_settings().activities, previous_links(paths.warehouse_path, ACTIVITIES))
     if next_run is not None:
-        keep_for_next_run(paths.warehouse_path, context.run.run_id, next_run)
+        keep_for_next_run(paths.warehouse_path, context.run.run_id, ACTIVITIES, next_run)
     unresolved = pd.concat([result.interactions, result.transactions]).query("resolution != 'resolved'")
     context.add_output_metadata({
         "dagster/row_count": len(result.interactions) + len(result.transactions),
@@ -101,12 +101,16 @@ def customer_relationships(context: dg.AssetExecutionContext, paths: PipelinePat
                            customer_contacts: ContactResult) -> pd.DataFrame:
     named = standardised_rows[["parent_name", "group_name"]].notna().any(axis=1).any()
     # a named organisation is a company: scored against the company masters alone
-    index = _known_masters(golden_records, matched_clusters).of_type("company").index if named else None
+    masters = _known_masters(golden_records, matched_clusters).of_type("company") if named else None
     rules = paths.load_settings().activities  # a named organisation resolves like an activity row's customer
-    relationships = build_relationships(golden_records.customers, standardised_rows, golden_records.xref,
-                                        customer_contacts.contacts, index,
-                                        rules.resolve_threshold or matched_clusters.threshold, rules.min_weight_lead)
-    context.add_output_metadata({"dagster/row_count": len(relationships),
+    relationships, names = build_relationships(golden_records.customers, standardised_rows, golden_records.xref,
+                                               customer_contacts.contacts, masters,
+                                               rules.resolve_threshold or matched_clusters.threshold,
+                                               rules.min_weight_lead, previous_links(paths.warehouse_path, NAMES))
+    if names.next_run is not None:
+        keep_for_next_run(paths.warehouse_path, context.run.run_id, NAMES, names.next_run)
+    context.add_output_metadata({"dagster/row_count": len(relationships), "names_scored": names.rows_scored,
+                                 "names_kept": names.rows_kept,
                                  "by_type": counts_markdown(relationships["relationship"].value_counts(), "type")})
     return relationships
 

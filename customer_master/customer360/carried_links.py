@@ -26,7 +26,10 @@ falls as 1/rows), as match/carried.py does for pairs. A query has at most
 rows moved may give another cap; `benchmark-scale` compares the links of a
 nightly run with a full run's.
 
-What a run leaves for the next is kept in `activity-carry/<run_id>/`
+The organisations customer rows name as parent or group (customer_relationships)
+are carried the same way, each distinct name known by its text.
+
+What a run leaves for the next is kept in `activity-carry/<run_id>/<kind>/`
 (warehouse/layout.py, owner only); the next run takes the folder of the last
 published run, the folders of other runs are removed."""
 
@@ -59,6 +62,9 @@ from customer_master.working_db import working_connection
 log = logging.getLogger(__name__)
 
 ROWS, QUERIES, MASTERS, FACTS = "rows.parquet", "queries.parquet", "masters.parquet", "facts.json"
+# what is carried: the activity rows (customer_activities), and the organisations the
+# customer rows name as parent or group (customer_relationships), each name once
+ACTIVITIES, NAMES = "activities", "organisation-names"
 PLACE = "place"
 RARE_WORD = "name_rare_word"  # the batch-dependent columns: this one and UNCOMMON_COLUMNS
 _PACKAGE = Path(__file__).parent.parent
@@ -184,24 +190,24 @@ def shifted(scores: pd.DataFrame, before: dict, now: dict) -> pd.DataFrame:
     return out
 
 
-def previous_links(warehouse: Path) -> CarriedLinks | None:
-    """What the last published run's customer_activities left (None: nothing, or unreadable)."""
+def previous_links(warehouse: Path, kind: str) -> CarriedLinks | None:
+    """What the last published run left of `kind` (ACTIVITIES, NAMES; None: nothing, or unreadable)."""
     history = read_run_history(Path(warehouse))
     if not history:
         return None
-    folder = layout(warehouse).run_activity_carry(history[-1]["run_id"])
+    folder = layout(warehouse).run_activity_carry(history[-1]["run_id"]) / kind
     try:
         return CarriedLinks(rows=pd.read_parquet(folder / ROWS), queries=pd.read_parquet(folder / QUERIES),
                             masters=pd.read_parquet(folder / MASTERS),
                             facts=json.loads((folder / FACTS).read_text(encoding="utf-8")))
     except (OSError, ValueError) as exc:
-        log.info("customer_activities: no links carried from the last run (%s)", exc)
+        log.info("%s: no scores carried from the last run (%s)", kind, exc)
         return None
 
 
-def keep_for_next_run(warehouse: Path, run_id: str, carried: CarriedLinks) -> None:
-    """This run's links into its folder; the folders of runs other than this one and
-    the last published one go."""
+def keep_for_next_run(warehouse: Path, run_id: str, kind: str, carried: CarriedLinks) -> None:
+    """This run's scores of `kind` into its folder; the folders of runs other than this
+    one and the last published one go."""
     where = layout(warehouse)
     history = read_run_history(Path(warehouse))
     keep = {run_id, history[-1]["run_id"] if history else None}
@@ -209,8 +215,9 @@ def keep_for_next_run(warehouse: Path, run_id: str, carried: CarriedLinks) -> No
         for folder in where.activity_carry.iterdir():
             if folder.name not in keep:
                 shutil.rmtree(folder, ignore_errors=True)
-    folder = where.run_activity_carry(run_id)
-    private_folder(where.activity_carry)
+    folder = where.run_activity_carry(run_id) / kind
+    for parent in (where.activity_carry, folder.parent):
+        private_folder(parent)
     private_folder(folder)
     try:
         for name, frame in ((ROWS, carried.rows), (QUERIES, carried.queries), (MASTERS, carried.masters)):
@@ -218,7 +225,7 @@ def keep_for_next_run(warehouse: Path, run_id: str, carried: CarriedLinks) -> No
         text = json.dumps(carried.facts)
         write_private(folder / FACTS, lambda path: Path(path).write_text(text, encoding="utf-8"))
     except (ValueError, TypeError, OSError) as exc:  # values Parquet cannot hold: the next run scores every row
-        log.info("customer_activities: links not kept for the next run (%s)", exc)
+        log.info("%s: scores not kept for the next run (%s)", kind, exc)
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -227,6 +234,10 @@ def _as_type(values: pd.Series | None, n: int, arrow_type: pa.DataType) -> pa.Ar
         arrow_type = pa.string()
     if values is None:
         return pa.nulls(n, arrow_type)
+    try:  # column by column; values of another type than the known rows' go value by value
+        return pa.Array.from_pandas(values.reset_index(drop=True), type=arrow_type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
     listed = [None if v is None or (isinstance(v, float) and v != v) or v is pd.NA else v
               for v in values.astype(object).tolist()]
     if pa.types.is_string(arrow_type):

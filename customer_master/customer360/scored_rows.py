@@ -49,16 +49,18 @@ class ScoredRows:
     rows_kept: int  # rows whose scores came from the last run
 
 
-def score_named_rows(rows: pd.DataFrame, masters: KnownMasters | None,
-                     carried: CarriedLinks | None = None) -> ScoredRows:
-    """rows: named activity rows (ingest columns); carried: the last run's (None: score every row)."""
+def score_named_rows(rows: pd.DataFrame, masters: KnownMasters | None, carried: CarriedLinks | None = None,
+                     places: pd.DataFrame | None = None) -> ScoredRows:
+    """rows: ingest-shaped rows with a name; carried: the last run's (None: score every
+    row); places: place and content per row, what a row is known by from run to run
+    (default: `row_places`, its place in the inbox and its cells)."""
     if masters is None or rows.empty:
         queries = queries_of(rows)
         scores = with_masters(pd.DataFrame({"guessed_type": queries["customer_type"].to_numpy()[:len(rows)]},
                                            index=rows.index), queries, None)
         return ScoredRows(scores, None, 0, 0)
     facts = facts_of(masters.models, masters.training)
-    places = row_places(rows)
+    places = row_places(rows) if places is None else places
     entries = master_entries(masters.match_input)
     if not usable(carried, facts):
         carried = None
@@ -100,8 +102,7 @@ def score_named_rows(rows: pd.DataFrame, masters: KnownMasters | None,
                              carried.facts["types"], facts["types"]) if len(remain) else \
         pd.DataFrame(columns=SCORE_COLUMNS)
     scores = pd.concat([s for s in (scored, carried_scores) if len(s)] or [scored]).reindex(rows.index)[SCORE_COLUMNS]
-    log.info("customer_activities: %d named rows scored against the masters, %d kept from the last run",
-             len(again), len(remain))
+    log.info("%d named rows scored against the masters, %d kept from the last run", len(again), len(remain))
     next_run = CarriedLinks(
         rows=pd.concat([places, scores], axis=1),
         queries=queries.assign(**{PLACE: queries[ORIGIN].map(places[PLACE]).to_numpy()}).drop(columns=ORIGIN),
