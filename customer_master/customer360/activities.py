@@ -64,28 +64,34 @@ def link_activities(activities: pd.DataFrame, masters: KnownMasters | None, thre
     (None: every row is scored). Also what the next run may keep of this one's scores."""
     links, scored = _links(activities, masters, rules.resolve_threshold or threshold, rules.min_weight_lead, carried)
     rows = activities.drop(columns=[c for c in LINK_COLUMNS if c in activities]).join(links)
-    text = lambda c: simplified(clean_text(rows[c]))  # noqa: E731
-    common = pd.DataFrame({
-        **{c: rows[c] for c in LINK_COLUMNS},
-        "activity_date": parse_dates(rows["activity_date"]).dt.date,
-        "staff": text("staff"),
-        **{c: rows[c] for c in LINEAGE},
-        "attributes": rows["extra"],
-    }, index=rows.index)
-    interactions = common.assign(
-        channel=_normalised(text("channel"), CHANNELS), interaction_type=_normalised(text("interaction_type"),
-                                                                                  INTERACTION_TYPES),
-        content=text("content"), outcome=text("outcome"), next_action=text("next_action"),
-        contact_name=text("contact_name"), phone=clean_text(rows["mobile"]).fillna(clean_text(rows["phone"])),
-    )[rows["sheet_kind"].eq(INTERACTIONS)]
-    txn_text = text("txn_type")
-    transactions = common.assign(
-        txn_type=_normalised(txn_text, TXN_TYPES), txn_type_text=txn_text, doc_number=clean_text(rows["doc_number"]),
-        product=text("product"), quantity=parse_amounts(rows["quantity"]), amount=parse_amounts(rows["amount"]),
-    )[rows["sheet_kind"].eq(TRANSACTIONS)]
+    # each kind's columns from its own rows only
+    interactions, transactions = (rows[rows["sheet_kind"].eq(kind)] for kind in (INTERACTIONS, TRANSACTIONS))
+    text = lambda frame, c: simplified(clean_text(frame[c]))  # noqa: E731
+    interactions = _common(interactions).assign(
+        channel=_normalised(text(interactions, "channel"), CHANNELS),
+        interaction_type=_normalised(text(interactions, "interaction_type"), INTERACTION_TYPES),
+        content=text(interactions, "content"), outcome=text(interactions, "outcome"),
+        next_action=text(interactions, "next_action"), contact_name=text(interactions, "contact_name"),
+        phone=clean_text(interactions["mobile"]).fillna(clean_text(interactions["phone"])))
+    txn_text = text(transactions, "txn_type")
+    transactions = _common(transactions).assign(
+        txn_type=_normalised(txn_text, TXN_TYPES), txn_type_text=txn_text,
+        doc_number=clean_text(transactions["doc_number"]), product=text(transactions, "product"),
+        quantity=parse_amounts(transactions["quantity"]), amount=parse_amounts(transactions["amount"]))
     return ActivityResult(interactions=_tidy(interactions[INTERACTION_COLUMNS]),
                           transactions=_tidy(transactions[TRANSACTION_COLUMNS]),
                           rows_scored=scored.rows_scored, rows_kept=scored.rows_kept), scored.next_run
+
+
+def _common(rows: pd.DataFrame) -> pd.DataFrame:
+    """The columns interactions and transactions share."""
+    return pd.DataFrame({
+        **{c: rows[c] for c in LINK_COLUMNS},
+        "activity_date": parse_dates(rows["activity_date"]).dt.date,
+        "staff": simplified(clean_text(rows["staff"])),
+        **{c: rows[c] for c in LINEAGE},
+        "attributes": rows["extra"],
+    }, index=rows.index)
 
 
 def _links(activities: pd.DataFrame, masters: KnownMasters | None, threshold: float, lead: float,

@@ -51,7 +51,8 @@ def build_relationships(customers: pd.DataFrame, rows: pd.DataFrame, xref: pd.Da
     # one row per relationship; the evidence of every way it was found
     grouped = found.groupby(["from_type", "from_id", "relationship", "to_type", "to_id"], dropna=False, sort=True)
     return grouped.agg(to_name=("to_name", "first"), match_probability=("match_probability", "max"),
-                       evidence=("evidence", lambda e: json.dumps([json.loads(x) for x in e], ensure_ascii=False))
+                       # each evidence is a JSON object as json.dumps writes it: the list of them, as it would
+                       evidence=("evidence", lambda e: "[" + ", ".join(e) + "]")
                        ).reset_index()[RELATIONSHIP_COLUMNS], scored
 
 
