@@ -79,6 +79,12 @@ def test_a_nightly_run_scores_only_the_activity_rows_that_changed(sample_run, ni
     assert 3 <= night["rows_scored"].value < named / 5
     again = runs["scored_again"].asset_metadata["customer_activities"]
     assert again["rows_kept"].value == 0 and again["rows_scored"].value == named
+    # what the next run keeps holds customer data: its owner's alone
+    carry = layout(runs["carried"].warehouse).activity_carry
+    # this run's, and the last published run's it kept from (the next run removes that one)
+    assert {folder.name for folder in carry.iterdir()} == {runs["carried"].run_id, sample_run.run_id}
+    for path in [carry, *carry.rglob("*")]:
+        assert path.stat().st_mode & 0o077 == 0, path
     # the organisations customer rows name as parent or group, each name once
     first, night = (run.asset_metadata["customer_relationships"] for run in (sample_run, runs["carried"]))
     assert first["names_kept"].value == 0 and first["names_scored"].value > 20

@@ -71,7 +71,7 @@ _PACKAGE = Path(__file__).parent.parent
 # the code that decides what a row's query is and how it scores
 CODE = [*sorted((_PACKAGE / "standardise").glob("*.py")), *sorted((_PACKAGE / "check").glob("*.py")),
         _PACKAGE / "match" / "features.py", _PACKAGE / "match" / "pair_scorer.py", _PACKAGE / "match" / "scoring.py",
-        _PACKAGE / "customer360" / "resolve.py", Path(__file__)]
+        _PACKAGE / "customer360" / "resolve.py", _PACKAGE / "customer360" / "scored_rows.py", Path(__file__)]
 
 
 @dataclass

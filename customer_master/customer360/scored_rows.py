@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -93,7 +94,8 @@ def score_named_rows(rows: pd.DataFrame, masters: KnownMasters | None, carried: 
         rows_of_changed = masters.match_input.filter(pc.is_in(masters.match_input.column("master_id"),
                                                               pa.array(sorted(changed), pa.string())))
         met = kept_part[ORIGIN][near(kept_part, rows_of_changed, masters.models)]
-        again = again.append(pd.Index(moved)).append(touched).append(pd.Index(met)).unique()
+        parts = [np.asarray(part) for part in (again, moved, touched, met) if len(part)]
+        again = pd.Index(np.unique(np.concatenate(parts))) if parts else again
     scored = with_masters(pd.DataFrame({"guessed_type": guessed.loc[again]}, index=again),
                           queries[queries[ORIGIN].isin(again)], masters.index) if len(again) else \
         pd.DataFrame(columns=SCORE_COLUMNS)
