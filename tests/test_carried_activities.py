@@ -18,7 +18,6 @@ import pytest
 from conftest import SAMPLE_INBOX, copy_warehouse, run_pipeline, write_new_departments, write_xlsx
 from customer_master.customer360.carried_links import (CarriedLinks, batch_changed, changed_masters, facts_of,
                                                        master_entries, near, usable, with_batch_columns)
-from customer_master.match.features import matching_frame
 from customer_master.warehouse.layout import layout
 
 FOLLOW_UPS = "华中大区/跟进记录.xlsx"
