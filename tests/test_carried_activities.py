@@ -6,6 +6,7 @@ small frames."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -161,7 +162,7 @@ def test_a_query_is_near_the_rows_it_shares_a_blocking_key_with(sample_run):
     with duckdb.connect(str(sample_run.warehouse), read_only=True) as con:
         known = con.sql("SELECT * REPLACE (CAST(birth_date AS VARCHAR) AS birth_date) FROM master.match_input "
                         "WHERE customer_type = 'company' LIMIT 50").to_arrow_table()
-        models = {t: __import__("json").loads(m) for t, m in con.execute(
+        models = {t: json.loads(m) for t, m in con.execute(
             "SELECT customer_type, model_json FROM master.models").fetchall()}
     names = known.column("name").to_pylist()
     queries = _standardised([names[0], "完全不同的名字有限公司"])
