@@ -8,13 +8,14 @@ import dagster as dg
 import pandas as pd
 
 from customer_master.assets.metadata import counts_markdown, markdown_table
-from customer_master.check import CandidateIndex
 from customer_master.customer360.activities import (ACTIVITY_INPUT_COLUMNS, ActivityResult, activity_summary,
                                                      link_activities)
+from customer_master.customer360.carried_links import ACTIVITIES, NAMES, keep_for_next_run, previous_links
 from customer_master.customer360.contacts import CONTACT_SOURCE_COLUMNS, ContactResult, build_contacts
 from customer_master.customer360.relationships import RELATIONSHIP_SOURCE_COLUMNS, build_relationships
 from customer_master.customer360.review_due import review_due
 from customer_master.customer360.roles import customer_roles
+from customer_master.customer360.scored_rows import KnownMasters
 from customer_master.customer360.segments import customer_segments
 from customer_master.ingest.inbox import IngestResult
 from customer_master.lifecycle.state import MasterState
@@ -30,10 +31,10 @@ from customer_master.validate import ValidationResult
 GROUP = "customer360"
 
 
-def _masters_index(golden: GoldenResult, match: MatchResult) -> CandidateIndex:
+def _known_masters(golden: GoldenResult, match: MatchResult) -> KnownMasters:
     """This run's masters and models, for records that name a customer."""
     master_of = frame_columns(golden, "xref", ["row_key", "master_id"]).set_index("row_key")["master_id"]
-    return CandidateIndex(match_input(match.features, master_of), match.models, match.threshold)
+    return KnownMasters(match_input(match.features, master_of), match.models, match.training, match.threshold)
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"},
@@ -42,11 +43,15 @@ def _masters_index(golden: GoldenResult, match: MatchResult) -> CandidateIndex:
 def customer_activities(context: dg.AssetExecutionContext, paths: PipelinePaths, validated_rows: ValidationResult,
                         matched_clusters: MatchResult, golden_records: GoldenResult) -> ActivityResult:
     activities = frame_columns(validated_rows, "activities", ACTIVITY_INPUT_COLUMNS)
-    index = _masters_index(golden_records, matched_clusters) if len(activities) else None
-    result = link_activities(activities, index, matched_clusters.threshold, paths.load_settings().activities)
+    masters = _known_masters(golden_records, matched_clusters) if len(activities) else None
+    result, next_run = link_activities(activities, masters, matched_clusters.threshold,
+                                       paths.load_settings().activities, previous_links(paths.warehouse_path, ACTIVITIES))
+    if next_run is not None:
+        keep_for_next_run(paths.warehouse_path, context.run.run_id, ACTIVITIES, next_run)
     unresolved = pd.concat([result.interactions, result.transactions]).query("resolution != 'resolved'")
     context.add_output_metadata({
         "dagster/row_count": len(result.interactions) + len(result.transactions),
+        "rows_scored": result.rows_scored, "rows_kept": result.rows_kept,
         "interactions_unresolved": int(result.interactions["resolution"].ne("resolved").sum()),
         "transactions_unresolved": int(result.transactions["resolution"].ne("resolved").sum()),
         "linked_and_unresolved": markdown_table(activity_summary(result), empty="no activity rows"),
@@ -95,12 +100,17 @@ def customer_relationships(context: dg.AssetExecutionContext, paths: PipelinePat
                            matched_clusters: MatchResult, golden_records: GoldenResult,
                            customer_contacts: ContactResult) -> pd.DataFrame:
     named = standardised_rows[["parent_name", "group_name"]].notna().any(axis=1).any()
-    index = _masters_index(golden_records, matched_clusters) if named else None
+    # a named organisation is a company: scored against the company masters alone
+    masters = _known_masters(golden_records, matched_clusters).of_type("company") if named else None
     rules = paths.load_settings().activities  # a named organisation resolves like an activity row's customer
-    relationships = build_relationships(golden_records.customers, standardised_rows, golden_records.xref,
-                                        customer_contacts.contacts, index,
-                                        rules.resolve_threshold or matched_clusters.threshold, rules.min_weight_lead)
-    context.add_output_metadata({"dagster/row_count": len(relationships),
+    relationships, names = build_relationships(golden_records.customers, standardised_rows, golden_records.xref,
+                                               customer_contacts.contacts, masters,
+                                               rules.resolve_threshold or matched_clusters.threshold,
+                                               rules.min_weight_lead, previous_links(paths.warehouse_path, NAMES))
+    if names.next_run is not None:
+        keep_for_next_run(paths.warehouse_path, context.run.run_id, NAMES, names.next_run)
+    context.add_output_metadata({"dagster/row_count": len(relationships), "names_scored": names.rows_scored,
+                                 "names_kept": names.rows_kept,
                                  "by_type": counts_markdown(relationships["relationship"].value_counts(), "type")})
     return relationships
 

@@ -8,11 +8,12 @@ import csv
 import json
 import shutil
 
+import duckdb
 import pandas as pd
 import pytest
 
 from customer_master.benchmarks import scale
-from conftest import SAMPLE_INBOX, SAMPLE_TRUTH
+from conftest import SAMPLE_INBOX, SAMPLE_TRUTH, copy_warehouse
 
 
 def _records(path) -> list[list[str]]:
@@ -82,3 +83,16 @@ def test_a_run_past_the_memory_limit_is_stopped_and_named(tmp_path):
     for step in ("ingested_rows", "validated_rows", "matched_clusters.writing"):
         (tmp_path / "staging" / "run-1" / step).mkdir(parents=True)
     assert scale.steps_done(tmp_path / "staging") == ["ingested_rows", "validated_rows"]
+
+
+def test_activity_links_are_compared_by_the_customer_not_the_id(sample_run, tmp_path):
+    assert scale.compare_activity_links(sample_run.warehouse, sample_run.warehouse) == 1.0
+    other = copy_warehouse(sample_run.warehouse, tmp_path / "other.duckdb")
+    with duckdb.connect(str(other)) as con:  # ten rows linked elsewhere, and every id renamed
+        con.execute("""UPDATE master.interactions SET master_id = NULL WHERE rowid IN (
+                           SELECT rowid FROM master.interactions WHERE master_id IS NOT NULL LIMIT 10)""")
+        for table in ("master.xref", "master.interactions", "master.transactions"):
+            con.execute(f"UPDATE {table} SET master_id = 'X' || master_id")
+        rows = con.execute("SELECT (SELECT count(*) FROM master.interactions) + "
+                           "(SELECT count(*) FROM master.transactions)").fetchone()[0]
+    assert scale.compare_activity_links(sample_run.warehouse, other) == pytest.approx(1 - 10 / rows)

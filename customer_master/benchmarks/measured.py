@@ -70,7 +70,8 @@ def peak_bytes() -> int:
 
 # the figures of a run that say how much of it was computed afresh: asset -> metadata entries
 RECOMPUTED = {"validated_rows": ["rows_validated"], "standardised_rows": ["rows_standardised"],
-              "matched_clusters": ["rows_new_or_changed", "candidate_pairs_scored", "pairs_carried"]}
+              "matched_clusters": ["rows_new_or_changed", "candidate_pairs_scored", "pairs_carried"],
+              "customer_activities": ["rows_scored"]}
 
 
 def measure_pipeline(inbox: Path, warehouse: Path, staging: Path) -> dict:

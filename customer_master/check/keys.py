@@ -27,7 +27,9 @@ def key_hashes(columns: list[pa.ChunkedArray | pa.Array]) -> tuple[np.ndarray, n
         present &= pc.is_valid(text).to_numpy(zero_copy_only=False)
         values = text.to_numpy(zero_copy_only=False).astype(object)
         values[~present] = ""
-        hashed = pd.util.hash_array(values, categorize=n > 1000)
+        # the same hashes either way; categorising first (factorize) cost 4x more on a column of
+        # mostly distinct names (200k rows: 0.24 s against 0.06 s) and saved 0.03 s on a city column
+        hashed = pd.util.hash_array(values, categorize=False)
         with np.errstate(over="ignore"):
             combined = (combined * _MIX) ^ hashed
     return combined, present

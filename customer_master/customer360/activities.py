@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from customer_master.check import CandidateIndex
-from customer_master.customer360.resolve import AMBIGUOUS, RESOLVED, WEAK, resolve_rows
+from customer_master.customer360.carried_links import CarriedLinks
+from customer_master.customer360.resolve import AMBIGUOUS, RESOLVED, WEAK, decide
+from customer_master.customer360.scored_rows import KnownMasters, ScoredRows, score_named_rows
 from customer_master.ingest.inbox import ROW_COLUMNS
 from customer_master.ingest.sheet_kinds import INTERACTIONS, TRANSACTIONS
 from customer_master.settings import ActivityRules
@@ -51,46 +52,59 @@ INTERACTION_TYPES = (("投诉|complain", "complaint"), ("咨询|询问|inquir|en
 class ActivityResult:
     interactions: pd.DataFrame  # INTERACTION_COLUMNS
     transactions: pd.DataFrame  # TRANSACTION_COLUMNS
+    rows_scored: int = 0  # named rows scored against the masters in this run
+    rows_kept: int = 0  # named rows whose scores the last run's were (customer360/carried_links.py)
 
 
-def link_activities(activities: pd.DataFrame, index: CandidateIndex | None, threshold: float,
-                    rules: ActivityRules = ActivityRules()) -> ActivityResult:
-    """activities: validated rows of activity sheets (ingest columns, sheet_kind)."""
-    links = _links(activities, index, rules.resolve_threshold or threshold, rules.min_weight_lead)
+def link_activities(activities: pd.DataFrame, masters: KnownMasters | None, threshold: float,
+                    rules: ActivityRules = ActivityRules(),
+                    carried: CarriedLinks | None = None) -> tuple[ActivityResult, CarriedLinks | None]:
+    """activities: validated rows of activity sheets (ingest columns, sheet_kind);
+    masters: this run's, to score the rows against; carried: the last run's scores
+    (None: every row is scored). Also what the next run may keep of this one's scores."""
+    links, scored = _links(activities, masters, rules.resolve_threshold or threshold, rules.min_weight_lead, carried)
     rows = activities.drop(columns=[c for c in LINK_COLUMNS if c in activities]).join(links)
-    text = lambda c: simplified(clean_text(rows[c]))  # noqa: E731
-    common = pd.DataFrame({
+    # each kind's columns from its own rows only
+    interactions, transactions = (rows[rows["sheet_kind"].eq(kind)] for kind in (INTERACTIONS, TRANSACTIONS))
+    text = lambda frame, c: simplified(clean_text(frame[c]))  # noqa: E731
+    interactions = _common(interactions).assign(
+        channel=_normalised(text(interactions, "channel"), CHANNELS),
+        interaction_type=_normalised(text(interactions, "interaction_type"), INTERACTION_TYPES),
+        content=text(interactions, "content"), outcome=text(interactions, "outcome"),
+        next_action=text(interactions, "next_action"), contact_name=text(interactions, "contact_name"),
+        phone=clean_text(interactions["mobile"]).fillna(clean_text(interactions["phone"])))
+    txn_text = text(transactions, "txn_type")
+    transactions = _common(transactions).assign(
+        txn_type=_normalised(txn_text, TXN_TYPES), txn_type_text=txn_text,
+        doc_number=clean_text(transactions["doc_number"]), product=text(transactions, "product"),
+        quantity=parse_amounts(transactions["quantity"]), amount=parse_amounts(transactions["amount"]))
+    return ActivityResult(interactions=_tidy(interactions[INTERACTION_COLUMNS]),
+                          transactions=_tidy(transactions[TRANSACTION_COLUMNS]),
+                          rows_scored=scored.rows_scored, rows_kept=scored.rows_kept), scored.next_run
+
+
+def _common(rows: pd.DataFrame) -> pd.DataFrame:
+    """The columns interactions and transactions share."""
+    return pd.DataFrame({
         **{c: rows[c] for c in LINK_COLUMNS},
         "activity_date": parse_dates(rows["activity_date"]).dt.date,
-        "staff": text("staff"),
+        "staff": simplified(clean_text(rows["staff"])),
         **{c: rows[c] for c in LINEAGE},
         "attributes": rows["extra"],
     }, index=rows.index)
-    interactions = common.assign(
-        channel=_normalised(text("channel"), CHANNELS), interaction_type=_normalised(text("interaction_type"),
-                                                                                  INTERACTION_TYPES),
-        content=text("content"), outcome=text("outcome"), next_action=text("next_action"),
-        contact_name=text("contact_name"), phone=clean_text(rows["mobile"]).fillna(clean_text(rows["phone"])),
-    )[rows["sheet_kind"].eq(INTERACTIONS)]
-    txn_text = text("txn_type")
-    transactions = common.assign(
-        txn_type=_normalised(txn_text, TXN_TYPES), txn_type_text=txn_text, doc_number=clean_text(rows["doc_number"]),
-        product=text("product"), quantity=parse_amounts(rows["quantity"]), amount=parse_amounts(rows["amount"]),
-    )[rows["sheet_kind"].eq(TRANSACTIONS)]
-    return ActivityResult(interactions=_tidy(interactions[INTERACTION_COLUMNS]),
-                          transactions=_tidy(transactions[TRANSACTION_COLUMNS]))
 
 
-def _links(activities: pd.DataFrame, index: CandidateIndex | None, threshold: float,
-           lead: float) -> pd.DataFrame:
+def _links(activities: pd.DataFrame, masters: KnownMasters | None, threshold: float, lead: float,
+           carried: CarriedLinks | None) -> tuple[pd.DataFrame, ScoredRows]:
     """master_id, match_probability, resolution, unresolved_reason per activity row."""
     links = pd.DataFrame({"master_id": None, "match_probability": float("nan"), "resolution": "unresolved",
                           "unresolved_reason": NO_NAME, "customer_name": activities["name"],
                           "customer_type": None}, index=activities.index)
     named = activities[activities["name"].notna()]
+    scored = score_named_rows(named, masters, carried)
     if named.empty:
-        return links
-    found = resolve_rows(named, index, threshold, lead)
+        return links, scored
+    found = decide(scored.scores, threshold, lead)
     links.loc[named.index, "customer_type"] = found["guessed_type"]
     links.loc[named.index, "unresolved_reason"] = "no known customer matches"
     p = found["match_probability"]
@@ -105,7 +119,7 @@ def _links(activities: pd.DataFrame, index: CandidateIndex | None, threshold: fl
     links.loc[ambiguous, "unresolved_reason"] = (
         "ambiguous: " + found.loc[ambiguous, "master_id"] + " " + p[ambiguous].map("{:.3f}".format) + " and "
         + found.loc[ambiguous, "runner_up_id"] + " " + found.loc[ambiguous, "runner_up_probability"].map("{:.3f}".format))
-    return links
+    return links, scored
 
 
 def _normalised(values: pd.Series, table: tuple[tuple[str, str], ...]) -> pd.Series:

@@ -61,8 +61,11 @@ def build_contacts(rows: pd.DataFrame, xref: pd.DataFrame, customers: pd.DataFra
         master_id=("master_id", "first"), name=("contact_name", "first"), title=("contact_title", "first"),
         role=("role", "first"), mobile=("mobile", "first"), email=("personal_email", "first"),
         business_area=("business_area", "first"), row_count=("row_key", "size"),
-        sources=("source", lambda s: SOURCES_JOINED_BY.join(sorted(set(s)))), last_updated_at=("updated_at", "max"),
+        last_updated_at=("updated_at", "max"),
     ).reset_index()
+    # each contact's sources, once each, in order: joined per contact from one sorted frame
+    sources = found[["contact", "source"]].drop_duplicates().sort_values(["contact", "source"])
+    golden["sources"] = golden["contact"].map(sources.groupby("contact")["source"].agg(SOURCES_JOINED_BY.join))
     golden["role"] = golden["role"].fillna("user")
 
     members = found.assign(cluster=found["contact"].astype(str),

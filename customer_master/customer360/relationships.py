@@ -16,8 +16,9 @@ import json
 
 import pandas as pd
 
-from customer_master.check import CandidateIndex
-from customer_master.customer360.resolve import RESOLVED, resolve_rows
+from customer_master.customer360.carried_links import PLACE, CarriedLinks
+from customer_master.customer360.resolve import RESOLVED, decide
+from customer_master.customer360.scored_rows import KnownMasters, ScoredRows, score_named_rows
 from customer_master.ingest.inbox import ROW_COLUMNS as _INGEST_SHAPE
 from customer_master.standardise.names import split_company_names
 from customer_master.standardise.text import simplified
@@ -29,13 +30,18 @@ RELATIONSHIP_COLUMNS = ["from_type", "from_id", "relationship", "to_type", "to_i
 RELATIONSHIP_SOURCE_COLUMNS = ["row_key", "source", "file", "sheet", "row_number", "parent_name", "group_name"]
 
 def build_relationships(customers: pd.DataFrame, rows: pd.DataFrame, xref: pd.DataFrame,
-                        contacts: pd.DataFrame, index: CandidateIndex | None, threshold: float,
-                        lead: float = 2.0) -> pd.DataFrame:
+                        contacts: pd.DataFrame, masters: KnownMasters | None, threshold: float,
+                        lead: float = 2.0, carried: CarriedLinks | None = None) -> tuple[pd.DataFrame, ScoredRows]:
     """customers: golden records; rows: standardised customer rows (parent_name,
-    group_name); xref: row_key, master_id; contacts: master.contacts; threshold
-    and lead: when a named organisation is a master (customer360/resolve.py)."""
+    group_name); xref: row_key, master_id; contacts: master.contacts; masters: the
+    company masters the named organisations are scored against; threshold and lead:
+    when a named organisation is a master (customer360/resolve.py); carried: the last
+    run's scores of the names (customer360/carried_links.py). Also how the names were
+    scored, with what the next run may keep."""
     rows = rows.merge(xref[["row_key", "master_id"]], on="row_key")
-    named = [_named_links(rows, column, kind, index, threshold, lead)
+    names = pd.Series(pd.unique(pd.concat([rows["parent_name"], rows["group_name"]]).dropna()), dtype=object)
+    resolved, scored = _resolve_names(names, masters, threshold, lead, carried)
+    named = [_named_links(rows, column, kind, resolved)
              for column, kind in (("parent_name", "parent"), ("group_name", "group_member"))]
     parts = [_parents_by_name(customers), *named, _employment(contacts)]
     found = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else \
@@ -45,8 +51,9 @@ def build_relationships(customers: pd.DataFrame, rows: pd.DataFrame, xref: pd.Da
     # one row per relationship; the evidence of every way it was found
     grouped = found.groupby(["from_type", "from_id", "relationship", "to_type", "to_id"], dropna=False, sort=True)
     return grouped.agg(to_name=("to_name", "first"), match_probability=("match_probability", "max"),
-                       evidence=("evidence", lambda e: json.dumps([json.loads(x) for x in e], ensure_ascii=False))
-                       ).reset_index()[RELATIONSHIP_COLUMNS]
+                       # each evidence is a JSON object as json.dumps writes it: the list of them, as it would
+                       evidence=("evidence", lambda e: "[" + ", ".join(e) + "]")
+                       ).reset_index()[RELATIONSHIP_COLUMNS], scored
 
 
 def _unknown_parent_into_known(found: pd.DataFrame) -> pd.DataFrame:
@@ -81,15 +88,12 @@ def _parents_by_name(customers: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def _named_links(rows: pd.DataFrame, column: str, relationship: str, index: CandidateIndex | None,
-                 threshold: float, lead: float) -> pd.DataFrame:
-    """A column that names another organisation (parent, group): each distinct
-    name matched once against the company masters."""
+def _named_links(rows: pd.DataFrame, column: str, relationship: str, resolved: pd.DataFrame) -> pd.DataFrame:
+    """A column that names another organisation (parent, group), with what each
+    distinct name resolved to (`resolved`: text, master, probability)."""
     named = rows[rows[column].notna()][["master_id", column, "source", "file", "sheet", "row_number"]]
     if named.empty:
         return pd.DataFrame(columns=RELATIONSHIP_COLUMNS)
-    names = pd.Series(named[column].unique())
-    resolved = _resolve_names(names, index, threshold, lead)
     named = named.merge(resolved, left_on=column, right_on="text")
     group_node = "G" + _group_keys(named[column]).map(lambda t: hashlib.sha256(t.encode("utf-8")).hexdigest()[:16])
     is_master = named["master"].notna()
@@ -112,18 +116,17 @@ def _group_keys(names: pd.Series) -> pd.Series:
     return (split["reg_place"].fillna("") + "|" + core).set_axis(names.index)
 
 
-def _resolve_names(names: pd.Series, index: CandidateIndex | None, threshold: float, lead: float) -> pd.DataFrame:
-    """text, master (or None), probability for each organisation name."""
-    out = pd.DataFrame({"text": names, "master": None, "probability": float("nan")})
-    if index is None or names.empty:
-        return out
+def _resolve_names(names: pd.Series, masters: KnownMasters | None, threshold: float, lead: float,
+                   carried: CarriedLinks | None) -> tuple[pd.DataFrame, ScoredRows]:
+    """text, master (or None), probability for each organisation name, each scored
+    once as a company (or its score kept from the last run)."""
     query = pd.DataFrame({c: None for c in _INGEST_SHAPE}, index=names.index)
     query = query.assign(row_key=range(len(names)), source="", file="", sheet="", row_number=1,
                          party_type="company", trust_rank=99, name=names.to_numpy(), extra="{}")
-    found = resolve_rows(query, index, threshold, lead)
-    out["master"] = found["master_id"].where(found["status"].eq(RESOLVED), None)
-    out["probability"] = found["match_probability"]
-    return out
+    scored = score_named_rows(query, masters, carried, pd.DataFrame({PLACE: names, "content": "name"}))
+    found = decide(scored.scores, threshold, lead)
+    return pd.DataFrame({"text": names, "master": found["master_id"].where(found["status"].eq(RESOLVED), None),
+                         "probability": found["match_probability"]}), scored
 
 
 def _employment(contacts: pd.DataFrame) -> pd.DataFrame:

@@ -11,14 +11,21 @@ looks like a person's."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from customer_master.check import CandidateIndex
+from customer_master.match.features import matching_frame
 from customer_master.standardise.stage import standardise_rows
 
 RESOLVED, AMBIGUOUS, WEAK, NO_CANDIDATE = "resolved", "ambiguous", "weak", "no candidate"
 RESOLVE_COLUMNS = ["status", "master_id", "match_probability", "customer_type", "guessed_type", "runner_up_id",
                    "runner_up_probability"]
+# what scoring a row found, before the threshold and the lead decide (customer_type,
+# runner_up_type: the type of each master, whose model scored it)
+SCORE_COLUMNS = ["guessed_type", "master_id", "match_weight", "match_probability", "customer_type",
+                 "runner_up_id", "runner_up_weight", "runner_up_probability", "runner_up_type"]
+ORIGIN = "origin"  # in the queries: the label of the row each query stands for
 
 
 def resolve_rows(rows: pd.DataFrame, index: CandidateIndex | None, threshold: float, lead: float) -> pd.DataFrame:
@@ -26,26 +33,61 @@ def resolve_rows(rows: pd.DataFrame, index: CandidateIndex | None, threshold: fl
     canonical fields). One row per input row (same index): RESOLVE_COLUMNS
     (guessed_type: the type standardisation gives the row, as for a customer row;
     customer_type: the type of the master it resolved to)."""
-    out = pd.DataFrame({"status": NO_CANDIDATE, "master_id": None, "match_probability": float("nan"),
-                        "customer_type": None, "guessed_type": None, "runner_up_id": None,
-                        "runner_up_probability": float("nan")}, index=rows.index)
+    return decide(score_rows(rows, index)[0], threshold, lead)
+
+
+def score_rows(rows: pd.DataFrame, index: CandidateIndex | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """SCORE_COLUMNS per row (same index; no master where the index is None or
+    finds no candidate), and the queries that were scored (`queries_of`)."""
+    queries = queries_of(rows)
+    scores = pd.DataFrame({"guessed_type": queries["customer_type"].to_numpy()[:len(rows)]}, index=rows.index)
+    return with_masters(scores, queries, index), queries
+
+
+def queries_of(rows: pd.DataFrame) -> pd.DataFrame:
+    """The queries the rows are scored as: ORIGIN (the row's label), customer_type
+    and the matching-frame columns; a row of a sheet that does not say its type is
+    two queries, the first of them in the rows' order (its type is the row's guessed type)."""
     if rows.empty:
-        return out
+        return pd.DataFrame(columns=[ORIGIN, "customer_type"])
     standard, origin = _as_both_types(rows)
-    out["guessed_type"] = standard["customer_type"].to_numpy()[:len(rows)]
-    if index is None:
-        return out
-    best, runner_up = _best_two(standard, origin, index)
-    weight_lead = best["match_weight"] - runner_up["match_weight"].reindex(best.index)
-    reaches = best["match_probability"] >= threshold
-    status = pd.Series(WEAK, index=best.index).mask(reaches, RESOLVED).mask(reaches & (weight_lead < lead), AMBIGUOUS)
-    out.loc[best.index, "status"] = status
-    out.loc[best.index, "master_id"] = best["master_id"]
-    out.loc[best.index, "match_probability"] = best["match_probability"]
-    out.loc[best.index, "customer_type"] = best["customer_type"]
-    out.loc[runner_up.index, "runner_up_id"] = runner_up["master_id"]
-    out.loc[runner_up.index, "runner_up_probability"] = runner_up["match_probability"]
-    return out
+    queries = matching_frame(standard)
+    queries.insert(0, "customer_type", standard["customer_type"].to_numpy())
+    return queries.assign(**{ORIGIN: origin.to_numpy()})
+
+
+def with_masters(scores: pd.DataFrame, queries: pd.DataFrame, index: CandidateIndex | None) -> pd.DataFrame:
+    """`scores` (indexed like the queries' origins; guessed_type) with the best and the
+    runner-up master of each, found by scoring the queries against the index."""
+    scores = scores.assign(**{c: None for c in SCORE_COLUMNS if c != "guessed_type"})
+    for column in ("match_weight", "match_probability", "runner_up_weight", "runner_up_probability"):
+        scores[column] = np.nan
+    if index is None or queries.empty:
+        return scores[SCORE_COLUMNS]
+    queries = queries.reset_index(drop=True).assign(row_key=range(len(queries)))  # the positions _best_two reads
+    best, runner_up = _best_two(queries, pd.Index(queries[ORIGIN]), index)
+    found = ["master_id", "match_weight", "match_probability", "customer_type"]
+    scores.loc[best.index, found] = best[found].to_numpy()
+    scores.loc[runner_up.index, ["runner_up_id", "runner_up_weight", "runner_up_probability", "runner_up_type"]] = \
+        runner_up[found].to_numpy()
+    return scores[SCORE_COLUMNS]
+
+
+def decide(scores: pd.DataFrame, threshold: float, lead: float) -> pd.DataFrame:
+    """RESOLVE_COLUMNS from SCORE_COLUMNS: resolved when the best master reaches
+    `threshold` and leads the runner-up by `lead` in match weight, ambiguous when it
+    reaches it without that lead, weak below it."""
+    out = pd.DataFrame({"status": NO_CANDIDATE, "master_id": scores["master_id"],
+                        "match_probability": scores["match_probability"].astype(float),
+                        "customer_type": scores["customer_type"], "guessed_type": scores["guessed_type"],
+                        "runner_up_id": scores["runner_up_id"],
+                        "runner_up_probability": scores["runner_up_probability"].astype(float)}, index=scores.index)
+    found = scores["master_id"].notna()
+    weight_lead = scores["match_weight"].astype(float) - scores["runner_up_weight"].astype(float)
+    reaches = out["match_probability"] >= threshold
+    status = pd.Series(WEAK, index=scores.index).mask(reaches, RESOLVED).mask(reaches & (weight_lead < lead), AMBIGUOUS)
+    out["status"] = status.where(found, NO_CANDIDATE)
+    return out[RESOLVE_COLUMNS]
 
 
 def _as_both_types(rows: pd.DataFrame) -> tuple[pd.DataFrame, "pd.Index"]:
@@ -60,11 +102,16 @@ def _as_both_types(rows: pd.DataFrame) -> tuple[pd.DataFrame, "pd.Index"]:
     return standard, rows.index.append(rows.index[auto])
 
 
-def _best_two(standard: pd.DataFrame, origin: "pd.Index", index: CandidateIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _best_two(queries: pd.DataFrame, origin: "pd.Index", index: CandidateIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The best and the runner-up master per row (indexed like the rows)."""
-    scores = index.score(standard, top=2)
+    scores = index.score_matching(queries, top=2)
     at = scores["row_key"].to_numpy()
-    scores = scores.assign(origin=origin.to_numpy()[at], customer_type=standard["customer_type"].to_numpy()[at])
+    scores = scores.assign(origin=origin.to_numpy()[at], customer_type=queries["customer_type"].to_numpy()[at])
+    return best_two(scores)
+
+
+def best_two(scores: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """From scored (origin, master) pairs: the best and the runner-up master per origin."""
     scores = (scores.sort_values(["origin", "match_weight", "master_id"], ascending=[True, False, True])
               .drop_duplicates(["origin", "master_id"]))
     place = scores.groupby("origin").cumcount()

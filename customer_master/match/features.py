@@ -193,6 +193,11 @@ def name_word_columns(cores: pd.Series, frequencies: dict[str, int]) -> pd.DataF
                         index=cores.index)
 
 
+# the columns of a matching frame that hold a name only where few rows of the frame
+# share it (if_uncommon), and the column each is taken from
+UNCOMMON_COLUMNS = {"name_if_uncommon": "name", "name_either_order_if_uncommon": "name_either_order"}
+
+
 def matching_frame(rows: pd.DataFrame, frequencies: dict[str, int] | None = None) -> pd.DataFrame:
     """The columns the Splink models compare, from standardised rows (the match
     stage's input; the duplicate check builds the same for a new record, with the
@@ -252,8 +257,8 @@ def with_inbox_features(features: pd.DataFrame, frequencies: dict[str, int] | No
     rare = map_distinct(cores, lambda core: rarest_word(core, frequencies))
     frame = features.copy()
     frame.insert(frame.columns.get_loc("name_stems") + 1, "name_rare_word", rare)
-    frame["name_if_uncommon"] = if_uncommon(frame["name"], kind)
-    frame["name_either_order_if_uncommon"] = if_uncommon(frame["name_either_order"], kind)
+    for column, source in UNCOMMON_COLUMNS.items():
+        frame[column] = if_uncommon(frame[source], kind)
     return frame.reset_index(drop=True)
 
 

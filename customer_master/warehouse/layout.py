@@ -15,6 +15,7 @@ the one place that knows the layout; every other module asks it for a path.
         ingest-cache/                   what ingest read from each unchanged file
         row-cache/<stage>/              each unchanged file's validated and standardised rows (row_cache.py)
         match-carry/<run_id>/           a run's scored pairs and row features, carried by the next (match/carried.py)
+        activity-carry/<run_id>/        a run's activity rows' scores, carried by the next (customer360/carried_links.py)
         staging/<run_id>/               stage results handed between a run's steps
         building/<run_id>/              the new warehouse file while it is built
         backups/<seq>-<run_id>/         the last published warehouses, each with its state
@@ -99,6 +100,14 @@ class Layout:
     def run_match_carry(self, run_id: str) -> Path:
         """What run `run_id`'s match stage left for the next run: its pairs and row features."""
         return self.match_carry / run_id
+
+    @property
+    def activity_carry(self) -> Path:
+        return self.folder / "activity-carry"
+
+    def run_activity_carry(self, run_id: str) -> Path:
+        """What run `run_id`'s customer_activities left for the next run: its rows' scores and queries."""
+        return self.activity_carry / run_id
 
     @property
     def staging(self) -> Path:

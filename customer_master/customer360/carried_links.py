@@ -1,0 +1,258 @@
+"""Activity rows' links a nightly run does not score again.
+
+An activity row's link (customer360/resolve.py) is what the run's models make of
+its query (the row standardised, as one or both customer types) against the
+masters' rows (the index). Its score changes only when its query changes, or the
+rows of a master it is scored against change. So the last run's scores of a row
+are kept when:
+
+- the row is at the same place in the inbox with the same content (every input
+  column; `row_places`), and the last run's models score it (the same run trained
+  them, `facts_of`; the same code: CODE);
+- its query's columns that depend on the other queries (a name's rarest word
+  among the activity rows, whether few of them share the name) came out the same
+  over this run's queries;
+- neither its best nor its runner-up master changed: a master's index entry is
+  the multiset of its rows' features (`master_entries`), compared with the last
+  run's;
+- it shares no blocking key with a row of a changed (or new) master (`near`):
+  such a row could now score better than its best.
+
+Everything else is scored against this run's index. A kept score differs from
+scoring again in what Splink's term frequencies are counted on (the last run's
+rows) and the prior: its weights are moved to this run's prior (the model's prior
+falls as 1/rows), as match/carried.py does for pairs. A query has at most
+`check.index.DEFAULT_KEY_CAP` candidates per key in row order: a common key whose
+rows moved may give another cap; `benchmark-scale` compares the links of a
+nightly run with a full run's.
+
+The organisations customer rows name as parent or group (customer_relationships)
+are carried the same way, each distinct name known by its text.
+
+What a run leaves for the next is kept in `activity-carry/<run_id>/<kind>/`
+(warehouse/layout.py, owner only); the next run takes the folder of the last
+published run, the folders of other runs are removed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import shutil
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from customer_master.check.keys import key_hashes, key_part_values
+from customer_master.match.carried import ROW_PLACE_SQL
+from customer_master.match.features import UNCOMMON_COLUMNS, if_uncommon, rarest_word, word_frequencies
+from customer_master.match.models import UNIQUE_ID
+from customer_master.match.scoring import compile_model
+from customer_master.standardise.values import map_distinct
+from customer_master.owner_only import private_folder, write_private
+from customer_master.warehouse.layout import layout
+from customer_master.warehouse.publish import read_run_history
+from customer_master.working_db import working_connection
+
+log = logging.getLogger(__name__)
+
+ROWS, QUERIES, MASTERS, FACTS = "rows.parquet", "queries.parquet", "masters.parquet", "facts.json"
+# what is carried: the activity rows (customer_activities), and the organisations the
+# customer rows name as parent or group (customer_relationships), each name once
+ACTIVITIES, NAMES = "activities", "organisation-names"
+PLACE = "place"
+RARE_WORD = "name_rare_word"  # the batch-dependent columns: this one and UNCOMMON_COLUMNS
+_PACKAGE = Path(__file__).parent.parent
+# the code that decides what a row's query is and how it scores
+CODE = [*sorted((_PACKAGE / "standardise").glob("*.py")), *sorted((_PACKAGE / "check").glob("*.py")),
+        _PACKAGE / "match" / "features.py", _PACKAGE / "match" / "pair_scorer.py", _PACKAGE / "match" / "scoring.py",
+        _PACKAGE / "customer360" / "resolve.py", _PACKAGE / "customer360" / "scored_rows.py", Path(__file__)]
+
+
+@dataclass
+class CarriedLinks:
+    rows: pd.DataFrame  # place, content, SCORE_COLUMNS: the last run's scores of its rows
+    queries: pd.DataFrame  # place, customer_type and the matching-frame columns of each query
+    masters: pd.DataFrame  # master_id, entry: the masters those rows were scored against
+    facts: dict  # code, and per customer type trained_in_run and prior
+
+
+def facts_of(models: dict[str, dict], training: dict[str, dict]) -> dict:
+    """What scored this run's rows: the code, each type's model run and prior."""
+    return {"code": _code_version(),
+            "types": {t: {"trained_in_run": training.get(t, {}).get("trained_in_run"),
+                          "prior": float(m["probability_two_random_records_match"])} for t, m in models.items()}}
+
+
+def usable(carried: CarriedLinks | None, facts: dict) -> bool:
+    """Whether the last run's scores can be kept: the same code and models."""
+    if carried is None or carried.facts.get("code") != facts["code"]:
+        return False
+    before, now = carried.facts.get("types", {}), facts["types"]
+    return set(before) == set(now) and all(
+        now[t]["trained_in_run"] is not None and before[t]["trained_in_run"] == now[t]["trained_in_run"] for t in now)
+
+
+def row_places(rows: pd.DataFrame) -> pd.DataFrame:
+    """place, content per row (same index): where the row is in the inbox, and a
+    hash of every input column but row_key (its position in this run's inbox)."""
+    columns = [c for c in rows.columns if c != UNIQUE_ID]
+    packed = ", ".join(f'"{c}" := "{c}"' for c in columns)
+    with working_connection() as con:
+        con.register("activity_rows", rows[columns].reset_index(drop=True))
+        found = con.sql(f"""SELECT {ROW_PLACE_SQL} AS {PLACE}, hash(struct_pack({packed})) AS content
+                            FROM activity_rows""").df()  # a scan in order: one row per input row, as given
+    return found.set_axis(rows.index)
+
+
+def master_entries(match_input: pa.Table) -> pd.DataFrame:
+    """master_id, entry: each master's rows as the index holds them (their features,
+    not their row keys, which move), as one number."""
+    columns = [c for c in match_input.column_names if c not in ("master_id", UNIQUE_ID)]
+    packed = ", ".join(f'"{c}" := "{c}"' for c in columns)
+    with working_connection() as con:
+        con.register("known_rows", match_input)
+        return con.sql(f"""SELECT master_id, sum(hash(struct_pack({packed}))::HUGEINT)::VARCHAR AS entry
+                           FROM known_rows GROUP BY master_id""").df()
+
+
+def changed_masters(before: pd.DataFrame, now: pd.DataFrame) -> set[str]:
+    """Masters that are new, gone, or whose rows changed."""
+    both = before.merge(now, on="master_id", how="outer", suffixes=("_before", "_now"))
+    return set(both.loc[both["entry_before"].ne(both["entry_now"]) | both["entry_before"].isna()
+                        | both["entry_now"].isna(), "master_id"])
+
+
+def with_batch_columns(queries: pd.DataFrame) -> pd.DataFrame:
+    """The queries' columns that depend on the other queries, computed over all of
+    them, as matching_frame computes them over the rows it is given."""
+    frequencies = word_frequencies(queries["name_core"])
+    out = queries.assign(**{RARE_WORD: map_distinct(queries["name_core"], lambda c: rarest_word(c, frequencies))})
+    for column, source in UNCOMMON_COLUMNS.items():
+        out[column] = if_uncommon(out[source], out["customer_type"].to_numpy())
+    for column in (RARE_WORD, *UNCOMMON_COLUMNS):
+        out[column] = out[column].astype(object).where(out[column].notna(), None)
+    return out
+
+
+def batch_changed(carried: pd.DataFrame, now: pd.DataFrame) -> pd.Series:
+    """Per query (same index): whether its batch-dependent columns differ from the carried ones."""
+    differs = pd.Series(False, index=now.index)
+    for column in (RARE_WORD, *UNCOMMON_COLUMNS):
+        a, b = carried[column], now[column]
+        differs |= ~((a == b) | (a.isna() & b.isna()))
+    return differs
+
+
+def near(queries: pd.DataFrame, known: pa.Table, models: dict[str, dict]) -> np.ndarray:
+    """Per query (position): whether it shares a blocking key of its type's model with
+    one of the `known` rows (match_input rows): whether they could be a candidate pair."""
+    hit = np.zeros(len(queries), bool)
+    if not len(queries) or not known.num_rows:
+        return hit
+    types = queries["customer_type"].to_numpy()
+    known_types = known.column("customer_type").to_numpy(zero_copy_only=False)
+    with working_connection() as con:
+        for name, model in models.items():
+            mine, theirs = np.flatnonzero(types == name), np.flatnonzero(known_types == name)
+            if not len(mine) or not len(theirs):
+                continue
+            blocking = compile_model(model).blocking
+            columns = list(dict.fromkeys(c for key in blocking for c in key.columns))
+            rows = known.take(pa.array(theirs)).select(columns)
+            asked = pa.table({c: _as_type(queries[c].iloc[mine] if c in queries else None, len(mine),
+                                          rows.schema.field(c).type) for c in columns})
+            rows = rows.cast(asked.schema)
+            for ours, its in zip(key_part_values(asked, blocking, con), key_part_values(rows, blocking, con)):
+                (ask, ask_present), (have, have_present) = key_hashes(ours), key_hashes(its)
+                hit[mine[ask_present & np.isin(ask, have[have_present])]] = True
+    return hit
+
+
+def shifted(scores: pd.DataFrame, before: dict, now: dict) -> pd.DataFrame:
+    """Scores moved from the priors they were made with to this run's (per type)."""
+    out = scores.copy()
+    for weight, probability, kind in (("match_weight", "match_probability", "customer_type"),
+                                      ("runner_up_weight", "runner_up_probability", "runner_up_type")):
+        for name, facts in now.items():
+            shift = _log2_odds(facts["prior"]) - _log2_odds(before[name]["prior"])
+            if shift == 0:
+                continue
+            at = out[kind].eq(name) & out[weight].notna()
+            moved = out.loc[at, weight].astype(float) + shift
+            out.loc[at, weight] = moved
+            out.loc[at, probability] = 1 / (1 + np.power(2.0, -moved))
+    return out
+
+
+def previous_links(warehouse: Path, kind: str) -> CarriedLinks | None:
+    """What the last published run left of `kind` (ACTIVITIES, NAMES; None: nothing, or unreadable)."""
+    history = read_run_history(Path(warehouse))
+    if not history:
+        return None
+    folder = layout(warehouse).run_activity_carry(history[-1]["run_id"]) / kind
+    try:
+        return CarriedLinks(rows=pd.read_parquet(folder / ROWS), queries=pd.read_parquet(folder / QUERIES),
+                            masters=pd.read_parquet(folder / MASTERS),
+                            facts=json.loads((folder / FACTS).read_text(encoding="utf-8")))
+    except (OSError, ValueError) as exc:
+        log.info("%s: no scores carried from the last run (%s)", kind, exc)
+        return None
+
+
+def keep_for_next_run(warehouse: Path, run_id: str, kind: str, carried: CarriedLinks) -> None:
+    """This run's scores of `kind` into its folder; the folders of runs other than this
+    one and the last published one go."""
+    where = layout(warehouse)
+    history = read_run_history(Path(warehouse))
+    keep = {run_id, history[-1]["run_id"] if history else None}
+    if where.activity_carry.is_dir():
+        for folder in where.activity_carry.iterdir():
+            if folder.name not in keep:
+                shutil.rmtree(folder, ignore_errors=True)
+    folder = where.run_activity_carry(run_id) / kind
+    for parent in (where.activity_carry, folder.parent):
+        private_folder(parent)
+    private_folder(folder)
+    try:
+        for name, frame in ((ROWS, carried.rows), (QUERIES, carried.queries), (MASTERS, carried.masters)):
+            write_private(folder / name, lambda path, frame=frame: frame.to_parquet(path, index=False))
+        text = json.dumps(carried.facts)
+        write_private(folder / FACTS, lambda path: Path(path).write_text(text, encoding="utf-8"))
+    except (ValueError, TypeError, OSError) as exc:  # values Parquet cannot hold: the next run scores every row
+        log.info("%s: scores not kept for the next run (%s)", kind, exc)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _as_type(values: pd.Series | None, n: int, arrow_type: pa.DataType) -> pa.Array:
+    if pa.types.is_null(arrow_type):
+        arrow_type = pa.string()
+    if values is None:
+        return pa.nulls(n, arrow_type)
+    try:  # column by column; values of another type than the known rows' go value by value
+        return pa.Array.from_pandas(values.reset_index(drop=True), type=arrow_type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    listed = [None if v is None or (isinstance(v, float) and v != v) or v is pd.NA else v
+              for v in values.astype(object).tolist()]
+    if pa.types.is_string(arrow_type):
+        listed = [v if v is None or isinstance(v, str) else str(v) for v in listed]
+    return pa.array(listed, arrow_type)
+
+
+def _log2_odds(probability: float) -> float:
+    return math.log2(probability / (1 - probability))
+
+
+@lru_cache(maxsize=None)
+def _code_version() -> str:
+    digest = hashlib.sha256()
+    for module in CODE:
+        digest.update(module.read_bytes())
+    return digest.hexdigest()
+

@@ -1,0 +1,112 @@
+"""The scores of a run's named activity rows: scored against this run's masters
+where something they depend on changed, kept from the last run where nothing did
+(customer360/carried_links.py says when that is)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from customer_master.check import CandidateIndex
+from customer_master.customer360.carried_links import (PLACE, CarriedLinks, batch_changed, changed_masters,
+                                                       facts_of, master_entries, near, row_places, shifted, usable,
+                                                       with_batch_columns)
+from customer_master.customer360.resolve import ORIGIN, SCORE_COLUMNS, queries_of, with_masters
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class KnownMasters:
+    """This run's masters as rows are scored against them: the features of every row
+    in a master (features.match_input), the models and what trained them."""
+    match_input: pa.Table
+    models: dict[str, dict]
+    training: dict[str, dict]
+    threshold: float
+
+    @cached_property
+    def index(self) -> CandidateIndex:
+        return CandidateIndex(self.match_input, self.models, self.threshold)
+
+    def of_type(self, customer_type: str) -> "KnownMasters":
+        """Only the masters of one type (what queries of that type are scored against)."""
+        rows = self.match_input.filter(pc.equal(self.match_input.column("customer_type"), customer_type))
+        return KnownMasters(rows, {t: m for t, m in self.models.items() if t == customer_type}, self.training,
+                            self.threshold)
+
+
+@dataclass
+class ScoredRows:
+    scores: pd.DataFrame  # SCORE_COLUMNS per row (indexed like the rows)
+    next_run: CarriedLinks | None  # what the next run may keep of these scores
+    rows_scored: int  # rows scored against the masters in this run
+    rows_kept: int  # rows whose scores came from the last run
+
+
+def score_named_rows(rows: pd.DataFrame, masters: KnownMasters | None, carried: CarriedLinks | None = None,
+                     places: pd.DataFrame | None = None) -> ScoredRows:
+    """rows: ingest-shaped rows with a name; carried: the last run's (None: score every
+    row); places: place and content per row, what a row is known by from run to run
+    (default: `row_places`, its place in the inbox and its cells)."""
+    if masters is None or rows.empty:
+        queries = queries_of(rows)
+        scores = with_masters(pd.DataFrame({"guessed_type": queries["customer_type"].to_numpy()[:len(rows)]},
+                                           index=rows.index), queries, None)
+        return ScoredRows(scores, None, 0, 0)
+    facts = facts_of(masters.models, masters.training)
+    places = row_places(rows) if places is None else places
+    entries = master_entries(masters.match_input)
+    if not usable(carried, facts):
+        carried = None
+    before = carried.rows.drop_duplicates(PLACE).set_index(PLACE) if carried is not None else None
+    if before is not None:
+        same = places[PLACE].map(before["content"]).eq(places["content"])
+        kept = places.index[same.fillna(False).astype(bool).to_numpy()]
+    else:
+        kept = rows.index[:0]
+    new = rows.drop(index=kept)
+    fresh = queries_of(new)
+    guessed = pd.Series(fresh["customer_type"].to_numpy()[:len(new)], index=new.index, dtype=object)
+
+    kept_queries = pd.DataFrame(columns=fresh.columns)
+    if len(kept):
+        label_of = pd.Series(kept, index=places.loc[kept, PLACE].to_numpy())
+        kept_queries = carried.queries[carried.queries[PLACE].isin(label_of.index)]
+        kept_queries = kept_queries.assign(**{ORIGIN: kept_queries[PLACE].map(label_of).to_numpy()}).drop(columns=PLACE)
+    queries = with_batch_columns(pd.concat([kept_queries, fresh], ignore_index=True))
+
+    again = new.index
+    if len(kept):
+        old = before.loc[places.loc[kept, PLACE]].set_axis(kept)
+        guessed = pd.concat([old["guessed_type"], guessed])
+        kept_part = queries.iloc[:len(kept_queries)]
+        changed = changed_masters(carried.masters, entries)
+        # a query whose neighbours in the batch changed, or whose masters did, or that could meet a changed master
+        moved = kept_part[ORIGIN][batch_changed(kept_queries.reset_index(drop=True), kept_part).to_numpy()]
+        touched = kept[(old["master_id"].isin(changed) | old["runner_up_id"].isin(changed)).to_numpy()]
+        rows_of_changed = masters.match_input.filter(pc.is_in(masters.match_input.column("master_id"),
+                                                              pa.array(sorted(changed), pa.string())))
+        met = kept_part[ORIGIN][near(kept_part, rows_of_changed, masters.models)]
+        parts = [np.asarray(part) for part in (again, moved, touched, met) if len(part)]
+        again = pd.Index(np.unique(np.concatenate(parts))) if parts else again
+    scored = with_masters(pd.DataFrame({"guessed_type": guessed.loc[again]}, index=again),
+                          queries[queries[ORIGIN].isin(again)], masters.index) if len(again) else \
+        pd.DataFrame(columns=SCORE_COLUMNS)
+    remain = kept.difference(again)
+    carried_scores = shifted(before.loc[places.loc[remain, PLACE], SCORE_COLUMNS].set_axis(remain),
+                             carried.facts["types"], facts["types"]) if len(remain) else \
+        pd.DataFrame(columns=SCORE_COLUMNS)
+    scores = pd.concat([s for s in (scored, carried_scores) if len(s)] or [scored]).reindex(rows.index)[SCORE_COLUMNS]
+    log.info("%d named rows scored against the masters, %d kept from the last run", len(again), len(remain))
+    next_run = CarriedLinks(
+        rows=pd.concat([places, scores], axis=1),
+        queries=queries.assign(**{PLACE: queries[ORIGIN].map(places[PLACE]).to_numpy()}).drop(columns=ORIGIN),
+        masters=entries, facts=facts)
+    return ScoredRows(scores, next_run, len(again), len(remain))
