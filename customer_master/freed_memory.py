@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+from contextlib import contextmanager
 from functools import lru_cache
 
 import pyarrow as pa
@@ -33,3 +34,16 @@ def give_back_freed_memory() -> None:
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+@contextmanager
+def run_allocations_only():
+    """While the run lasts, a collection looks only at objects allocated since it began:
+    those alive before it are frozen (gc.freeze), after one collection that frees what was
+    garbage already, and go back to the collector when it ends, so none is kept for good."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from customer_master.config import (DEFAULT_INBOX, DEFAULT_KEEP_BACKUPS, DEFAULT_REVIEW_DIR, DEFAULT_SETTINGS,
                                     DEFAULT_WAREHOUSE)
-from customer_master.freed_memory import give_back_freed_memory
+from customer_master.freed_memory import give_back_freed_memory, run_allocations_only
 from customer_master.ingest.inbox import DEFAULT_MAX_FILE_MB
 from customer_master.match.engines import DEFAULT_SPARK_MASTER
 from customer_master.match.threshold import MatchSettingError, check_match_settings
@@ -140,6 +140,12 @@ class StageResultIOManager(dg.ConfigurableIOManager):
     <base_dir>/<run_id>/ (removed when the run ends: WarehouseLock)."""
 
     base_dir: str
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext):
+        # the step boundaries' collections (_step_begins) walk only what the run allocated
+        with run_allocations_only():
+            yield self
 
     def _folder(self, context: dg.OutputContext) -> Path:
         return Path(self.base_dir).joinpath(context.run_id, *context.asset_key.path)

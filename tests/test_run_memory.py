@@ -1,6 +1,7 @@
 """A run started from the command line keeps no step's output alive after the
 step: stage results go on through files, so memory holds one step's frames, not
-every stage's at once."""
+every stage's at once; the collection at a step boundary frees the run's garbage
+without walking the objects that were alive before the run."""
 
 import gc
 import weakref
@@ -58,3 +59,41 @@ def test_memory_a_step_freed_goes_back_to_the_system_before_the_next_step():
     assert kept > 150 * 2**20, "the allocator kept the freed strings (what the step boundary is for)"
     assert given_back > 150 * 2**20
     assert len(pinned) == 1000
+
+
+class _Cycle:
+    def __init__(self):
+        self.me = self  # freed only by a collection, never by its reference count
+
+
+seen_in_steps: dict[str, object] = {}
+
+
+@dg.asset
+def made_a_cycle() -> pd.DataFrame:
+    cycle = _Cycle()
+    seen_in_steps["cycle"] = weakref.ref(cycle)
+    seen_in_steps["frozen"] = gc.get_freeze_count()
+    return pd.DataFrame({"n": [1]})
+
+
+@dg.asset
+def after_the_cycle(made_a_cycle: pd.DataFrame) -> pd.DataFrame:
+    seen_in_steps["cycle_alive"] = seen_in_steps["cycle"]() is not None
+    return made_a_cycle
+
+
+def test_step_boundaries_collect_what_the_run_made_and_leave_older_objects_alone(tmp_path):
+    job = dg.Definitions(assets=[made_a_cycle, after_the_cycle],
+                         resources={"io_manager": StageResultIOManager(base_dir=str(tmp_path))}
+                         ).resolve_implicit_global_asset_job_def()
+    seen_in_steps.clear()
+    gc.disable()  # only the step boundary's collection may free the cycle
+    try:
+        result = _execute_in_process(job, run_config={}, instance=dg.DagsterInstance.ephemeral(), tags={})
+    finally:
+        gc.enable()
+    assert result.success
+    assert seen_in_steps["frozen"] > 10_000  # the objects from before the run (the modules) set aside
+    assert seen_in_steps["cycle_alive"] is False  # the run's own garbage collected before the next step
+    assert gc.get_freeze_count() == 0  # given back to the collector when the run ended

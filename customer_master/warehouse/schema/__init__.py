@@ -55,10 +55,18 @@ def table_comment(table: Table | View) -> str:
 
 
 def comment_on(con, kind: str, name: str, comment: str, columns) -> None:
-    """COMMENT ON the table or view and each of `columns` (objects with name and comment)."""
-    con.execute(f"COMMENT ON {kind} {name} IS {_literal(comment)}")
-    for column in columns:
-        con.execute(f"COMMENT ON COLUMN {name}.{_quoted(column.name)} IS {_literal(column.comment)}")
+    """COMMENT ON the table or view and each of `columns` (objects with name and comment),
+    in one transaction: a commit for each comment (457 in the warehouse, more in the read
+    surfaces) took 2.0 s of a small run on a loaded machine, a commit for each table 0.5 s."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"COMMENT ON {kind} {name} IS {_literal(comment)}")
+        for column in columns:
+            con.execute(f"COMMENT ON COLUMN {name}.{_quoted(column.name)} IS {_literal(column.comment)}")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def _quoted(name: str) -> str:
