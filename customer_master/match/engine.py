@@ -188,7 +188,8 @@ def _scores(linker: Linker, predictions) -> pd.DataFrame:
     names = [column.unquote().name for column in predictions.columns]
     kept = [name for name in names if name in (f"{UNIQUE_ID}_l", f"{UNIQUE_ID}_r", "match_probability",
                                                "match_weight") or name.startswith(("gamma_", "mw_"))]
-    return linker.misc.query_sql(f"SELECT {', '.join(kept)} FROM {predictions.physical_name}", output_type="pandas")
+    return linker.misc.query_sql(f"SELECT {', '.join(kept)} FROM {predictions.physical_name}",
+                                 output_type="pandas")
 
 
 def _evidence(predictions: pd.DataFrame, customer_type: str) -> pd.DataFrame:
