@@ -28,7 +28,25 @@ def _malloc_trim():
         return None
 
 
+# the caches of per_value_cache: emptied by give_back_freed_memory
+_PER_VALUE_CACHES: list = []
+
+
+def per_value_cache(maxsize: int | None):
+    """functools.lru_cache for what a stage computes per distinct value (a parsed
+    place, phone or name), emptied between steps with the rest of what a step
+    freed: a step's values are mostly not the next step's, and kept, the
+    standardisation's caches held 0.08 GiB at 200k rows for the rest of the run."""
+    def cached(function):
+        wrapper = lru_cache(maxsize=maxsize)(function)
+        _PER_VALUE_CACHES.append(wrapper)
+        return wrapper
+    return cached
+
+
 def give_back_freed_memory() -> None:
+    for cache in _PER_VALUE_CACHES:
+        cache.cache_clear()
     gc.collect()  # frames kept alive only by reference cycles
     pa.default_memory_pool().release_unused()
     trim = _malloc_trim()

@@ -97,3 +97,22 @@ def test_step_boundaries_collect_what_the_run_made_and_leave_older_objects_alone
     assert seen_in_steps["frozen"] > 10_000  # the objects from before the run (the modules) set aside
     assert seen_in_steps["cycle_alive"] is False  # the run's own garbage collected before the next step
     assert gc.get_freeze_count() == 0  # given back to the collector when the run ended
+
+
+def test_the_stages_per_value_caches_are_emptied_between_steps():
+    """What standardisation cached per distinct value (places, streets, phones,
+    names) does not stay in memory for the rest of the run; the values come out
+    the same when computed again."""
+    from customer_master.freed_memory import give_back_freed_memory
+    from customer_master.standardise.addresses import street_parts
+    from customer_master.standardise.names import company_name
+    from customer_master.standardise.phones import parse_phone
+    from customer_master.standardise.places import parse_place
+
+    calls = [(parse_place, "广东省深圳市南山区科技园路1号"), (street_parts, "科技园路1号"),
+             (parse_phone, "13812345678"), (company_name, "深圳市华信科技有限公司")]
+    first = [function(value) for function, value in calls]
+    assert all(function.cache_info().currsize > 0 for function, _ in calls)
+    give_back_freed_memory()
+    assert [function.cache_info().currsize for function, _ in calls] == [0, 0, 0, 0]
+    assert [function(value) for function, value in calls] == first

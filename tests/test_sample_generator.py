@@ -271,3 +271,36 @@ def test_order_amounts_and_lifecycles_follow_from_the_activity_sheets():
     assert set(buyers.value_tier) == {"high", "medium", "low"} and (buyers.order_count.astype(int) > 0).all()
     high, low = (buyers[buyers.value_tier == t].order_amount.astype(float) for t in ("high", "low"))
     assert high.min() > low.max()
+
+
+import random  # noqa: E402
+
+from customer_master.sample.entities import BRAND_ATTEMPTS, TWO_CHARACTER_BRANDS, Factory, skip_samples  # noqa: E402
+from customer_master.sample.vocab import BRAND_CHARS  # noqa: E402
+
+
+@pytest.mark.parametrize("population, k", [(len(BRAND_CHARS), 2), (len(BRAND_CHARS), 3), (10, 2), (69, 7)])
+def test_skipping_samples_draws_what_the_samples_would(population, k):
+    """The brand factory skips its hopeless tries at a two-character brand by
+    drawing what rng.sample would: the stream must stay the one sample leaves."""
+    sampled, skipped = random.Random(7), random.Random(7)
+    for _ in range(BRAND_ATTEMPTS):
+        sampled.sample(BRAND_CHARS[:population], k)
+    skip_samples(skipped, population, k, BRAND_ATTEMPTS)
+    assert skipped.getstate() == sampled.getstate()
+
+
+def test_brands_past_the_two_character_ones_are_those_the_tries_gave():
+    """With every two-character brand taken, a new brand (three characters) is the
+    one the fifty tries at two characters and then the tries at three gave."""
+    fast, slow = Factory(random.Random(3)), random.Random(3)
+    taken = {a + b for a in BRAND_CHARS for b in BRAND_CHARS if a != b}
+    assert len(taken) == TWO_CHARACTER_BRANDS
+    fast.brands, fast.two_character_brands = set(taken), TWO_CHARACTER_BRANDS
+    for _ in range(20):
+        for _ in range(BRAND_ATTEMPTS):
+            assert "".join(slow.sample(BRAND_CHARS, 2)) in taken
+        while (expected := "".join(slow.sample(BRAND_CHARS, 3))) in taken:
+            pass
+        taken.add(expected)
+        assert fast.brand() == expected

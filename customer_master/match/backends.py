@@ -44,6 +44,14 @@ class DuckDBEngine:
     def api(self) -> DuckDBAPI:
         return DuckDBAPI(working_connection())
 
+    def release(self, api: DuckDBAPI) -> None:
+        """Free the in-memory database of an API the stage is done with (a linker's
+        rows with their term frequencies, blocked pairs, predictions). Splink's
+        table cache keeps an API in a reference cycle, so it would otherwise live
+        until the garbage collector's next full pass: the first type's tables
+        stayed in memory while the second type trained."""
+        api.duckdb_con.close()
+
     def linker(self, api, frame: pd.DataFrame, settings: SettingsCreator) -> Linker:
         return Linker(api.register(frame), settings, log_level=logging.ERROR)
 

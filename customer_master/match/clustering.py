@@ -59,9 +59,13 @@ def clusters_at_threshold(rows: pd.DataFrame, scored: pd.DataFrame, threshold: f
     through_nameless = edges.row_key_l.isin(nameless) | edges.row_key_r.isin(nameless)
     nameless_edges, edges = edges[through_nameless], edges[~through_nameless]
     engine = engine or DUCKDB
-    components = cluster_pairwise_predictions_at_threshold(
-        engine.table(rows[[UNIQUE_ID]]), engine.table(edges[["row_key_l", "row_key_r", "match_probability"]]),
-        engine.api(), node_id_column_name=UNIQUE_ID).as_pandas_dataframe()
+    api = engine.api()
+    try:
+        components = cluster_pairwise_predictions_at_threshold(
+            engine.table(rows[[UNIQUE_ID]]), engine.table(edges[["row_key_l", "row_key_r", "match_probability"]]),
+            api, node_id_column_name=UNIQUE_ID).as_pandas_dataframe()
+    finally:
+        engine.release(api)
     clusters = pd.DataFrame({UNIQUE_ID: components[UNIQUE_ID].astype("int64"),
                              "cluster": customer_type[0] + components["cluster_id"].astype(str)})
     clusters = split_conflicting_clusters(clusters, edges, rows, customer_type, forbidden)

@@ -144,6 +144,9 @@ class SparkEngine:
     def linker(self, api, frame: pd.DataFrame, settings: SettingsCreator) -> Linker:
         return Linker(api.register(self._staged(frame)), spark_settings(settings), log_level=logging.ERROR)
 
+    def release(self, api) -> None:
+        """Nothing to free in this process: the session is the run's (close)."""
+
     def rule(self, block):
         sql = block if isinstance(block, str) else block.get_blocking_rule("duckdb").blocking_rule_sql
         return {"blocking_rule": spark_sql(sql), "sql_dialect": "spark"}

@@ -78,7 +78,9 @@ def _spread(rng: random.Random, shares: dict[str, float], n: int, rest: str) -> 
 def plan_buyers(seed: int, world: World, scale: float) -> list[Buyer]:
     rng = random.Random(f"{seed}:buyers")
     ref = world.reference_date
-    suppliers_only = {c.entity_id for c in world.partners if c in world.suppliers}
+    # by id: `c in world.suppliers` compared every field of every pair (quadratic)
+    suppliers = {c.entity_id for c in world.suppliers}
+    suppliers_only = {c.entity_id for c in world.partners if c.entity_id in suppliers}
     pool = sorted((c for c in world.all_companies if c.entity_id not in suppliers_only), key=lambda c: c.entity_id)
     companies = rng.sample(pool, min(len(pool), _count(BASE_COMPANY_BUYERS, scale)))
     persons = rng.sample(world.persons, min(len(world.persons), _count(BASE_PERSON_BUYERS, scale)))

@@ -72,11 +72,12 @@ def plan(seed: int, companies: list[Company], persons: list[Person], scale: floa
         place(p, weighted_sample(rng, PERSON_SOURCES, pick_spread(rng, PERSON_SPREAD)))
 
     by_type = {"company": companies, "person": persons}
+    east = [c for c in companies if c.city.region == "east"]
     for source, types in SOURCE_TYPES.items():
         for _ in range(max(1, round(NO_NAME_PER_SOURCE * scale))):
             pool = by_type[rng.choice(types)]
             if source == "east_region":
-                pool = [c for c in companies if c.city.region == "east"]
+                pool = east
             entries[source].append(Entry(rng.choice(pool), "no_name"))
         # Departments keep rows in their own order, unrelated to our entity ids.
         rng.shuffle(entries[source])

@@ -23,6 +23,7 @@ BASE_GROUPS = {"city": 12, "trade": 10, "branch": 10, "mixed": 3}
 BASE_NAMESAKE_GROUPS = 16
 # tries at a two-character brand before three (a scaled inbox runs out of pairs)
 BRAND_ATTEMPTS = 50
+TWO_CHARACTER_BRANDS = len(BRAND_CHARS) * (len(BRAND_CHARS) - 1)
 
 
 @dataclass
@@ -105,6 +106,7 @@ class _Factory:
         self.rng = rng
         self.brands: set[str] = set()
         self.taken: set[str] = set()   # mobiles, landlines, e-mails, USCCs, ID numbers
+        self.two_character_brands = 0  # of self.brands: when all are taken, a try at one cannot succeed
 
     @classmethod
     def continuing(cls, rng: random.Random, companies: list[Company], persons: list[Person]) -> "_Factory":
@@ -117,6 +119,7 @@ class _Factory:
             for mail in [c.email] + [k.email for k in c.contacts]:
                 if mail:
                     f.taken.update({mail, "@" + mail.split("@")[1]})
+        f.two_character_brands = sum(len(b) == 2 for b in f.brands)
         for p in persons:
             f.taken.update({p.mobile, p.id_number} | ({p.email} if p.email else set()))
         return f
@@ -141,10 +144,18 @@ class _Factory:
     def brand(self) -> str:
         """A new two-character brand (华信); once those are nearly all taken (a scaled
         inbox of thousands of companies), three characters."""
-        for attempt in range(BRAND_ATTEMPTS * 2):
-            brand = "".join(self.rng.sample(BRAND_CHARS, 2 if attempt < BRAND_ATTEMPTS else 3))
+        sizes = [2] * BRAND_ATTEMPTS + [3] * BRAND_ATTEMPTS
+        if self.two_character_brands == TWO_CHARACTER_BRANDS:
+            # every two-character brand is taken (from about 4,700 companies on): make the
+            # draws those tries would make, without the tries, so that a seed gives the
+            # same inbox as before; the tries cost more than the rest of a company
+            skip_samples(self.rng, len(BRAND_CHARS), 2, BRAND_ATTEMPTS)
+            sizes = sizes[BRAND_ATTEMPTS:]
+        for size in sizes:
+            brand = "".join(self.rng.sample(BRAND_CHARS, size))
             if brand not in self.brands:
                 self.brands.add(brand)
+                self.two_character_brands += size == 2
                 return brand
         raise RuntimeError("no new brand after many attempts")
 
@@ -238,6 +249,25 @@ class _Factory:
 
 
 Factory = _Factory
+
+
+def skip_samples(rng: random.Random, population: int, k: int, times: int) -> None:
+    """Advance `rng` as `times` calls of rng.sample(<a sequence of `population`>, k)
+    would, without building the samples: CPython's sample draws its k distinct
+    indices one by one, drawing again on a repeat, whenever the population is larger
+    than 21 (tests/test_sample_generator.py holds this against rng.sample)."""
+    if population <= 21 or k > 5:  # sample's other method: let it draw
+        for _ in range(times):
+            rng.sample(range(population), k)
+        return
+    below = rng._randbelow
+    for _ in range(times):
+        chosen: set[int] = set()
+        for _ in range(k):
+            j = below(population)
+            while j in chosen:
+                j = below(population)
+            chosen.add(j)
 
 
 def _company_group(f: _Factory, kind: str) -> list[Company]:

@@ -15,10 +15,10 @@ applies it once per distinct value."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import pandas as pd
 
+from customer_master.freed_memory import per_value_cache
 from customer_master.standardise.values import map_distinct
 
 STREET_COLUMNS = ["house_number", "street", "unit"]
@@ -48,7 +48,7 @@ _CN_STREET = re.compile(r"(?P<street>[\u3400-\u9fffA-Za-z0-9]{1,20}?(?:大道|�
 _CN_UNIT = re.compile(r"(?P<unit>\d+[室房])")
 
 
-@lru_cache(maxsize=1 << 16)
+@per_value_cache(maxsize=1 << 16)
 def street_parts(text: str) -> tuple[str | None, str | None, str | None]:
     """(house_number, street, unit) of one address; None where not found."""
     if _CJK.search(text):

@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from functools import lru_cache
 
 import pandas as pd
 
+from customer_master.freed_memory import per_value_cache
 from customer_master.standardise.values import map_distinct
 
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -20,7 +20,7 @@ _ID_CHECK = "10X98765432"
 _CODE_NOISE = re.compile(r"[\s\-]")
 
 
-@lru_cache(maxsize=1 << 18)
+@per_value_cache(maxsize=1 << 18)
 def uscc_issue(code: str) -> str | None:
     lost = scientific_issue(code, "credit code")
     if lost:
@@ -35,7 +35,7 @@ def uscc_issue(code: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=1 << 18)
+@per_value_cache(maxsize=1 << 18)
 def id_number_issue(code: str) -> str | None:
     if len(code) == 15 and code.isdigit():
         return None  # first-generation card: no check character to verify

@@ -12,11 +12,11 @@ them once per distinct value."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import NamedTuple
 
 import pandas as pd
 
+from customer_master.freed_memory import per_value_cache
 from customer_master.standardise.places import PLACE_ALTERNATION, BRACKETED_PLACE, LEADING_PLACE
 from customer_master.standardise.text import pinyin, simplify, squeeze_cjk_spaces
 from customer_master.standardise.values import map_distinct_fields
@@ -59,7 +59,7 @@ class PersonName(NamedTuple):
     name_romanised: str | None
 
 
-@lru_cache(maxsize=1 << 14)
+@per_value_cache(maxsize=1 << 14)
 def company_name(text: str | None) -> CompanyName:
     """A company's (cleaned) name in its parts."""
     if text is None:
@@ -113,7 +113,7 @@ def company_name(text: str | None) -> CompanyName:
     return CompanyName(name, core, legal, reg_place, branch, pinyin(core))
 
 
-@lru_cache(maxsize=1 << 14)
+@per_value_cache(maxsize=1 << 14)
 def person_name(text: str | None) -> PersonName:
     """A person's (cleaned) name: Latin script in title case."""
     if text is None:

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from phonenumbers import PhoneMetadata, PhoneNumberType
 
+from customer_master.freed_memory import per_value_cache
 from customer_master.standardise.values import first_present
 
 DEFAULT_REGION = "CN"
@@ -65,7 +66,7 @@ def is_kept(issues: pd.Series) -> pd.Series:
     return issues.astype("string").str.endswith(KEPT).fillna(False).astype(bool)
 
 
-@lru_cache(maxsize=1 << 18)
+@per_value_cache(maxsize=1 << 18)
 def parse_phone(text: str, region: str | None = DEFAULT_REGION) -> tuple[str | None, str | None, str | None, str | None]:
     """(number, kind, extension, issue) for one cell read for `region`: number is
     E.164 and issue None when valid; the kept digits (kind 'unverified') and a

@@ -28,6 +28,7 @@ from functools import lru_cache
 
 import pandas as pd
 
+from customer_master.freed_memory import per_value_cache
 from customer_master.standardise.text import simplify
 from customer_master.standardise.values import first_present, map_distinct_fields
 
@@ -196,7 +197,7 @@ def _reg_unit(place: str | None) -> Division | None:
 
 # --- province / city / district at the start of an address -------------------
 
-@lru_cache(maxsize=1 << 16)
+@per_value_cache(maxsize=1 << 16)
 def parse_place(text: str | None) -> tuple[str | None, str | None, str | None, str | None]:
     """(province, city, district, rest) of one address: the province, city and
     district (full names) it starts with, and the text after them (the whole text
@@ -260,7 +261,7 @@ def _lookup() -> tuple[list[tuple[int, frozenset[str]]], frozenset[str]]:
     return [(n, frozenset(f)) for n, f in sorted(by_length.items(), reverse=True)], table.short
 
 
-@lru_cache(maxsize=None)
+@per_value_cache(maxsize=None)
 def _resolve(words: tuple[str, ...]) -> tuple[str | None, str | None, str | None, int]:
     """(province, city, district, number of words used) for the division names an
     address starts with. Each word may name several units; the readings kept are

@@ -19,6 +19,7 @@ from pypinyin import Style
 from pypinyin.converter import UltimateConverter
 from pypinyin.core import Pinyin
 
+from customer_master.freed_memory import per_value_cache
 from customer_master.standardise.values import map_distinct
 
 _T2S = OpenCC("t2s")
@@ -86,16 +87,16 @@ def squeeze_cjk_spaces(text: str) -> str:
 _PINYIN = Pinyin(UltimateConverter(v_to_u=False, neutral_tone_with_five=False, tone_sandhi=False))
 
 
-@lru_cache(maxsize=1 << 16)
+@per_value_cache(maxsize=1 << 16)
 def _word_pinyin(word: str) -> tuple[str, ...]:
     """The syllables of one segment; pypinyin converts each segment on its own,
     and names repeat their segments (surnames, brands, trade words)."""
     return tuple(chain.from_iterable(_PINYIN._converter.convert(word, Style.NORMAL, False, "default", strict=True)))
 
 
-# bounded: unbounded, it kept every distinct name of a run for the life of the
-# process (about 50 MB per 300,000 names); callers already convert distinct values
-@lru_cache(maxsize=1 << 16)
+# bounded as well as emptied between steps: one step's distinct names (about
+# 50 MB per 300,000) need not all stay; callers already convert distinct values
+@per_value_cache(maxsize=1 << 16)
 def pinyin(text: str) -> str:
     """" ".join(lazy_pinyin(text)).lower(), with the segments' pinyin cached."""
     return " ".join(chain.from_iterable(map(_word_pinyin, _PINYIN.seg(text)))).lower()
