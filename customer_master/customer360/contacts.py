@@ -65,7 +65,9 @@ def build_contacts(rows: pd.DataFrame, xref: pd.DataFrame, customers: pd.DataFra
     ).reset_index()
     # each contact's sources, once each, in order: joined per contact from one sorted frame
     sources = found[["contact", "source"]].drop_duplicates().sort_values(["contact", "source"])
-    golden["sources"] = golden["contact"].map(sources.groupby("contact")["source"].agg(SOURCES_JOINED_BY.join))
+    # text even with no contact (mapping an empty frame gives float64, which the warehouse cannot split)
+    golden["sources"] = golden["contact"].map(sources.groupby("contact")["source"].agg(SOURCES_JOINED_BY.join)) \
+        .astype(object)
     golden["role"] = golden["role"].fillna("user")
 
     members = found.assign(cluster=found["contact"].astype(str),
