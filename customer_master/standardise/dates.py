@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from customer_master.standardise.values import on_distinct
@@ -33,5 +34,10 @@ def _parse_dates(values: pd.Series) -> pd.Series:
     # plain float64 with NaN: a masked (Float64) array keeps the out-of-range values
     # under its mask, and to_timedelta converts those too (1.38E+10 days overflows)
     serial = numeric.where(numeric.between(*_SERIAL_RANGE)).astype("float64")
-    from_serial = (_EXCEL_EPOCH + pd.to_timedelta(serial.floordiv(1), unit="D")).astype("datetime64[s]")
+    # whole days added in numpy, the empty cells set apart first: pandas' to_timedelta
+    # casts NaN to an integer on the way (a RuntimeWarning, "overflow encountered in multiply")
+    days = serial.floordiv(1)
+    from_serial = pd.Series(np.where(days.notna(), _EXCEL_EPOCH.to_datetime64().astype("datetime64[D]")
+                                     + days.fillna(0).astype("int64").to_numpy().astype("timedelta64[D]"),
+                                     np.datetime64("NaT", "D")), index=serial.index).astype("datetime64[s]")
     return parsed.fillna(from_serial).dt.normalize()
