@@ -12,7 +12,6 @@ SQL, so a pair's weight and probability equal the compiled SQL's (and Splink's).
 
 from __future__ import annotations
 
-import logging
 import math
 from dataclasses import dataclass
 
@@ -91,13 +90,7 @@ class PairScorer:
     """A saved model's comparisons as numpy evaluations over pair columns."""
 
     def __init__(self, model: dict, column_types: dict[str, str] | None = None):
-        splink_log = logging.getLogger("splink")
-        level = splink_log.level
-        splink_log.setLevel(logging.ERROR)
-        try:
-            settings = SettingsCreator.from_path_or_dict(without_dialect_tags(model)).get_settings("duckdb")
-        finally:
-            splink_log.setLevel(level)
+        settings = SettingsCreator.from_path_or_dict(without_dialect_tags(model)).get_settings("duckdb")
         self.column_types = column_types or {}
         self.opaque: dict[str, tuple[str, list[str]]] = {}  # key -> (DuckDB SQL, pair columns read)
         self.prior_weight = prob_to_match_weight(settings.core_model_settings.probability_two_random_records_match)

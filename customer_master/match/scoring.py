@@ -61,13 +61,7 @@ class CompiledModel:
 
 
 def compile_model(model: dict) -> CompiledModel:
-    splink_log = logging.getLogger("splink")
-    level = splink_log.level
-    splink_log.setLevel(logging.ERROR)  # "no null level" for branch: by design (both head office)
-    try:
-        settings = SettingsCreator.from_path_or_dict(without_dialect_tags(model)).get_settings("duckdb")
-    finally:
-        splink_log.setLevel(level)
+    settings = SettingsCreator.from_path_or_dict(without_dialect_tags(model)).get_settings("duckdb")
     dialect = SplinkDialect.from_string("duckdb")
     comparisons = settings.comparisons
     select, mw_terms, fields, columns, tf_columns = [], [], [], [], []

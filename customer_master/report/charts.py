@@ -7,25 +7,19 @@ labels are drawn by the reader's fonts."""
 from __future__ import annotations
 
 import base64
-import logging
 
 import pandas as pd
 import vl_convert
 from splink.internals.settings_creator import SettingsCreator
 
+import customer_master.match.splink_log  # noqa: F401  (Splink's deliberate warnings filtered)
 from customer_master.report.content import HISTOGRAM_BIN
 
 
 def match_weights_svg(model: dict, title: str) -> str:
     """Splink's match-weights chart of a trained model (the one models/<run_id>/ keeps
     as an interactive page), as a still picture titled `title`."""
-    settings_log = logging.getLogger("splink.internals.settings")
-    level = settings_log.level
-    settings_log.setLevel(logging.ERROR)  # its warning about comparisons without a null level (ours are
-    try:                                  # deliberate, models.py) was given when the model was trained
-        spec = SettingsCreator.from_path_or_dict(model).get_settings("duckdb").match_weights_chart().chart_dict
-    finally:
-        settings_log.setLevel(level)
+    spec = SettingsCreator.from_path_or_dict(model).get_settings("duckdb").match_weights_chart().chart_dict
     spec["title"] = {"text": title}  # Splink's subtitle asks for a mouse wheel, which a picture has not
     return vl_convert.vegalite_to_svg(spec)
 
