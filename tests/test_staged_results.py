@@ -15,11 +15,13 @@ def test_a_stage_result_reads_a_frame_only_when_a_step_uses_it(tmp_path):
     transactions = pd.DataFrame({"master_id": ["M1"], "amount": [12.5]})
     manager = StageResultIOManager(base_dir=str(tmp_path / "staging"))
     output = dg.build_output_context(asset_key=dg.AssetKey("customer_activities"), run_id="run-1")
-    manager.handle_output(output, ActivityResult(interactions=interactions, transactions=transactions))
+    manager.handle_output(output, ActivityResult(interactions=interactions, transactions=transactions,
+                                                 rows_scored=3, rows_kept=1))
 
     loaded = manager.load_input(dg.build_input_context(upstream_output=output))
     assert isinstance(loaded, ActivityResult)
-    assert [f.name for f in dataclasses.fields(loaded)] == ["interactions", "transactions"]
+    assert [f.name for f in dataclasses.fields(loaded)] == ["interactions", "transactions", "rows_scored", "rows_kept"]
+    assert (loaded.rows_scored, loaded.rows_kept) == (3, 1)  # what is not a frame comes back as it was
     assert "interactions" not in vars(loaded) and "transactions" not in vars(loaded)  # nothing read yet
     pd.testing.assert_frame_equal(loaded.interactions, interactions)
     assert "interactions" in vars(loaded) and "transactions" not in vars(loaded)  # only what was used
