@@ -50,9 +50,9 @@ ASSET_GROUPS = {
 ASSET_DEPS = {
     "ingested_rows": set(),
     "validated_rows": {"ingested_rows"},
-    "standardised_rows": {"validated_rows"},
+    "standardised_rows": {"ingested_rows", "validated_rows"},
     "steward_decisions": set(),
-    "matched_clusters": {"standardised_rows", "steward_decisions"},
+    "matched_clusters": {"ingested_rows", "standardised_rows", "steward_decisions"},
     "previous_state": set(),
     "golden_records": {"ingested_rows", "standardised_rows", "matched_clusters", "previous_state"},
     "customer_activities": {"validated_rows", "matched_clusters", "golden_records"},
