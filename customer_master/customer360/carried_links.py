@@ -49,7 +49,7 @@ import pandas as pd
 import pyarrow as pa
 
 from customer_master.check.keys import key_hashes, key_part_values
-from customer_master.match.carried import ROW_PLACE_SQL
+from customer_master.match.carried import ROW_PLACE_SQL, prune_run_folders
 from customer_master.match.features import UNCOMMON_COLUMNS, if_uncommon, rarest_word, word_frequencies
 from customer_master.match.models import UNIQUE_ID
 from customer_master.match.scoring import compile_model
@@ -208,17 +208,7 @@ def previous_links(warehouse: Path, kind: str) -> CarriedLinks | None:
 def keep_for_next_run(warehouse: Path, run_id: str, kind: str, carried: CarriedLinks) -> None:
     """This run's scores of `kind` into its folder; the folders of runs other than this
     one and the last published one go."""
-    where = layout(warehouse)
-    history = read_run_history(Path(warehouse))
-    keep = {run_id, history[-1]["run_id"] if history else None}
-    if where.activity_carry.is_dir():
-        for folder in where.activity_carry.iterdir():
-            if folder.name not in keep:
-                shutil.rmtree(folder, ignore_errors=True)
-    folder = where.run_activity_carry(run_id) / kind
-    for parent in (where.activity_carry, folder.parent):
-        private_folder(parent)
-    private_folder(folder)
+    folder = private_folder(prune_run_folders(layout(warehouse).activity_carry, warehouse, run_id) / kind)
     try:
         for name, frame in ((ROWS, carried.rows), (QUERIES, carried.queries), (MASTERS, carried.masters)):
             write_private(folder / name, lambda path, frame=frame: frame.to_parquet(path, index=False))

@@ -200,19 +200,22 @@ def carried_from(rows: pd.DataFrame, pairs: pd.DataFrame, facts: dict[str, dict]
     return Carried(rows=rows[["customer_type", "place", "fingerprint"]], pairs=by_place, facts=facts)
 
 
-def keep_for_next_run(warehouse: Path, run_id: str, carried: Carried) -> None:
-    """This run's Carried into its folder; the folders of runs other than this one
-    and the last published one go."""
-    where = layout(warehouse)
+def prune_run_folders(runs: Path, warehouse: Path, run_id: str) -> Path:
+    """`runs`/<run id> folders of what runs leave the next one: those of runs other
+    than this one and the last published one go; this run's folder, owner-only."""
     history = read_run_history(Path(warehouse))
     keep = {run_id, history[-1]["run_id"] if history else None}
-    if where.match_carry.is_dir():
-        for folder in where.match_carry.iterdir():
+    if runs.is_dir():
+        for folder in runs.iterdir():
             if folder.name not in keep:
                 shutil.rmtree(folder, ignore_errors=True)
-    folder = where.run_match_carry(run_id)
-    private_folder(where.match_carry)
-    private_folder(folder)
+    private_folder(runs)
+    return private_folder(runs / run_id)
+
+
+def keep_for_next_run(warehouse: Path, run_id: str, carried: Carried) -> None:
+    """This run's Carried into its folder (prune_run_folders)."""
+    folder = prune_run_folders(layout(warehouse).match_carry, warehouse, run_id)
     write_private(folder / ROWS, lambda path: carried.rows.to_parquet(path, index=False))
     write_private(folder / PAIRS, lambda path: carried.pairs.to_parquet(path, index=False))
     text = json.dumps(carried.facts)
