@@ -221,8 +221,7 @@ def row_features(rows: pd.DataFrame) -> pd.DataFrame:
                   "id_number", "phone", "mobile", "email", "email_domain", "free_mail", "contact_name", "city",
                   "postcode", "address", "house_number", "street", "unit", "middle_name", "website", "gender",
                   "birth_date"]].copy()
-    frame["middle_name"] = rows["middle_name"].astype("string").str.lower().astype(object)
-    frame["middle_name"] = frame["middle_name"].where(frame["middle_name"].notna(), None)
+    frame["middle_name"] = _none_for_null(rows["middle_name"].astype("string").str.lower())
     for column in ("phone", "mobile"):
         frame[f"{column}_subscriber"] = map_distinct(rows[column], subscriber_part)
     cores = rows["name_core"]
@@ -234,12 +233,20 @@ def row_features(rows: pd.DataFrame) -> pd.DataFrame:
     frame["email_user"] = email_user(rows["email"])
     postcode = rows["postcode"].astype("string").str.lower().str.strip()
     # the postal district: the outward code of a UK postcode (tq13 8df), else the first 4 characters
-    frame["postcode_area"] = postcode.str.split(" ").str[0].where(postcode.str.contains(" "), postcode.str[:4])
+    frame["postcode_area"] = _none_for_null(postcode.str.split(" ").str[0].where(postcode.str.contains(" "),
+                                                                               postcode.str[:4]))
     # a resident ID that passed its check character (validation blanked the others)
     # is proof of identity; other schemes' numbers may carry typos
-    frame["resident_id"] = rows["id_number"].where(rows["id_number"].astype("string").str.match(RESIDENT_ID_SHAPE)
-                                                   .fillna(False).astype(bool))
+    frame["resident_id"] = _none_for_null(rows["id_number"].where(
+        rows["id_number"].astype("string").str.match(RESIDENT_ID_SHAPE).fillna(False).astype(bool)))
     return frame.join(person_name_parts(rows))
+
+
+def _none_for_null(values: pd.Series) -> pd.Series:
+    """Text with None for a missing value, as the frame read back from Parquet (the
+    kept features) has it, so a nightly run's frame is the one computed now."""
+    values = values.astype(object)
+    return values.where(values.notna(), None)
 
 
 def restore_types(features: pd.DataFrame) -> pd.DataFrame:
