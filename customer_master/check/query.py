@@ -29,7 +29,7 @@ from customer_master.standardise.addresses import street_parts
 from customer_master.standardise.emails import standardise_email
 from customer_master.standardise.identifiers import clean_code_value
 from customer_master.standardise.names import company_name, person_name
-from customer_master.standardise.phone_country import region_of_numbers
+from customer_master.standardise.phone_country import region_of_cells
 from customer_master.standardise.phones import parse_phone, route_numbers
 from customer_master.standardise.places import parse_place, row_divisions
 from customer_master.standardise.stage import customer_type_of
@@ -100,7 +100,7 @@ def query_values(name: str | None, phone: str | None = None, email: str | None =
     reg_place = getattr(names, "reg_place", None)
 
     # the phones' country read from the record's own numbers
-    region = region_of_numbers(pd.Series([raw["phone"], raw["mobile"]], dtype=object))
+    region = region_of_cells([raw[c] for c in ("phone", "mobile") if raw[c] is not None])
     cells = [parse_phone(raw[c], region)[:3] if raw[c] is not None else (None, None, None) for c in ("mobile", "phone")]
     mobile_value, phone_value, _ = route_numbers(*cells[0], *cells[1])
     email_value, email_domain, free_mail = standardise_email(raw["email"])

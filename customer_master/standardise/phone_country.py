@@ -73,14 +73,17 @@ def fits(text: str, region: str) -> bool:
 def region_of_numbers(numbers: pd.Series) -> str | None:
     """The country a list of phone cells belongs to (see the module's docstring);
     numbers written with a '+' carry their own and are left out."""
-    cells = numbers.dropna().astype(str).str.strip()
-    # as parse_phone reads them: without a float's .0 tail or an extension
-    cells = cells.str.replace(_FLOAT_TAIL, r"\1", regex=True).str.replace(_EXTENSION, "", regex=True)
-    cells = cells[~cells.str.startswith("+") & cells.str.contains(r"\d")]
-    distinct = pd.unique(cells)
-    if not len(distinct):
+    return region_of_cells(pd.unique(numbers.dropna().astype(str)))
+
+
+def region_of_cells(cells) -> str | None:
+    """region_of_numbers of distinct cells (text): the check reads one record's two
+    phones through this without a pandas frame around them."""
+    distinct = {cell for cell in map(_as_parsed, cells) if not cell.startswith("+") and _DIGIT.search(cell)}
+    if not distinct:
         return None
-    sample = sorted(distinct)[:: max(1, len(distinct) // SAMPLE_NUMBERS)][:SAMPLE_NUMBERS]
+    distinct = sorted(distinct)
+    sample = distinct[:: max(1, len(distinct) // SAMPLE_NUMBERS)][:SAMPLE_NUMBERS]
     best, best_share = None, 0.0
     for region in CANDIDATE_REGIONS:
         share = sum(fits(cell, region) for cell in sample) / len(sample)
@@ -89,6 +92,14 @@ def region_of_numbers(numbers: pd.Series) -> str | None:
         if share > best_share:
             best, best_share = region, share
     return best if best_share >= MIN_SHARE else None
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _as_parsed(cell: str) -> str:
+    """A cell as parse_phone reads it: without a float's .0 tail or an extension."""
+    return _EXTENSION.sub("", _FLOAT_TAIL.sub(r"\1", cell.strip()))
 
 
 def phone_regions(rows: pd.DataFrame) -> pd.Series:
