@@ -70,6 +70,10 @@ def test_benchmark_scale_end_to_end(tmp_path, capsys):
     pairs = "matched_clusters.candidate_pairs_scored"
     assert work[pairs] == full_work[pairs] > 0
     assert work["matched_clusters.pairs_carried"] == 0 == full_work["matched_clusters.pairs_carried"]
+    # each measured run's log (per-table publish timings included) is kept beside its figures
+    logs = list((tmp_path / "work" / "full-0").glob("result-*.log"))  # the first run's and the nightly's
+    assert len(logs) == 2 and all("publish: master.customers," in log.read_text(encoding="utf-8") for log in logs)
+    assert all(log.stat().st_mode & 0o077 == 0 for log in logs)  # owner-only: warnings may quote cells
     report = capsys.readouterr().out
     assert "ratio, pipeline / plain Splink" in report and "matched_clusters" in report
     assert "candidate pairs scored" in report

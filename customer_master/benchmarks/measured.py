@@ -3,7 +3,7 @@ that its peak memory is its own: the pipeline (`customer-master run`'s asset
 graph, with the seconds and peak memory of every step) and plain Splink's
 train + predict + cluster on the same rows.
 
-    python -m customer_master.benchmarks.measured pipeline --inbox DIR --warehouse FILE --out RESULT.json
+    python -m customer_master.benchmarks.measured pipeline --inbox DIR --warehouse FILE --out RESULT.json [--full]
     python -m customer_master.benchmarks.measured splink --warehouse FILE --clusters OUT.parquet --out RESULT.json
 
 The parent (`scale.py`) reads RESULT.json; nothing here prints."""
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import resource
 import threading
 import time
@@ -74,13 +75,13 @@ RECOMPUTED = {"validated_rows": ["rows_validated"], "standardised_rows": ["rows_
               "customer_activities": ["rows_scored"]}
 
 
-def measure_pipeline(inbox: Path, warehouse: Path, staging: Path) -> dict:
+def measure_pipeline(inbox: Path, warehouse: Path, staging: Path, full: bool = False) -> dict:
     from customer_master.run_inprocess import run_consolidation
 
     started = time.time()
     with MemorySampler() as sampler:
         outcome = run_consolidation(inbox, warehouse, staging, DEFAULT_MATCH_THRESHOLD, 1000.0,
-                                    review_dir=Path(warehouse).parent / "review")
+                                    review_dir=Path(warehouse).parent / "review", full=full)
     seconds = time.time() - started
     return {"success": outcome.success, "error": outcome.error, "failed_step": outcome.failed_step,
             "seconds": seconds, "peak_bytes": peak_bytes(),
@@ -112,6 +113,21 @@ def measure_splink(warehouse: Path, clusters_out: Path) -> dict:
 ROW_KEY_SQL = "file || '|' || sheet || '|' || row_number::VARCHAR"
 
 
+def _log_to_file(path: Path) -> None:
+    """The run's log (per-step counts and timings, the steward's warnings) goes to
+    a file beside its figures; the terminal shows only errors, so the report stays
+    readable at a million rows."""
+    log = logging.getLogger("customer_master")
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # the steward's warnings may quote a row's cells
+    to_file = logging.FileHandler(path, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    to_terminal = logging.StreamHandler()
+    to_terminal.setLevel(logging.ERROR)
+    log.handlers[:] = [to_file, to_terminal]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("what", choices=["pipeline", "splink"])
@@ -120,11 +136,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--staging", type=Path)
     parser.add_argument("--clusters", type=Path)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--full", action="store_true", help="the pipeline run as `customer-master run --full`")
     args = parser.parse_args(argv)
-    logging.getLogger("customer_master").setLevel(logging.ERROR)  # the steward's warnings are not the figures
+    _log_to_file(args.out.with_suffix(".log"))
     try:
         if args.what == "pipeline":
-            result = measure_pipeline(args.inbox, args.warehouse, args.staging or args.warehouse.with_suffix(".staging"))
+            result = measure_pipeline(args.inbox, args.warehouse, args.staging or args.warehouse.with_suffix(".staging"),
+                                      args.full)
         else:
             result = measure_splink(args.warehouse, args.clusters)
     except Exception as exc:  # the parent reports it with the figures it has

@@ -8,7 +8,8 @@ Prints, as medians over --repeat full runs (each on a fresh warehouse): per-step
 seconds and peak memory of the pipeline, both totals, their ratios, and the
 pairwise precision / recall / F1 of both against the truth. Then the nightly
 run after the new file: its time as a share of the full run, and how far its
-masters are from a full run on the same inbox (master ids and pairs).
+masters are from a full run (`--full`) from the same warehouse on the same inbox
+(master ids and pairs).
 
 Each measured run is a process of its own (`measured.py`), so its peak memory
 is its own and not the generator's or the other run's."""
@@ -32,6 +33,7 @@ import pandas as pd
 
 from customer_master.benchmarks.measured import ROW_KEY_SQL, resident_bytes
 from customer_master.evaluate import evaluate_against_truth, pairwise_metrics
+from customer_master.warehouse.layout import layout
 from customer_master.warehouse.open import attach_warehouse, opened_warehouse
 
 ROWS_PER_SCALE = 5_830  # source rows the sample generator writes per unit of its --scale (all sheets)
@@ -90,11 +92,11 @@ class RunStopped(RuntimeError):
     """A measured run went past the memory limit and was stopped."""
 
 
-def _child(what: str, out: Path, limit_gib: float, **paths: Path) -> dict:
+def _child(what: str, out: Path, limit_gib: float, flags: tuple[str, ...] = (), **paths: Path) -> dict:
     """Run one measured run in its own process, stopping it past `limit_gib` of
     resident memory rather than letting the machine's out-of-memory killer pick a
     process."""
-    command = [sys.executable, "-m", "customer_master.benchmarks.measured", what, "--out", str(out)]
+    command = [sys.executable, "-m", "customer_master.benchmarks.measured", what, "--out", str(out), *flags]
     for name, path in paths.items():
         command += [f"--{name}", str(path)]
     started = time.monotonic()
@@ -116,14 +118,14 @@ def _child(what: str, out: Path, limit_gib: float, **paths: Path) -> dict:
     return result
 
 
-def _pipeline(inbox: Path, folder: Path, limit_gib: float) -> tuple[dict, Path]:
+def _pipeline(inbox: Path, folder: Path, limit_gib: float, full: bool = False) -> tuple[dict, Path]:
     """One pipeline run on the warehouse in `folder` (a folder per warehouse: what a
-    run keeps beside its warehouse is its own)."""
+    run keeps beside its warehouse is its own); `full`: as `customer-master run --full`."""
     folder.mkdir(parents=True, exist_ok=True)
     warehouse = folder / "w.duckdb"
     try:
-        result = _child("pipeline", folder / f"result-{time.monotonic_ns()}.json", limit_gib, inbox=inbox,
-                        warehouse=warehouse, staging=folder / "staging")
+        result = _child("pipeline", folder / f"result-{time.monotonic_ns()}.json", limit_gib,
+                        ("--full",) if full else (), inbox=inbox, warehouse=warehouse, staging=folder / "staging")
     except RunStopped as stopped:
         raise RunStopped(f"{stopped}; steps done: {', '.join(steps_done(folder / 'staging')) or 'none'}") from None
     return result, warehouse
@@ -177,7 +179,8 @@ def compare_activity_links(nightly: Path, full: Path) -> float:
 
 
 def compare_masters(nightly: Path, full: Path, before: Path, new_file: str) -> dict:
-    """How far the nightly run's masters are from a full run's on the same inbox.
+    """How far the nightly run's masters are from a full run's (`--full`, from the
+    same warehouse) on the same inbox.
     A row is untouched when no row of the new file joined its master; for those,
     the share with the same master id as the full run, and the share that kept
     their id from the night before. And the pairwise agreement of the two
@@ -248,12 +251,15 @@ def run_benchmark(rows: int, work: Path, repeat: int = 3, baseline: bool = True,
     if nightly:
         before = work / "before-nightly.duckdb"
         shutil.copy2(first_warehouse, before)
+        # the full run to compare with starts from the same warehouse and what it keeps
+        # beside it, as the weekly full run would: the ids the night before gave are its too
+        _copy_warehouse_folder(first_warehouse, work / "full-after")
         new.destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(new.held_out, new.destination)
         night, _ = _pipeline(inbox, first_warehouse.parent, limit_gib)
         say(f"  nightly run after the new file: {night['seconds']:.1f} s")
-        full, full_warehouse = _pipeline(inbox, work / "full-after", limit_gib)
-        say(f"  full run on the same inbox: {full['seconds']:.1f} s")
+        full, full_warehouse = _pipeline(inbox, work / "full-after", limit_gib, full=True)
+        say(f"  full run (--full) from the same warehouse on the same inbox: {full['seconds']:.1f} s")
         result["nightly"] = {"seconds": night["seconds"], "full_seconds": full["seconds"],
                              "files_unchanged": night["files_unchanged"],
                              "work": night.get("work", {}), "full_work": full.get("work", {}),
@@ -262,6 +268,15 @@ def run_benchmark(rows: int, work: Path, repeat: int = 3, baseline: bool = True,
                              "activity_links_as_full_run": compare_activity_links(first_warehouse, full_warehouse),
                              **compare_masters(first_warehouse, full_warehouse, before, new.file)}
     return result
+
+
+def _copy_warehouse_folder(warehouse: Path, folder: Path) -> None:
+    """The warehouse file and its `<warehouse>.d/` (state, models, kept rows) into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(warehouse, folder / warehouse.name)
+    kept = layout(warehouse).folder
+    if kept.exists():
+        shutil.copytree(kept, layout(folder / warehouse.name).folder, symlinks=True)
 
 
 def _step_seconds(run: dict) -> dict[str, float]:
@@ -290,7 +305,8 @@ def format_report(result: dict) -> str:
         lines += [
             f"  nightly run after one new file ({result['new_file']}, {result['new_file_rows']:,} rows): "
             f"{night['seconds']:.1f} s = {night['seconds'] / night['full_seconds']:.0%} of a full run "
-            f"on the same inbox ({night['full_seconds']:.1f} s); {night['files_unchanged']} files unchanged, "
+            f"(--full) from the same warehouse on the same inbox ({night['full_seconds']:.1f} s); "
+            f"{night['files_unchanged']} files unchanged, "
             "not read again",
             f"    rows of masters the new file did not touch ({night['untouched_rows']:,}; "
             f"{night['touched_masters']:,} masters touched): "
