@@ -108,7 +108,11 @@ def compile_model(model: dict) -> CompiledModel:
 def compiled_model(model: dict) -> CompiledModel:
     """compile_model, once per model in a process: a run's customer 360 steps compile
     the same models for their indexes and blocking keys (about half a second each)."""
-    return _compiled(json.dumps(model, sort_keys=True))
+    try:
+        text = json.dumps(model, sort_keys=True)
+    except TypeError:  # a value JSON cannot hold: compiled as it is
+        return compile_model(model)
+    return _compiled(text)
 
 
 @lru_cache(maxsize=8)
