@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import pyarrow.compute as pc
 
 from customer_master.assets.metadata import counts_markdown, markdown_table
 from customer_master.customer360.activities import (ACTIVITY_INPUT_COLUMNS, ActivityResult, activity_summary,
@@ -31,10 +32,15 @@ from customer_master.validate import ValidationResult
 GROUP = "customer360"
 
 
-def _known_masters(golden: GoldenResult, match: MatchResult) -> KnownMasters:
-    """This run's masters and models, for records that name a customer."""
+def _known_masters(golden: GoldenResult, match: MatchResult, customer_type: str | None = None) -> KnownMasters:
+    """This run's masters and models, for records that name a customer (only the masters
+    of `customer_type` and its model when given)."""
     master_of = frame_columns(golden, "xref", ["row_key", "master_id"]).set_index("row_key")["master_id"]
-    return KnownMasters(match_input(match.features, master_of), match.models, match.training, match.threshold)
+    features, models = match.features, match.models
+    if customer_type is not None:  # the other type's rows are not joined to their masters at all
+        features = features.filter(pc.equal(features.column("customer_type"), customer_type))
+        models = {t: m for t, m in models.items() if t == customer_type}
+    return KnownMasters(match_input(features, master_of), models, match.training, match.threshold)
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"},
@@ -101,7 +107,7 @@ def customer_relationships(context: dg.AssetExecutionContext, paths: PipelinePat
                            customer_contacts: ContactResult) -> pd.DataFrame:
     named = standardised_rows[["parent_name", "group_name"]].notna().any(axis=1).any()
     # a named organisation is a company: scored against the company masters alone
-    masters = _known_masters(golden_records, matched_clusters).of_type("company") if named else None
+    masters = _known_masters(golden_records, matched_clusters, "company") if named else None
     rules = paths.load_settings().activities  # a named organisation resolves like an activity row's customer
     relationships, names = build_relationships(golden_records.customers, standardised_rows, golden_records.xref,
                                                customer_contacts.contacts, masters,

@@ -227,3 +227,17 @@ def test_the_top_masters_of_a_frame_of_queries(sample_checker, warehouse):
                   for q, found in enumerate(sample_checker.index.score_records(records, top=3)) for hit in found]
     assert top[["row_key", "rank", "master_id", "source_row_key", "evidence"]].values.tolist() == \
         [list(t) for t in one_by_one]
+
+
+def test_a_model_is_compiled_once_per_process_and_as_compile_model_would(warehouse):
+    from customer_master.match.scoring import compile_model, compiled_model
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        model = json.loads(con.execute("SELECT model_json FROM master.models WHERE customer_type = 'company'")
+                           .fetchone()[0])
+    first = compiled_model(model)
+    assert compiled_model(json.loads(json.dumps(model))) is first  # an equal model: the same compilation
+    assert first == compile_model(model)
+    other = {**model, "probability_two_random_records_match": model["probability_two_random_records_match"] / 2}
+    assert compiled_model(other) is not first and compiled_model(other).prior == other[
+        "probability_two_random_records_match"]

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from customer_master.check.keys import ValueTable, key_hashes, key_part_values
 from customer_master.check.type_index import TypeIndex, build_type_index, query_columns
 from customer_master.check.warehouse_file import file_stamp, read_warehouse
-from customer_master.match.scoring import CompiledModel, compile_model, quoted
+from customer_master.match.scoring import CompiledModel, compiled_model, quoted
 from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
 from customer_master.working_db import working_connection
 
@@ -70,7 +70,7 @@ class CandidateIndex:
         customer_type = match_input.column("customer_type")
         for name, model in models.items():
             subset = match_input.filter(pc.equal(customer_type, name))
-            self._types[name] = build_type_index(subset, compile_model(model), model)
+            self._types[name] = build_type_index(subset, compiled_model(model), model)
             self.stats.rows[name] = subset.num_rows
         self._customers = None
         if customers is not None and customers.num_rows:

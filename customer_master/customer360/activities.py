@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from customer_master.customer360.carried_links import CarriedLinks
@@ -123,11 +124,16 @@ def _links(activities: pd.DataFrame, masters: KnownMasters | None, threshold: fl
 
 
 def _normalised(values: pd.Series, table: tuple[tuple[str, str], ...]) -> pd.Series:
-    out = pd.Series(None, index=values.index, dtype=object)
-    lower = values.fillna("").str.lower()
+    """The name of the first pattern a value holds, else the value in lower case;
+    computed once per distinct value (a sheet repeats a few channels and types)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    distinct = pd.Series(distinct, dtype=object)
+    out = pd.Series(None, index=distinct.index, dtype=object)
+    lower = distinct.str.lower()
     for pattern, name in table:
         out = out.where(out.notna() | ~lower.str.contains(pattern, flags=re.IGNORECASE), name)
-    return out.where(out.notna(), values.str.lower())
+    named = out.where(out.notna(), lower).to_numpy(dtype=object)
+    return pd.Series(np.append(named, None)[codes], index=values.index, dtype=object)
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:

@@ -52,7 +52,7 @@ from customer_master.check.keys import key_hashes, key_part_values
 from customer_master.match.carried import ROW_PLACE_SQL, prune_run_folders
 from customer_master.match.features import UNCOMMON_COLUMNS, if_uncommon, rarest_word, word_frequencies
 from customer_master.match.models import UNIQUE_ID
-from customer_master.match.scoring import compile_model
+from customer_master.match.scoring import compiled_model
 from customer_master.standardise.values import map_distinct
 from customer_master.owner_only import private_folder, write_private
 from customer_master.warehouse.layout import layout
@@ -162,7 +162,7 @@ def near(queries: pd.DataFrame, known: pa.Table, models: dict[str, dict]) -> np.
             mine, theirs = np.flatnonzero(types == name), np.flatnonzero(known_types == name)
             if not len(mine) or not len(theirs):
                 continue
-            blocking = compile_model(model).blocking
+            blocking = compiled_model(model).blocking
             columns = list(dict.fromkeys(c for key in blocking for c in key.columns))
             rows = known.take(pa.array(theirs)).select(columns)
             asked = pa.table({c: _as_type(queries[c].iloc[mine] if c in queries else None, len(mine),

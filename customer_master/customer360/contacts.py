@@ -17,6 +17,7 @@ import pandas as pd
 
 from customer_master.customer360.components import components
 from customer_master.customer360.contact_roles import contact_roles
+from customer_master.customer360.grouped_text import joined_per_group
 from customer_master.lifecycle.ids import assign_master_ids
 from customer_master.sources import SOURCES_JOINED_BY
 
@@ -66,8 +67,8 @@ def build_contacts(rows: pd.DataFrame, xref: pd.DataFrame, customers: pd.DataFra
     # each contact's sources, once each, in order: joined per contact from one sorted frame
     sources = found[["contact", "source"]].drop_duplicates().sort_values(["contact", "source"])
     # text even with no contact (mapping an empty frame gives float64, which the warehouse cannot split)
-    golden["sources"] = golden["contact"].map(sources.groupby("contact")["source"].agg(SOURCES_JOINED_BY.join)) \
-        .astype(object)
+    golden["sources"] = golden["contact"].map(joined_per_group(sources["contact"], sources["source"],
+                                                               SOURCES_JOINED_BY)).astype(object)
     golden["role"] = golden["role"].fillna("user")
 
     members = found.assign(cluster=found["contact"].astype(str),

@@ -14,9 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 
+import numpy as np
 import pandas as pd
 
 from customer_master.customer360.carried_links import PLACE, CarriedLinks
+from customer_master.customer360.grouped_text import joined_per_group
 from customer_master.customer360.resolve import RESOLVED, decide
 from customer_master.customer360.scored_rows import KnownMasters, ScoredRows, score_named_rows
 from customer_master.ingest.inbox import ROW_COLUMNS as _INGEST_SHAPE
@@ -50,10 +52,13 @@ def build_relationships(customers: pd.DataFrame, rows: pd.DataFrame, xref: pd.Da
     found = _unknown_parent_into_known(found)
     # one row per relationship; the evidence of every way it was found
     grouped = found.groupby(["from_type", "from_id", "relationship", "to_type", "to_id"], dropna=False, sort=True)
-    return grouped.agg(to_name=("to_name", "first"), match_probability=("match_probability", "max"),
-                       # each evidence is a JSON object as json.dumps writes it: the list of them, as it would
-                       evidence=("evidence", lambda e: "[" + ", ".join(e) + "]")
-                       ).reset_index()[RELATIONSHIP_COLUMNS], scored
+    out = grouped.agg(to_name=("to_name", "first"), match_probability=("match_probability", "max")).reset_index()
+    # each evidence is a JSON object as json.dumps writes it: the list of them, as it would
+    group = grouped.ngroup().to_numpy()  # the row of `out` each found row goes to
+    order = np.argsort(group, kind="stable")  # a relationship's evidence in the order it was found
+    evidence = joined_per_group(pd.Series(group[order]), found["evidence"].iloc[order], ", ")
+    out["evidence"] = "[" + evidence.reindex(range(len(out))).to_numpy(dtype=object) + "]"
+    return out[RELATIONSHIP_COLUMNS], scored
 
 
 def _unknown_parent_into_known(found: pd.DataFrame) -> pd.DataFrame:

@@ -35,12 +35,6 @@ class KnownMasters:
     def index(self) -> CandidateIndex:
         return CandidateIndex(self.match_input, self.models, self.threshold)
 
-    def of_type(self, customer_type: str) -> "KnownMasters":
-        """Only the masters of one type (what queries of that type are scored against)."""
-        rows = self.match_input.filter(pc.equal(self.match_input.column("customer_type"), customer_type))
-        return KnownMasters(rows, {t: m for t, m in self.models.items() if t == customer_type}, self.training,
-                            self.threshold)
-
 
 @dataclass
 class ScoredRows:

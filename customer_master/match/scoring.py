@@ -17,9 +17,11 @@ column with term-frequency adjustments `tf_<column>_l` / `tf_<column>_r`."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
@@ -101,6 +103,21 @@ def compile_model(model: dict) -> CompiledModel:
                          match_weight_sql=match_weight, match_probability_sql=match_probability,
                          evidence_sql=evidence,
                          field_weights={c.output_column_name: field_weight(c) for c in comparisons})
+
+
+def compiled_model(model: dict) -> CompiledModel:
+    """compile_model, once per model in a process: a run's customer 360 steps compile
+    the same models for their indexes and blocking keys (about half a second each)."""
+    try:
+        text = json.dumps(model, sort_keys=True)
+    except TypeError:  # a value JSON cannot hold: compiled as it is
+        return compile_model(model)
+    return _compiled(text)
+
+
+@lru_cache(maxsize=8)
+def _compiled(model_json: str) -> CompiledModel:
+    return compile_model(json.loads(model_json))
 
 
 def without_dialect_tags(model: dict) -> dict:
