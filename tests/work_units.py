@@ -49,8 +49,9 @@ def pytest_configure_node(node) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Worker, once it has collected (last, so that it sees only the selected tests): the unit of each file that uses a shared session fixture
-    (the first of SHARED_SESSION_FIXTURES it uses), as {file: fixture}."""
+    """Worker, once it has collected (last, so that it sees only the selected tests): the unit
+    of each file that uses a shared session fixture (the first of SHARED_SESSION_FIXTURES it
+    uses), as {file: fixture}."""
     folder = getattr(config, "workerinput", {}).get(UNITS_FOLDER)
     if folder is None:
         return
