@@ -100,6 +100,13 @@ def copy_warehouse(warehouse: Path, target: Path) -> Path:
     return target
 
 
+def pytest_configure(config):
+    """The work units of the workers that run the default tier (tests/work_units.py)."""
+    import work_units
+
+    config.pluginmanager.register(work_units, "work_units")
+
+
 @pytest.fixture(scope="session")
 def sample_settings_file(tmp_path_factory) -> Path:
     """The settings the session's sample run used (sample_settings): a later run on a

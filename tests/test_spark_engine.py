@@ -6,7 +6,7 @@ Not in the default tier: it needs the `spark` extra and Java 17, and a Spark run
 the sample takes minutes on two cores.
 
     .venv/bin/pip install -e ".[test,spark]"
-    .venv/bin/pytest -m spark
+    .venv/bin/pytest -m spark -n 0
 """
 
 from __future__ import annotations
