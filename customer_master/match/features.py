@@ -287,6 +287,12 @@ def typed_features(frame: pd.DataFrame, customer_type: str) -> pa.Table:
     return table.add_column(0, "customer_type", pa.array([customer_type] * table.num_rows, pa.string()))
 
 
+# match_input's rows, over `features` (MatchResult.features) and `masters` (row_key, master_id):
+# publish runs it inside the new warehouse's DuckDB, from the stage results' files
+MATCH_INPUT_SQL = (f"SELECT m.master_id, f.* FROM features f JOIN masters m USING ({UNIQUE_ID}) "
+                   f"ORDER BY f.customer_type, f.{UNIQUE_ID}")
+
+
 def match_input(features: pa.Table, master_of: pd.Series) -> pa.Table:
     """The features of every row in a master (the match stage's, MatchResult.features)
     with its master (master_of: row_key -> master_id): what the duplicate check and
@@ -296,5 +302,4 @@ def match_input(features: pa.Table, master_of: pd.Series) -> pa.Table:
     with working_connection() as con:
         con.register("features", features)
         con.register("masters", masters)
-        return con.sql(f"SELECT m.master_id, f.* FROM features f JOIN masters m USING ({UNIQUE_ID}) "
-                       f"ORDER BY f.customer_type, f.{UNIQUE_ID}").to_arrow_table()
+        return con.sql(MATCH_INPUT_SQL).to_arrow_table()
