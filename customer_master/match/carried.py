@@ -64,8 +64,8 @@ PAIR_FIELDS = ["match_probability", "match_weight", "evidence", "cannot_link"]
 @dataclass
 class Carried:
     rows: pd.DataFrame  # customer_type, place, fingerprint: the last run's rows
-    # customer_type, place_l, place_r, PAIR_FIELDS: the last run's pairs, as Arrow (each pair's evidence is a
-    # JSON text: as Python strings, every pair's cost seconds to convert at 200k rows, and DuckDB reads Arrow)
+    # customer_type, place_l, place_r, PAIR_FIELDS: the last run's pairs, as Arrow (about 120k at 200k rows, each
+    # with its evidence as JSON text, which pandas turned into Python strings twice a run; DuckDB reads Arrow)
     pairs: pa.Table
     facts: dict[str, dict]  # customer_type -> {"trained_in_run", "prior"}: what scored them
 
