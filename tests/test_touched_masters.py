@@ -3,6 +3,10 @@ untouched only when it holds exactly the rows its master held, each unchanged.""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pandas as pd
 
 from customer_master.lifecycle.touched import row_hash_sql, untouched_clusters
@@ -46,3 +50,14 @@ def test_the_fingerprint_covers_every_column_and_tells_null_from_text():
     hashes = con.execute(f"SELECT {row_hash_sql(['name', 'city'])} FROM rows").fetchall()
     assert hashes[0] == hashes[1]
     assert len({h for (h,) in hashes[1:]}) == 4
+
+
+def test_the_fingerprint_is_the_same_in_another_process():
+    """A nightly run compares its rows' fingerprints with those the last run, another
+    process, stored: a hash seeded per process would touch every master every night."""
+    query = f"SELECT {row_hash_sql(['name', 'city'])} FROM (VALUES ('深圳致思', NULL), ('x', 'a')) t(name, city)"
+    here = [h for (h,) in working_connection().execute(query).fetchall()]
+    script = ("import duckdb, sys; print('\\n'.join(h for (h,) in duckdb.connect().execute(sys.argv[1]).fetchall()))")
+    there = subprocess.run([sys.executable, "-c", script, query], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": "12345"}).stdout.split()
+    assert there == here and len(set(here)) == 2

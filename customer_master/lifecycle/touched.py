@@ -44,9 +44,14 @@ def survive_code_key() -> str:
 
 
 def row_hash_sql(columns: list[str]) -> str:
-    """SQL for a row's fingerprint over `columns` (and the code key)."""
+    """SQL for a row's fingerprint over `columns` (and the code key): DuckDB's 64-bit
+    hash of the row's values as one struct, which tells NULL from text. It is computed
+    for every row of every run, and md5 over the row's JSON took five times as long
+    (1.9 s against 0.35 s for the 121k rows of a 200k inbox, on a loaded machine). The
+    hash may differ between DuckDB versions; the code key holds the version, so a new
+    one touches every master, as it should."""
     fields = ", ".join(f"{c} := {c}" for c in columns)
-    return f"md5('{survive_code_key()}' || to_json(struct_pack({fields}))::VARCHAR)"
+    return f"'{survive_code_key()}:' || hash(struct_pack({fields}))::VARCHAR"
 
 
 def untouched_clusters(con: duckdb.DuckDBPyConnection, members: str, previous: pd.DataFrame) -> pd.DataFrame:

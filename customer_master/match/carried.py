@@ -40,6 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 from splink import Linker
 from splink.internals.blocking import BlockingRule
 from splink.internals.settings_creator import SettingsCreator
@@ -63,7 +64,9 @@ PAIR_FIELDS = ["match_probability", "match_weight", "evidence", "cannot_link"]
 @dataclass
 class Carried:
     rows: pd.DataFrame  # customer_type, place, fingerprint: the last run's rows
-    pairs: pd.DataFrame  # customer_type, place_l, place_r, PAIR_FIELDS: the last run's pairs
+    # customer_type, place_l, place_r, PAIR_FIELDS: the last run's pairs, as Arrow (about 120k at 200k rows, each
+    # with its evidence as JSON text, which pandas turned into Python strings twice a run; DuckDB reads Arrow)
+    pairs: pa.Table
     facts: dict[str, dict]  # customer_type -> {"trained_in_run", "prior"}: what scored them
 
 
@@ -107,13 +110,14 @@ def carried_pairs(carried: Carried, customer_type: str, now: pd.DataFrame, is_ne
     shift = _log2_odds(prior) - _log2_odds(carried.facts[customer_type]["prior"])
     with working_connection() as con:
         con.register("unchanged", now.loc[~is_new.reindex(now[UNIQUE_ID]).to_numpy(), [UNIQUE_ID, "place"]])
-        con.register("before_pairs", carried.pairs[carried.pairs["customer_type"] == customer_type])
+        con.register("before_pairs", carried.pairs)
         return con.sql(f"""
             WITH moved AS (
                 SELECT least(l.{UNIQUE_ID}, r.{UNIQUE_ID}) AS row_key_l,
                        greatest(l.{UNIQUE_ID}, r.{UNIQUE_ID}) AS row_key_r,
                        p.match_weight + {shift!r} AS match_weight, p.evidence, p.cannot_link
-                FROM before_pairs p JOIN unchanged l ON l.place = p.place_l JOIN unchanged r ON r.place = p.place_r)
+                FROM before_pairs p JOIN unchanged l ON l.place = p.place_l JOIN unchanged r ON r.place = p.place_r
+                WHERE p.customer_type = '{customer_type}')
             SELECT '{customer_type}' AS customer_type, row_key_l::BIGINT AS row_key_l, row_key_r::BIGINT AS row_key_r,
                    1 / (1 + pow(2, -match_weight)) AS match_probability, match_weight, evidence, cannot_link
             FROM moved ORDER BY row_key_l, row_key_r""").df()
@@ -178,7 +182,7 @@ def previous_carried(warehouse: Path) -> Carried | None:
         return None
     folder = layout(warehouse).run_match_carry(history[-1]["run_id"])
     try:
-        return Carried(rows=pd.read_parquet(folder / ROWS), pairs=pd.read_parquet(folder / PAIRS),
+        return Carried(rows=pd.read_parquet(folder / ROWS), pairs=pq.read_table(folder / PAIRS),
                        facts=json.loads((folder / FACTS).read_text(encoding="utf-8")))
     except (OSError, ValueError) as exc:
         log.info("match: no pairs carried from the last run (%s)", exc)
@@ -196,7 +200,7 @@ def carried_from(rows: pd.DataFrame, pairs: pd.DataFrame, facts: dict[str, dict]
             SELECT p.customer_type, l.place AS place_l, r.place AS place_r, {', '.join(f'p.{c}' for c in PAIR_FIELDS)}
             FROM run_pairs p JOIN run_rows l ON l.{UNIQUE_ID} = p.row_key_l
                  JOIN run_rows r ON r.{UNIQUE_ID} = p.row_key_r
-            """).df()
+            """).to_arrow_table()
     return Carried(rows=rows[["customer_type", "place", "fingerprint"]], pairs=by_place, facts=facts)
 
 
@@ -217,7 +221,7 @@ def keep_for_next_run(warehouse: Path, run_id: str, carried: Carried) -> None:
     """This run's Carried into its folder (prune_run_folders)."""
     folder = prune_run_folders(layout(warehouse).match_carry, warehouse, run_id)
     write_private(folder / ROWS, lambda path: carried.rows.to_parquet(path, index=False))
-    write_private(folder / PAIRS, lambda path: carried.pairs.to_parquet(path, index=False))
+    write_private(folder / PAIRS, lambda path: pq.write_table(carried.pairs, path))
     text = json.dumps(carried.facts)
     write_private(folder / FACTS, lambda path: Path(path).write_text(text, encoding="utf-8"))
 

@@ -118,15 +118,16 @@ def _match(rows: pd.DataFrame, threshold: float, decisions: pd.DataFrame | None,
         if len(subset) < 2:
             clusters.append(singletons(subset, customer_type))
             continue
+        present = present_columns(subset)  # a scan of every column: once per type
         kept_model = (stored or {}).get(customer_type)
         is_new = new_rows(carried, customer_type, prints[-1], kept_model.trained_in_run if kept_model else None)
         scored_frame = subset if is_new is None else subset.assign(**{NEW_ROW: subset[UNIQUE_ID].map(is_new)})
         # on DuckDB, only the rows a pair with a new row can hold go to Splink, with every row's term frequencies
         partial = is_new is not None and engine is DUCKDB
         if partial:
-            scored_frame = rows_paired_with_new(scored_frame, recipe["settings"](present_columns(subset)))
+            scored_frame = rows_paired_with_new(scored_frame, recipe["settings"](present))
         linker, training[customer_type] = _linker(subset, customer_type, recipe, stored, run_id, engine,
-                                                  scored_frame)
+                                                  present, scored_frame)
         if partial and training[customer_type]["trained_in_run"] == kept_model.trained_in_run:
             use_term_frequencies_of(linker, subset)
         prior = linker._settings_obj._probability_two_random_records_match
@@ -164,7 +165,7 @@ def _match(rows: pd.DataFrame, threshold: float, decisions: pd.DataFrame | None,
         found = clusters_at_threshold(subset, scored, threshold, customer_type, decisions, engine)
         clusters.append(found)
         pairs.append(scored)
-        model = engine.model(linker, recipe["settings"](present_columns(subset)))
+        model = engine.model(linker, recipe["settings"](present))
         engine.release(linker._db_api)  # before the next type trains
         models[customer_type] = model
         log_weights(model_weights({customer_type: model}))
@@ -179,11 +180,11 @@ def _match(rows: pd.DataFrame, threshold: float, decisions: pd.DataFrame | None,
 
 
 def _linker(subset: pd.DataFrame, customer_type: str, recipe: dict, stored: dict[str, StoredModel] | None,
-            run_id: str, engine, scored_frame: pd.DataFrame | None = None) -> tuple[Linker, dict]:
+            run_id: str, engine, present: set[str], scored_frame: pd.DataFrame | None = None) -> tuple[Linker, dict]:
     """The linker that scores this run's rows of one type, with its training facts:
     the stored model's where it still fits them (on `scored_frame`, the rows with
-    the column that marks the new ones, when given), else one trained now."""
-    present = present_columns(subset)
+    the column that marks the new ones, when given), else one trained now. present:
+    the columns some row of `subset` carries (training.present_columns)."""
     kept = (stored or {}).get(customer_type)
     linker, why = reuse(subset if scored_frame is None else scored_frame, recipe["settings"](present), kept,
                         engine, rows=len(subset)) if stored is not None else (None, "a full run")

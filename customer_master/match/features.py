@@ -259,14 +259,14 @@ def with_inbox_features(features: pd.DataFrame, frequencies: dict[str, int] | No
     """row_features of the rows (of one customer type, or `kind` gives each row's)
     with INBOX_FEATURES, counted over these rows (the word frequencies: `frequencies`,
     when given), in matching_frame's order."""
-    cores = features["name_core"]
+    frame = features.reset_index(drop=True)  # a copy, which the columns below go into: no second one
+    cores = frame["name_core"]
     frequencies = frequencies if frequencies is not None else word_frequencies(cores)
     rare = map_distinct(cores, lambda core: rarest_word(core, frequencies))
-    frame = features.copy()
     frame.insert(frame.columns.get_loc("name_stems") + 1, "name_rare_word", rare)
     for column, source in UNCOMMON_COLUMNS.items():
         frame[column] = if_uncommon(frame[source], kind)
-    return frame.reset_index(drop=True)
+    return frame
 
 
 # A blocking rule on a person's name alone pairs every two rows of the name: for a
@@ -288,10 +288,16 @@ def if_uncommon(values: pd.Series, kind=None) -> pd.Series:
 def typed_features(frame: pd.DataFrame, customer_type: str) -> pa.Table:
     """A matching frame of one customer type as Arrow, with its type: columns no
     row fills stay text columns (Arrow would type them null)."""
-    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.cast(pa.schema([pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
                                   for f in table.schema]))
     return table.add_column(0, "customer_type", pa.array([customer_type] * table.num_rows, pa.string()))
+
+
+# match_input's rows, over `features` (MatchResult.features) and `masters` (row_key, master_id):
+# publish runs it inside the new warehouse's DuckDB, from the stage results' files
+MATCH_INPUT_SQL = (f"SELECT m.master_id, f.* FROM features f JOIN masters m USING ({UNIQUE_ID}) "
+                   f"ORDER BY f.customer_type, f.{UNIQUE_ID}")
 
 
 def match_input(features: pa.Table, master_of: pd.Series) -> pa.Table:
@@ -303,5 +309,4 @@ def match_input(features: pa.Table, master_of: pd.Series) -> pa.Table:
     with working_connection() as con:
         con.register("features", features)
         con.register("masters", masters)
-        return con.sql(f"SELECT m.master_id, f.* FROM features f JOIN masters m USING ({UNIQUE_ID}) "
-                       f"ORDER BY f.customer_type, f.{UNIQUE_ID}").to_arrow_table()
+        return con.sql(MATCH_INPUT_SQL).to_arrow_table()

@@ -13,7 +13,7 @@ from customer_master.customer360.activities import ActivityResult
 from customer_master.customer360.contacts import ContactResult
 from customer_master.ingest.inbox import IngestResult
 from customer_master.match.engine import PAIR_COLUMNS, MatchResult
-from customer_master.match.features import match_input
+from customer_master.match.features import MATCH_INPUT_SQL
 from customer_master.match.learned import model_weights
 from customer_master.pipelines.staged_results import as_stored, frame_columns, row_count, stored_file
 from customer_master.survive import GoldenResult, XREF_COLUMNS
@@ -49,7 +49,6 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
     the warehouse's DuckDB from the stage results' files (ComputedTable). rejected:
     quarantined()'s rows, when the caller has them already."""
     xref = as_stored(golden, "xref")
-    master_of = frame_columns(golden, "xref", ["row_key", "master_id"]).set_index("row_key")["master_id"]
     models = pd.DataFrame([{"run_id": run_id, "customer_type": t, "model_json": json.dumps(m, ensure_ascii=False)}
                            for t, m in match.models.items()], columns=["run_id", "customer_type", "model_json"])
     rejected = quarantined(ingest, validation, match) if rejected is None else rejected
@@ -66,8 +65,10 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
             SELECT {", ".join(f"s.{c}" for c in LINEAGE)}, x.row_identity, {", ".join(f"s.{c}" for c in SOURCE_ROW_FIELDS)}
             FROM standardised s JOIN xref x USING (row_key) ORDER BY s.{ROW_NUMBER}""",
             {"standardised": (standardised, SOURCE_ROW_COLUMNS, True), "xref": (xref, ["row_key", "row_identity"])}),
-        # what the models compared, per row, with its master: the duplicate check's candidates
-        "master.match_input": match_input(match.features, master_of),
+        # what the models compared, per row, with its master: the duplicate check's candidates (computed in
+        # the warehouse's DuckDB from the staged files: no Arrow copy of every row's features on the way)
+        "master.match_input": ComputedTable(MATCH_INPUT_SQL, {"features": (as_stored(match, "features"), None),
+                                                              "masters": (xref, ["row_key", "master_id"])}),
         "quality.unresolved_decisions": match.unresolved_decisions,
         # the largest tables, copied as they are: from their staged file where there is one
         "master.field_lineage": as_stored(golden, "field_lineage"),
