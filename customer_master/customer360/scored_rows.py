@@ -35,6 +35,11 @@ class KnownMasters:
     def index(self) -> CandidateIndex:
         return CandidateIndex(self.match_input, self.models, self.threshold)
 
+    def release_index(self) -> None:
+        """Let the index go once the rows are scored (the next use builds it again): it
+        held every master row's keys while the step went on to write its tables."""
+        self.__dict__.pop("index", None)
+
     def of_type(self, customer_type: str) -> "KnownMasters":
         """Only the masters of one type (what queries of that type are scored against)."""
         rows = self.match_input.filter(pc.equal(self.match_input.column("customer_type"), customer_type))
@@ -71,18 +76,22 @@ def score_named_rows(rows: pd.DataFrame, masters: KnownMasters | None, carried: 
         kept = places.index[same.fillna(False).astype(bool).to_numpy()]
     else:
         kept = rows.index[:0]
-    new = rows.drop(index=kept)
+    new = rows.drop(index=kept) if len(kept) else rows  # (a full run: no copy of every row)
     fresh = queries_of(new)
     guessed = pd.Series(fresh["customer_type"].to_numpy()[:len(new)], index=new.index, dtype=object)
+    again = new.index
+    del new
 
     kept_queries = pd.DataFrame(columns=fresh.columns)
     if len(kept):
         label_of = pd.Series(kept, index=places.loc[kept, PLACE].to_numpy())
         kept_queries = carried.queries[carried.queries[PLACE].isin(label_of.index)]
         kept_queries = kept_queries.assign(**{ORIGIN: kept_queries[PLACE].map(label_of).to_numpy()}).drop(columns=PLACE)
-    queries = with_batch_columns(pd.concat([kept_queries, fresh], ignore_index=True))
+    queries = with_batch_columns(pd.concat([kept_queries, fresh], ignore_index=True) if len(kept_queries) else
+                                 fresh if fresh.index.equals(pd.RangeIndex(len(fresh))) else
+                                 fresh.reset_index(drop=True))
+    del fresh
 
-    again = new.index
     if len(kept):
         old = before.loc[places.loc[kept, PLACE]].set_axis(kept)
         guessed = pd.concat([old["guessed_type"], guessed])
@@ -96,9 +105,11 @@ def score_named_rows(rows: pd.DataFrame, masters: KnownMasters | None, carried: 
         met = kept_part[ORIGIN][near(kept_part, rows_of_changed, masters.models)]
         parts = [np.asarray(part) for part in (again, moved, touched, met) if len(part)]
         again = pd.Index(np.unique(np.concatenate(parts))) if parts else again
+    asked = queries if len(again) == len(rows) else queries[queries[ORIGIN].isin(again)]
     scored = with_masters(pd.DataFrame({"guessed_type": guessed.loc[again]}, index=again),
-                          queries[queries[ORIGIN].isin(again)], masters.index) if len(again) else \
-        pd.DataFrame(columns=SCORE_COLUMNS)
+                          asked, masters.index) if len(again) else pd.DataFrame(columns=SCORE_COLUMNS)
+    del asked
+    masters.release_index()
     remain = kept.difference(again)
     carried_scores = shifted(before.loc[places.loc[remain, PLACE], SCORE_COLUMNS].set_axis(remain),
                              carried.facts["types"], facts["types"]) if len(remain) else \
