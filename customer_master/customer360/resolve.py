@@ -64,7 +64,9 @@ def with_masters(scores: pd.DataFrame, queries: pd.DataFrame, index: CandidateIn
         scores[column] = np.nan
     if index is None or queries.empty:
         return scores[SCORE_COLUMNS]
-    queries = queries.reset_index(drop=True).assign(row_key=range(len(queries)))  # the positions _best_two reads
+    if not queries.index.equals(pd.RangeIndex(len(queries))):
+        queries = queries.reset_index(drop=True)
+    queries = queries.assign(row_key=range(len(queries)))  # the positions _best_two reads
     best, runner_up = _best_two(queries, pd.Index(queries[ORIGIN]), index)
     found = ["master_id", "match_weight", "match_probability", "customer_type"]
     scores.loc[best.index, found] = best[found].to_numpy()
@@ -104,7 +106,7 @@ def _as_both_types(rows: pd.DataFrame) -> tuple[pd.DataFrame, "pd.Index"]:
 
 def _best_two(queries: pd.DataFrame, origin: "pd.Index", index: CandidateIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The best and the runner-up master per row (indexed like the rows)."""
-    scores = index.score_matching(queries, top=2)
+    scores = index.score_matching(queries, top=2, evidence=False)  # the weights decide, not their parts
     at = scores["row_key"].to_numpy()
     scores = scores.assign(origin=origin.to_numpy()[at], customer_type=queries["customer_type"].to_numpy()[at])
     return best_two(scores)
