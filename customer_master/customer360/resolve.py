@@ -53,7 +53,9 @@ def queries_of(rows: pd.DataFrame) -> pd.DataFrame:
     standard, origin = _as_both_types(rows)
     queries = matching_frame(standard)
     queries.insert(0, "customer_type", standard["customer_type"].to_numpy())
-    return queries.assign(**{ORIGIN: origin.to_numpy()})
+    del standard
+    queries[ORIGIN] = origin.to_numpy()  # in place: the queries of every activity row are not copied
+    return queries
 
 
 def with_masters(scores: pd.DataFrame, queries: pd.DataFrame, index: CandidateIndex | None) -> pd.DataFrame:
@@ -64,9 +66,10 @@ def with_masters(scores: pd.DataFrame, queries: pd.DataFrame, index: CandidateIn
         scores[column] = np.nan
     if index is None or queries.empty:
         return scores[SCORE_COLUMNS]
-    if not queries.index.equals(pd.RangeIndex(len(queries))):
-        queries = queries.reset_index(drop=True)
-    queries = queries.assign(row_key=range(len(queries)))  # the positions _best_two reads
+    # the positions _best_two reads, on a shallow copy (the caller's queries are neither changed nor copied)
+    queries = queries.reset_index(drop=True) if not queries.index.equals(pd.RangeIndex(len(queries))) else \
+        queries.copy(deep=False)
+    queries["row_key"] = np.arange(len(queries), dtype="int64")
     best, runner_up = _best_two(queries, pd.Index(queries[ORIGIN]), index)
     found = ["master_id", "match_weight", "match_probability", "customer_type"]
     scores.loc[best.index, found] = best[found].to_numpy()
