@@ -119,23 +119,28 @@ class RowCache:
         stored = {} if full else {file: self._entry_files(key) for file, key in keys.items()}
         stored = {file: files for file, files in stored.items() if files}
         todo_files = [file for file in keys if file not in stored]
-        todo = _rows_of(rows, todo_files)
-        computed = compute(todo) if len(todo) or not stored else {}
-        for file in todo_files:
-            if computed:
+        shapes = {}
+        for files, ranges in _batches(rows, todo_files):  # a batch's results are kept before the next is read
+            computed = _in_one(compute(_rows_of(rows, files, key_range)) for key_range in ranges)
+            for file in files:
                 self._store(keys[file], {name: _relative(frame[frame["file"] == file], -first[file])
                                          for name, frame in computed.items()})
-            stored[file] = self._entry_files(keys[file]) or self._unkept(computed, file, first[file])
+                stored[file] = self._entry_files(keys[file]) or self._unkept(computed, file, first[file])
+            shapes = shapes or {name: list(frame.columns) for name, frame in computed.items()}
+            del computed
+        if not shapes and not stored:  # no rows at all: the frames' columns as compute gives them
+            shapes = {name: list(frame.columns) for name, frame in compute(_rows_of(rows, [])).items()}
+        rows_computed = _row_count(rows, todo_files)
         self._prune(set(keys.values()))
-        names = list(computed) or list(next(iter(stored.values())))
+        names = list(shapes) or list(next(iter(stored.values())))
         frames = {}
         for name in names:
-            columns = list(computed[name].columns) if computed else pq.read_schema(stored[next(iter(stored))][name]).names
+            columns = shapes[name] if shapes else pq.read_schema(stored[next(iter(stored))][name]).names
             frames[name] = stacked_file([Part(stored[file][name], first[file]) for file in keys
                                          if name in stored.get(file, {})], columns)
         log.info("%s: rows of %d unchanged files taken from the last run, %d rows of %d files computed",
-                 self.stage, len(keys) - len(todo_files), len(todo), len(todo_files))
-        return CachedStage(frames, len(keys) - len(todo_files), len(todo_files), len(todo), keyed)
+                 self.stage, len(keys) - len(todo_files), rows_computed, len(todo_files))
+        return CachedStage(frames, len(keys) - len(todo_files), len(todo_files), rows_computed, keyed)
 
     def keyed_parts(self, parts: pd.DataFrame) -> pd.DataFrame:
         """`parts` (file, rows_key, first_row_key) with each file's rows_key the key of its
@@ -218,13 +223,69 @@ def parts_after(row_cache: Path, parts: pd.DataFrame, stages: list[str]) -> pd.D
     return parts
 
 
-def _rows_of(rows: pd.DataFrame | Path, files: list[str]) -> pd.DataFrame:
-    """The rows of `files` (rows: a frame, or its Parquet file, of which only those rows are read)."""
+# rows a stage computes at once when it is given its input as a file (parts): validation
+# of a million rows at once held several copies of them, their raw cells' text included
+BATCH_ROWS = 100_000
+
+
+def _batches(rows: pd.DataFrame | Path, files: list[str]) -> list[tuple[list[str], list[tuple[int, int] | None]]]:
+    """The files to compute, in their order, as batches of about BATCH_ROWS rows: whole
+    files together, or one file past BATCH_ROWS in row key ranges (lo, hi) computed one
+    after the other (a stage computes each row on its own, so neither changes a result)."""
+    if not files:
+        return []
+    keys = _keys_of(rows, files)
+    batches, pending, size = [], [], 0
+    for file in files:
+        own = keys[keys["file"] == file]["row_key"].sort_values().to_numpy()
+        if len(own) > BATCH_ROWS:
+            cuts = [*own[::BATCH_ROWS], own[-1] + 1]
+            batches.append(([file], [(int(lo), int(hi)) for lo, hi in zip(cuts, cuts[1:])]))
+            continue
+        if pending and size + len(own) > BATCH_ROWS:
+            batches.append((pending, [None]))
+            pending, size = [], 0
+        pending.append(file)
+        size += len(own)
+    if pending:
+        batches.append((pending, [None]))
+    return batches
+
+
+def _keys_of(rows: pd.DataFrame | Path, files: list[str]) -> pd.DataFrame:
+    """file, row_key of the rows of `files`."""
     if isinstance(rows, pd.DataFrame):
-        return rows[rows["file"].isin(set(files))]
+        return rows.loc[rows["file"].isin(set(files)), ["file", "row_key"]]
+    return pq.read_table(rows, columns=["file", "row_key"], filters=[("file", "in", files)]).to_pandas()
+
+
+def _row_count(rows: pd.DataFrame | Path, files: list[str]) -> int:
+    return len(_keys_of(rows, files)) if files else 0
+
+
+def _in_one(pieces) -> dict[str, pd.DataFrame]:
+    """The results of a file's row key ranges as one result (each frame's pieces in order)."""
+    pieces = list(pieces)
+    if len(pieces) == 1:
+        return pieces[0]
+    return {name: pd.concat([p[name] for p in pieces if len(p[name])] or [pieces[0][name]], ignore_index=True)
+            for name in pieces[0]}
+
+
+def _rows_of(rows: pd.DataFrame | Path, files: list[str], key_range: tuple[int, int] | None = None) -> pd.DataFrame:
+    """The rows of `files` (rows: a frame, or its Parquet file, of which only those rows are
+    read), only those with lo <= row_key < hi when key_range is (lo, hi)."""
+    if isinstance(rows, pd.DataFrame):
+        chosen = rows["file"].isin(set(files))
+        if key_range is not None:
+            chosen &= rows["row_key"].between(key_range[0], key_range[1] - 1)
+        return rows[chosen]
     if not files:
         return pq.read_schema(rows).empty_table().to_pandas()
-    return pq.read_table(rows, filters=[("file", "in", files)]).to_pandas()
+    filters = [("file", "in", files)]
+    if key_range is not None:
+        filters += [("row_key", ">=", key_range[0]), ("row_key", "<", key_range[1])]
+    return pq.read_table(rows, filters=filters).to_pandas()
 
 
 def _quoted(column: str) -> str:

@@ -39,37 +39,44 @@ def stacked_file(parts: list[Part], columns: list[str], types: dict[str, pa.Data
     `columns` in that order, row_key from the parts' places; `types`: the types some
     columns are cast to (the others keep the parts' own)."""
     out = out or spill_folder() / f"stage-{uuid.uuid4().hex}.parquet"
-    types = types or {}
-    tables = []
-    for part in parts:
-        present = set(pq.read_schema(part.path).names)
-        table = pq.read_table(part.path, columns=[c for c in columns if c in present])
-        own = table.column("row_key") if "row_key" in table.column_names else \
-            pa.array(range(table.num_rows), pa.int64())
-        keys = pc.add(pc.cast(own, pa.int64()), pa.scalar(part.first_row_key, pa.int64()))
-        table = table.drop_columns(["row_key"]) if "row_key" in table.column_names else table
-        tables.append(table.append_column("row_key", keys))
-    stacked = pa.concat_tables(tables, promote_options="permissive") if tables else pa.table({})
-    arrays = []
-    for column in columns:
-        wanted = pa.int64() if column == "row_key" else types.get(column)
-        if column in stacked.column_names:
-            array = stacked.column(column)
-            kind = wanted or (pa.string() if pa.types.is_null(array.type) else None)
-            arrays.append(array.cast(kind) if kind is not None and array.type != kind else array)
-        else:
-            arrays.append(pa.nulls(stacked.num_rows, wanted or pa.string()))
-    table = pa.table(arrays, names=columns)
-    write_private(out, lambda path: _write_by_part(table, [t.num_rows for t in tables], path))
+    schema = _stacked_schema([pq.read_schema(part.path) for part in parts], columns, types or {})
+    write_private(out, lambda path: _write_parts(parts, schema, path))
     return out
 
 
-def _write_by_part(table: pa.Table, sizes: list[int], path: str) -> None:
-    """One row group (or more) per part: a reader that wants some files' rows
-    (row_cache.py) skips the others' row groups by their `file` statistics."""
-    with pq.ParquetWriter(path, table.schema) as writer:
-        start = 0
-        for size in sizes:
-            if size:
-                writer.write_table(table.slice(start, size))
-            start += size
+def _stacked_schema(schemas: list[pa.Schema], columns: list[str], types: dict[str, pa.DataType]) -> pa.Schema:
+    """The stacked file's columns: row_key whole numbers, a column of `types` its type, any
+    other the parts' types promoted to one (as pa.concat_tables would), text where no part has
+    the column or every part's is null."""
+    present = {name for schema in schemas for name in schema.names}
+    own = pa.unify_schemas([pa.schema([f for f in schema if f.name in columns and f.name != "row_key"])
+                            for schema in schemas], promote_options="permissive") if schemas else pa.schema([])
+    fields = []
+    for column in columns:
+        kind = pa.int64() if column == "row_key" else types.get(column)
+        if kind is None:
+            kind = own.field(column).type if column in present else pa.string()
+            kind = pa.string() if pa.types.is_null(kind) else kind
+        fields.append(pa.field(column, kind))
+    return pa.schema(fields)
+
+
+def _write_parts(parts: list[Part], schema: pa.Schema, path: str) -> None:
+    """Each part read, given this run's row keys and the stacked types, and written as a
+    row group (or more) of its own before the next is read: a stage's result is never
+    whole in memory, and a reader that wants some files' rows (row_cache.py) skips the
+    others' row groups by their `file` statistics."""
+    with pq.ParquetWriter(path, schema) as writer:
+        for part in parts:
+            present = set(pq.read_schema(part.path).names)
+            table = pq.read_table(part.path, columns=[c for c in schema.names if c in present])
+            if not table.num_rows:
+                continue
+            own = table.column("row_key") if "row_key" in table.column_names else \
+                pa.array(range(table.num_rows), pa.int64())
+            keys = pc.add(pc.cast(own, pa.int64()), pa.scalar(part.first_row_key, pa.int64()))
+            arrays = [keys if field.name == "row_key" else
+                      table.column(field.name).cast(field.type) if field.name in table.column_names else
+                      pa.nulls(table.num_rows, field.type) for field in schema]
+            writer.write_table(pa.table(arrays, schema=schema))
+            del table, arrays

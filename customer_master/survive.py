@@ -102,6 +102,7 @@ def build_golden_records(rows: pd.DataFrame | Path, clusters: pd.DataFrame | Pat
             FROM standard_rows r JOIN clusters c USING (row_key) LEFT JOIN file_dates f USING (file))""")
     members = con.execute("SELECT cluster, row_identity, lineage_key FROM members").df()
     assigned = assign_master_ids(members, previous.xref, previous.masters, previous.used_ids, run_id)
+    del members
     con.register("masters", assigned.ids)
     carried = _carried_masters(con, carry_from, previous)
     # typed like the clusters, also when empty
@@ -110,7 +111,8 @@ def build_golden_records(rows: pd.DataFrame | Path, clusters: pd.DataFrame | Pat
         con.register("untouched_", carried)
         con.execute("INSERT INTO carried_ SELECT cluster, master_id FROM untouched_")
     # the rows of the masters built afresh: the touched ones
-    con.execute("CREATE TEMP TABLE built AS SELECT * FROM members WHERE cluster NOT IN (SELECT cluster FROM carried_)")
+    # a view, not a copy: in a full run every member is built
+    con.execute("CREATE TEMP VIEW built AS SELECT * FROM members WHERE cluster NOT IN (SELECT cluster FROM carried_)")
     unpivot_cols = ", ".join(f"{f}::VARCHAR AS {f}" for f in GOLDEN_FIELDS)
     # one row per distinct value of a field in a cluster, with what speaks for it
     con.execute(f"""
@@ -142,10 +144,30 @@ def build_golden_records(rows: pd.DataFrame | Path, clusters: pd.DataFrame | Pat
         FROM candidates w LEFT JOIN candidates r
           ON r.cluster = w.cluster AND r.field = w.field AND r.rank = 2
         WHERE w.rank = 1""")
+    # the two largest results stay Arrow tables: no step reads them row by row, and
+    # as Python strings they took five times the memory. They are made first, and each
+    # temporary table goes once its last reader has run: at a million rows they were
+    # all held while the xref was read into pandas. field_values: a master's values of
+    # a field in their survivorship order (the rank of a built master's, the order the
+    # last run wrote them in of a carried master's)
+    field_values = con.sql(f"""
+        SELECT * EXCLUDE (in_order) FROM (
+            SELECT m.master_id, c.field, c.value, c.rank = 1 AS golden, c.rows, c.sources, c.rank AS in_order
+            FROM candidates c JOIN masters m USING (cluster)
+            {_carried_rows("field_values", len(carried), "sources", "rowid AS in_order")})
+        ORDER BY master_id, field, in_order""").to_arrow_table()
+    con.execute("DROP TABLE candidates")
+    field_lineage = con.sql(f"""
+        SELECT m.master_id, g.field, g.value, g.rule, g.distinct_values AS candidates,
+               r.source, r.file, r.sheet, r.row_number
+        FROM golden_values g JOIN masters m USING (cluster) JOIN built r ON r.row_key = g.provider
+        {_carried_rows("field_lineage", len(carried))}
+        ORDER BY master_id, field""").to_arrow_table()
     con.execute(f"""
         CREATE TEMP TABLE golden AS
         PIVOT golden_values ON field IN ({", ".join(repr(f) for f in GOLDEN_FIELDS)}) USING first(value)
         GROUP BY cluster""")
+    con.execute("DROP TABLE golden_values")
     con.execute(f"""
         CREATE TEMP TABLE built_customers AS
         SELECT m.master_id, any_value(r.customer_type)::VARCHAR AS customer_type,
@@ -162,6 +184,7 @@ def build_golden_records(rows: pd.DataFrame | Path, clusters: pd.DataFrame | Pat
         SELECT * REPLACE (array_to_string(sources, '{SOURCES_JOINED_BY}') AS sources)
         FROM {CARRIED_FROM}.master.customers WHERE master_id IN (SELECT master_id FROM carried_)
         ORDER BY master_id""").df() if len(carried) else built_customers
+    con.execute("DROP TABLE built_customers; DROP TABLE golden")
     xref = con.execute("""
         WITH edges AS (
             SELECT row_key_l AS row_key, row_key_r AS other, match_probability FROM pairs
@@ -175,22 +198,7 @@ def build_golden_records(rows: pd.DataFrame | Path, clusters: pd.DataFrame | Pat
                b.match_probability, r.extra AS attributes, r.row_key, r.row_identity, r.row_hash
         FROM members r JOIN masters m USING (cluster) LEFT JOIN best b USING (row_key)
         ORDER BY m.master_id, r.lineage_key""").df()
-    # the two largest results stay Arrow tables: no step reads them row by row, and
-    # as Python strings they took five times the memory
-    field_lineage = con.sql(f"""
-        SELECT m.master_id, g.field, g.value, g.rule, g.distinct_values AS candidates,
-               r.source, r.file, r.sheet, r.row_number
-        FROM golden_values g JOIN masters m USING (cluster) JOIN built r ON r.row_key = g.provider
-        {_carried_rows("field_lineage", len(carried))}
-        ORDER BY master_id, field""").to_arrow_table()
-    # a master's values of a field in their survivorship order: the rank of a built
-    # master's, the order the last run wrote them in of a carried master's
-    field_values = con.sql(f"""
-        SELECT * EXCLUDE (in_order) FROM (
-            SELECT m.master_id, c.field, c.value, c.rank = 1 AS golden, c.rows, c.sources, c.rank AS in_order
-            FROM candidates c JOIN masters m USING (cluster)
-            {_carried_rows("field_values", len(carried), "sources", "rowid AS in_order")})
-        ORDER BY master_id, field, in_order""").to_arrow_table()
+    con.close()
     seq = dict(zip(previous.masters["master_id"], previous.masters["created_seq"]))
     masters = assigned.ids[["master_id", "created_run"]].assign(
         created_seq=[int(seq.get(m, run_seq)) for m in assigned.ids["master_id"]])

@@ -42,6 +42,39 @@ def test_the_new_file_carries_its_rows_and_the_truth_follows_them(tmp_path):
     assert (new.truth.loc[~moved] == truth.loc[~moved]).all().all()
 
 
+def _tree(folder) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_an_inbox_generated_earlier_is_used_as_a_copy_and_left_unchanged(tmp_path):
+    generated = tmp_path / "generated"
+    shutil.copytree(SAMPLE_INBOX, generated / "inbox")
+    shutil.copy2(SAMPLE_TRUTH, generated / "truth.csv")
+    before = _tree(generated)
+    work = tmp_path / "work"
+    work.mkdir()
+    scale.prepare_inbox(work, rows=10**9, generated=generated)  # --rows does not apply: nothing is generated
+    assert _tree(work / "inbox") == _tree(generated / "inbox")
+    assert (work / "truth.csv").read_bytes() == (generated / "truth.csv").read_bytes()
+    truth = pd.read_csv(work / "truth.csv", dtype=str, keep_default_na=False)
+    scale.split_off_new_file(work / "inbox", truth, 100, work / "held_out")  # what the benchmark does next
+    assert _tree(work / "inbox") != _tree(generated / "inbox")
+    assert _tree(generated) == before
+
+
+@pytest.mark.parametrize("missing", ["inbox", "truth.csv"])
+def test_a_generated_folder_without_its_inbox_or_truth_is_refused(tmp_path, capsys, missing):
+    generated = tmp_path / "generated"
+    (generated / "inbox").mkdir(parents=True)
+    (generated / "truth.csv").write_text("file\n")
+    shutil.rmtree(generated / missing) if missing == "inbox" else (generated / missing).unlink()
+    with pytest.raises(SystemExit) as exit_:
+        scale.main(["--generated", str(generated), "--work", str(tmp_path / "work")])
+    assert exit_.value.code == 2
+    assert f"no {generated / missing}" in capsys.readouterr().err
+    assert not (tmp_path / "work").exists()  # refused before anything was made
+
+
 def test_a_run_reports_when_each_step_started_and_ended(sample_run):
     steps = sample_run.steps
     assert list(steps)[0] == "ingested_rows"  # in the order they ran

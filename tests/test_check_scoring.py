@@ -197,6 +197,10 @@ def test_the_top_masters_are_the_same_when_each_batch_keeps_only_its_best_pairs(
     batched = sample_checker.index.score_matching(rows, top=2)
     assert len(whole) > 200 and kept < every / 2  # fewer pairs held, the same hits
     pd.testing.assert_frame_equal(whole, batched)
+    # without the evidence (what linking activity rows asks for): the same hits, no JSON per hit
+    without = sample_checker.index.score_matching(rows.set_axis(rows.index + 5), top=2, evidence=False)
+    assert without["evidence"].isna().all() and whole["evidence"].notna().all()
+    pd.testing.assert_frame_equal(whole.drop(columns="evidence"), without.drop(columns="evidence"))
 
 
 def test_the_top_masters_of_a_frame_of_queries(sample_checker, warehouse):

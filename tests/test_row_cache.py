@@ -13,6 +13,7 @@ import pytest
 from conftest import SAMPLE_INBOX
 from customer_master.ingest.inbox import ingest_inbox
 from customer_master.ingest.sheet_kinds import CUSTOMERS
+from customer_master import row_cache
 from customer_master.row_cache import STAGE_CODE, RowCache
 from customer_master.standardise.stage import standardise_rows
 from customer_master.validate import validate_rows
@@ -165,3 +166,32 @@ def test_keyed_by_the_stage_before_an_unchanged_files_rows_are_not_read(inbox_ro
     counted = Counted(_validate)  # a full run reads and validates every row
     validation.run(_as_file(inbox_rows, tmp_path / "full.parquet"), counted, parts=parts, full=True)
     assert counted.files == [sorted(set(inbox_rows["file"]))]
+
+
+def test_a_stage_given_its_rows_as_a_file_computes_them_in_batches_with_the_same_result(
+        inbox_rows, tmp_path, monkeypatch):
+    """Past BATCH_ROWS rows a stage computes its files a batch at once, and a larger file in
+    row key ranges (so a million rows are never validated at once); the result is the
+    stage run on every row."""
+    sizes = inbox_rows["file"].value_counts()
+    monkeypatch.setattr(row_cache, "BATCH_ROWS", int(sizes.iloc[0]) // 3)  # the largest file in three ranges or more
+    assert (sizes > row_cache.BATCH_ROWS).sum() >= 1 and (sizes <= row_cache.BATCH_ROWS).sum() >= 2
+    validation, standardisation = RowCache(tmp_path / "validate", "validate"), \
+        RowCache(tmp_path / "standardise", "standardise")
+    given = []  # the rows of each call
+    validated = validation.run(_as_file(inbox_rows, tmp_path / "rows.parquet"),
+                               lambda rows: given.append(rows) or _validate(rows), parts=_parts(inbox_rows))
+    assert max(len(rows) for rows in given) <= row_cache.BATCH_ROWS
+    largest = sizes.index[0]
+    assert sum(largest in set(rows["file"]) for rows in given) >= 3  # in row key ranges, one after the other
+    assert any(rows["file"].nunique() > 1 for rows in given)  # small files together
+    assert sorted(pd.concat(given)["row_key"]) == sorted(inbox_rows["row_key"])  # every row once
+    assert validated.rows_computed == len(inbox_rows)
+    expected = _validate(inbox_rows)
+    _assert_same({name: pd.read_parquet(path) for name, path in validated.frames.items()}, expected)
+
+    counted = Counted(_standardise)
+    standardised = standardisation.run(validated.frames["accepted"], counted,
+                                       parts=validation.keyed_parts(_parts(inbox_rows)))
+    assert len(counted.files) > 1
+    _assert_same({"rows": pd.read_parquet(standardised.frames["rows"])}, _standardise(expected["accepted"]))

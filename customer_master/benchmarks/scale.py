@@ -2,7 +2,7 @@
 the pipeline and through plain Splink's train + predict + cluster on the same
 rows; then one new department file of 2,000 rows and a nightly run.
 
-    customer-master benchmark-scale --rows 200000 [--repeat 3] [--work DIR]
+    customer-master benchmark-scale --rows 200000 [--repeat 3] [--work DIR] [--generated DIR]
 
 Prints, as medians over --repeat full runs (each on a fresh warehouse): per-step
 seconds and peak memory of the pipeline, both totals, their ratios, and the
@@ -208,20 +208,50 @@ def _median_steps(runs: list[dict]) -> list[dict]:
             for step in steps]
 
 
-def run_benchmark(rows: int, work: Path, repeat: int = 3, baseline: bool = True, nightly: bool = True,
-                  seed: int | None = None, limit_gib: float = MEMORY_LIMIT_GIB, say=print) -> dict:
+class NotGenerated(ValueError):
+    """A --generated folder without the generator's inbox and truth."""
+
+
+def generated_parts(folder: Path) -> tuple[Path, Path]:
+    """The inbox and truth the sample generator wrote into `folder`
+    (`--out folder/inbox --truth folder/truth.csv`), or NotGenerated saying what is missing."""
+    inbox, truth_csv = folder / "inbox", folder / "truth.csv"
+    missing = [str(p) for p, there in ((inbox, inbox.is_dir()), (truth_csv, truth_csv.is_file())) if not there]
+    if missing:
+        raise NotGenerated(f"--generated {folder}: no {' and no '.join(missing)} (write them with "
+                           f"python -m customer_master.sample.generate --out {inbox} --truth {truth_csv} --scale S)")
+    return inbox, truth_csv
+
+
+def prepare_inbox(work: Path, rows: int, seed: int | None = None, generated: Path | None = None) -> None:
+    """work/inbox and work/truth.csv: generated afresh for about `rows` source rows, or
+    copied from an inbox generated earlier (the benchmark splits a file off its copy,
+    so `generated` is never changed)."""
     inbox, truth_csv = work / "inbox", work / "truth.csv"
-    started = time.monotonic()
+    if generated is not None:
+        source_inbox, source_truth = generated_parts(generated)
+        shutil.copytree(source_inbox, inbox)
+        shutil.copy2(source_truth, truth_csv)
+        return
     command = [sys.executable, "-m", "customer_master.sample.generate", "--out", str(inbox), "--truth",
                str(truth_csv), "--scale", f"{rows / ROWS_PER_SCALE:.4f}"]
     subprocess.run(command + (["--seed", str(seed)] if seed is not None else []), check=True,
                    stdout=subprocess.DEVNULL)
+
+
+def run_benchmark(rows: int, work: Path, repeat: int = 3, baseline: bool = True, nightly: bool = True,
+                  seed: int | None = None, limit_gib: float = MEMORY_LIMIT_GIB, say=print,
+                  generated: Path | None = None) -> dict:
+    inbox, truth_csv = work / "inbox", work / "truth.csv"
+    started = time.monotonic()
+    prepare_inbox(work, rows, seed, generated)
     truth = pd.read_csv(truth_csv, dtype=str, keep_default_na=False)
     new = split_off_new_file(inbox, truth, NEW_FILE_ROWS, work / "held_out")
     truth_before = new.truth[new.truth["file"] != new.file]
     result = {"rows": len(truth_before), "generate_seconds": time.monotonic() - started,
               "new_file": new.file, "new_file_rows": int((new.truth["file"] == new.file).sum())}
-    say(f"benchmark-scale: {result['rows']:,} source rows generated in {result['generate_seconds']:.0f} s under {work}")
+    how = f"copied from {generated}" if generated is not None else "generated"
+    say(f"benchmark-scale: {result['rows']:,} source rows {how} in {result['generate_seconds']:.0f} s under {work}")
 
     runs, first_warehouse = [], None
     for attempt in range(repeat):
@@ -336,19 +366,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-baseline", action="store_true", help="skip plain Splink")
     parser.add_argument("--no-nightly", action="store_true", help="skip the new file and the nightly run")
     parser.add_argument("--seed", type=int, default=None, help="the generator's seed (default: its own)")
+    parser.add_argument("--generated", type=Path, default=None, metavar="DIR",
+                        help="use the inbox generated earlier in DIR (DIR/inbox, DIR/truth.csv, as the sample "
+                             "generator's --out and --truth write them) instead of generating one; the benchmark "
+                             "works on a copy, DIR is not changed, and --rows and --seed do not apply")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
     parser.add_argument("--max-memory-gib", type=float, default=MEMORY_LIMIT_GIB,
                         help=f"stop a measured run past this resident memory (default {MEMORY_LIMIT_GIB:g})")
     args = parser.parse_args(argv)
     if args.rows < 5 * NEW_FILE_ROWS or args.repeat < 1:
         parser.error(f"--rows must be at least {5 * NEW_FILE_ROWS} and --repeat at least 1")
+    if args.generated is not None:
+        try:
+            generated_parts(args.generated)
+        except NotGenerated as missing:
+            parser.error(str(missing))
     work = args.work or Path(tempfile.mkdtemp(prefix="cm-scale-"))
     if args.work and any(args.work.iterdir() if args.work.exists() else []):
         parser.error(f"--work {args.work} is not empty")
     work.mkdir(parents=True, exist_ok=True)
     try:
         result = run_benchmark(args.rows, work, args.repeat, not args.no_baseline, not args.no_nightly, args.seed,
-                               args.max_memory_gib)
+                               args.max_memory_gib, generated=args.generated)
     except RunStopped as stopped:
         print(f"benchmark-scale: {stopped}", file=sys.stderr)
         return 1

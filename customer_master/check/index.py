@@ -155,24 +155,27 @@ class CandidateIndex:
         frame.insert(0, "customer_type", queries["customer_type"].to_numpy())
         return self.score_matching(frame, top, engine)
 
-    def score_matching(self, frame: pd.DataFrame, top: int = 5, engine: str = "numpy") -> pd.DataFrame:
+    def score_matching(self, frame: pd.DataFrame, top: int = 5, engine: str = "numpy",
+                       evidence: bool = True) -> pd.DataFrame:
         """Like `score`, from matching-frame rows (customer_type, row_key and the
         compared columns) rather than standardised rows. Column by column: a run's
-        tens of thousands of activity rows are never turned into dicts."""
-        frame = frame.reset_index(drop=True)
+        tens of thousands of activity rows are never turned into dicts. evidence=False:
+        the column is None (a JSON text per hit that linking activity rows never reads)."""
+        if not frame.index.equals(pd.RangeIndex(len(frame))):
+            frame = frame.reset_index(drop=True)
         row_keys = frame[_ROW_KEY].to_numpy() if _ROW_KEY in frame else np.full(len(frame), None)
         parts = []
         for name, scored in self.score_pairs_arrays(frame, engine, top=top).items():
             index = self._types[name]
             at, rank = _top_hits(scored, index, top)
             c = scored["row"][at]
-            fields = {f: w[at].tolist() for f, w in scored["fields"].items()}
+            fields = {f: w[at].tolist() for f, w in scored["fields"].items()} if evidence else {}
             parts.append(pd.DataFrame({
                 "query": scored["query"][at],
                 "row_key": row_keys[scored["query"][at]], "rank": rank, "master_id": index.master_ids[c],
                 "match_probability": scored["match_probability"][at], "match_weight": scored["match_weight"][at],
                 "evidence": [json.dumps({f: round(w[i], 3) for f, w in fields.items()}, ensure_ascii=False)
-                             for i in range(len(at))],
+                             for i in range(len(at))] if evidence else None,
                 "source_row_key": index.row_keys[c]}))
         parts = [p for p in parts if len(p)]
         if not parts:

@@ -104,7 +104,7 @@ def row_places(rows: pd.DataFrame) -> pd.DataFrame:
     columns = [c for c in rows.columns if c != UNIQUE_ID]
     packed = ", ".join(f'"{c}" := "{c}"' for c in columns)
     with working_connection() as con:
-        con.register("activity_rows", rows[columns].reset_index(drop=True))
+        con.register("activity_rows", rows)  # DuckDB reads the frame's columns in place (no copy of every row)
         found = con.sql(f"""SELECT {ROW_PLACE_SQL} AS {PLACE}, hash(struct_pack({packed})) AS content
                             FROM activity_rows""").df()  # a scan in order: one row per input row, as given
     return found.set_axis(rows.index)

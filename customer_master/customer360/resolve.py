@@ -53,7 +53,9 @@ def queries_of(rows: pd.DataFrame) -> pd.DataFrame:
     standard, origin = _as_both_types(rows)
     queries = matching_frame(standard)
     queries.insert(0, "customer_type", standard["customer_type"].to_numpy())
-    return queries.assign(**{ORIGIN: origin.to_numpy()})
+    del standard
+    queries[ORIGIN] = origin.to_numpy()  # in place: the queries of every activity row are not copied
+    return queries
 
 
 def with_masters(scores: pd.DataFrame, queries: pd.DataFrame, index: CandidateIndex | None) -> pd.DataFrame:
@@ -64,7 +66,10 @@ def with_masters(scores: pd.DataFrame, queries: pd.DataFrame, index: CandidateIn
         scores[column] = np.nan
     if index is None or queries.empty:
         return scores[SCORE_COLUMNS]
-    queries = queries.reset_index(drop=True).assign(row_key=range(len(queries)))  # the positions _best_two reads
+    # the positions _best_two reads, on a shallow copy (the caller's queries are neither changed nor copied)
+    queries = queries.reset_index(drop=True) if not queries.index.equals(pd.RangeIndex(len(queries))) else \
+        queries.copy(deep=False)
+    queries["row_key"] = np.arange(len(queries), dtype="int64")
     best, runner_up = _best_two(queries, pd.Index(queries[ORIGIN]), index)
     found = ["master_id", "match_weight", "match_probability", "customer_type"]
     scores.loc[best.index, found] = best[found].to_numpy()
@@ -104,7 +109,7 @@ def _as_both_types(rows: pd.DataFrame) -> tuple[pd.DataFrame, "pd.Index"]:
 
 def _best_two(queries: pd.DataFrame, origin: "pd.Index", index: CandidateIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The best and the runner-up master per row (indexed like the rows)."""
-    scores = index.score_matching(queries, top=2)
+    scores = index.score_matching(queries, top=2, evidence=False)  # the weights decide, not their parts
     at = scores["row_key"].to_numpy()
     scores = scores.assign(origin=origin.to_numpy()[at], customer_type=queries["customer_type"].to_numpy()[at])
     return best_two(scores)

@@ -35,6 +35,35 @@ class KnownMasters:
     def index(self) -> CandidateIndex:
         return CandidateIndex(self.match_input, self.models, self.threshold)
 
+    def release_index(self) -> None:
+        """Let the index go once the rows are scored (the next use builds it again): it
+        held every master row's keys while the step went on to write its tables."""
+        self.__dict__.pop("index", None)
+
+
+# named rows standardised into queries at once: at a million source rows, standardising the
+# 388k activity rows in one go took 1.6 GiB for the moment it lasted
+QUERY_BATCH_ROWS = 100_000
+
+
+def queries_in_batches(rows: pd.DataFrame) -> pd.DataFrame:
+    """queries_of(rows), QUERY_BATCH_ROWS rows at a time, in queries_of's order (every row's
+    first query in the rows' order, then the second queries). Standardising a row depends
+    on that row alone; the columns that depend on the other queries come out per batch here
+    and are counted again over all of them by with_batch_columns."""
+    if len(rows) <= QUERY_BATCH_ROWS:
+        return queries_of(rows)
+    firsts, seconds = [], []
+    for start in range(0, len(rows), QUERY_BATCH_ROWS):
+        batch = rows.iloc[start:start + QUERY_BATCH_ROWS]
+        queries = queries_of(batch)
+        firsts.append(queries.iloc[:len(batch)])
+        seconds.append(queries.iloc[len(batch):])
+    queries = pd.concat([q for q in firsts + seconds if len(q)], ignore_index=True)
+    if "row_key" in queries:  # a query's place among all of them, as queries_of numbers them
+        queries["row_key"] = np.arange(len(queries), dtype=queries["row_key"].dtype)
+    return queries
+
 
 @dataclass
 class ScoredRows:
@@ -65,18 +94,22 @@ def score_named_rows(rows: pd.DataFrame, masters: KnownMasters | None, carried: 
         kept = places.index[same.fillna(False).astype(bool).to_numpy()]
     else:
         kept = rows.index[:0]
-    new = rows.drop(index=kept)
-    fresh = queries_of(new)
+    new = rows.drop(index=kept) if len(kept) else rows  # (a full run: no copy of every row)
+    fresh = queries_in_batches(new)
     guessed = pd.Series(fresh["customer_type"].to_numpy()[:len(new)], index=new.index, dtype=object)
+    again = new.index
+    del new
 
     kept_queries = pd.DataFrame(columns=fresh.columns)
     if len(kept):
         label_of = pd.Series(kept, index=places.loc[kept, PLACE].to_numpy())
         kept_queries = carried.queries[carried.queries[PLACE].isin(label_of.index)]
         kept_queries = kept_queries.assign(**{ORIGIN: kept_queries[PLACE].map(label_of).to_numpy()}).drop(columns=PLACE)
-    queries = with_batch_columns(pd.concat([kept_queries, fresh], ignore_index=True))
+    queries = with_batch_columns(pd.concat([kept_queries, fresh], ignore_index=True) if len(kept_queries) else
+                                 fresh if fresh.index.equals(pd.RangeIndex(len(fresh))) else
+                                 fresh.reset_index(drop=True))
+    del fresh
 
-    again = new.index
     if len(kept):
         old = before.loc[places.loc[kept, PLACE]].set_axis(kept)
         guessed = pd.concat([old["guessed_type"], guessed])
@@ -90,9 +123,11 @@ def score_named_rows(rows: pd.DataFrame, masters: KnownMasters | None, carried: 
         met = kept_part[ORIGIN][near(kept_part, rows_of_changed, masters.models)]
         parts = [np.asarray(part) for part in (again, moved, touched, met) if len(part)]
         again = pd.Index(np.unique(np.concatenate(parts))) if parts else again
+    asked = queries if len(again) == len(rows) else queries[queries[ORIGIN].isin(again)]
     scored = with_masters(pd.DataFrame({"guessed_type": guessed.loc[again]}, index=again),
-                          queries[queries[ORIGIN].isin(again)], masters.index) if len(again) else \
-        pd.DataFrame(columns=SCORE_COLUMNS)
+                          asked, masters.index) if len(again) else pd.DataFrame(columns=SCORE_COLUMNS)
+    del asked
+    masters.release_index()
     remain = kept.difference(again)
     carried_scores = shifted(before.loc[places.loc[remain, PLACE], SCORE_COLUMNS].set_axis(remain),
                              carried.facts["types"], facts["types"]) if len(remain) else \
