@@ -120,7 +120,8 @@ class RowCache:
         stored = {file: files for file, files in stored.items() if files}
         todo_files = [file for file in keys if file not in stored]
         shapes = {}
-        for files, ranges in _batches(rows, todo_files):  # a batch's results are kept before the next is read
+        batches, rows_computed = _batches(rows, todo_files)
+        for files, ranges in batches:  # a batch's results are kept before the next is read
             computed = _in_one(compute(_rows_of(rows, files, key_range)) for key_range in ranges)
             for file in files:
                 self._store(keys[file], {name: _relative(frame[frame["file"] == file], -first[file])
@@ -130,7 +131,6 @@ class RowCache:
             del computed
         if not shapes and not stored:  # no rows at all: the frames' columns as compute gives them
             shapes = {name: list(frame.columns) for name, frame in compute(_rows_of(rows, [])).items()}
-        rows_computed = _row_count(rows, todo_files)
         self._prune(set(keys.values()))
         names = list(shapes) or list(next(iter(stored.values())))
         frames = {}
@@ -228,12 +228,14 @@ def parts_after(row_cache: Path, parts: pd.DataFrame, stages: list[str]) -> pd.D
 BATCH_ROWS = 100_000
 
 
-def _batches(rows: pd.DataFrame | Path, files: list[str]) -> list[tuple[list[str], list[tuple[int, int] | None]]]:
+def _batches(rows: pd.DataFrame | Path, files: list[str]
+             ) -> tuple[list[tuple[list[str], list[tuple[int, int] | None]]], int]:
     """The files to compute, in their order, as batches of about BATCH_ROWS rows: whole
     files together, or one file past BATCH_ROWS in row key ranges (lo, hi) computed one
-    after the other (a stage computes each row on its own, so neither changes a result)."""
+    after the other (a stage computes each row on its own, so neither changes a result);
+    and how many rows they hold."""
     if not files:
-        return []
+        return [], 0
     keys = _keys_of(rows, files)
     batches, pending, size = [], [], 0
     for file in files:
@@ -249,7 +251,7 @@ def _batches(rows: pd.DataFrame | Path, files: list[str]) -> list[tuple[list[str
         size += len(own)
     if pending:
         batches.append((pending, [None]))
-    return batches
+    return batches, len(keys)
 
 
 def _keys_of(rows: pd.DataFrame | Path, files: list[str]) -> pd.DataFrame:
@@ -257,10 +259,6 @@ def _keys_of(rows: pd.DataFrame | Path, files: list[str]) -> pd.DataFrame:
     if isinstance(rows, pd.DataFrame):
         return rows.loc[rows["file"].isin(set(files)), ["file", "row_key"]]
     return pq.read_table(rows, columns=["file", "row_key"], filters=[("file", "in", files)]).to_pandas()
-
-
-def _row_count(rows: pd.DataFrame | Path, files: list[str]) -> int:
-    return len(_keys_of(rows, files)) if files else 0
 
 
 def _in_one(pieces) -> dict[str, pd.DataFrame]:

@@ -105,9 +105,8 @@ def score_named_rows(rows: pd.DataFrame, masters: KnownMasters | None, carried: 
         label_of = pd.Series(kept, index=places.loc[kept, PLACE].to_numpy())
         kept_queries = carried.queries[carried.queries[PLACE].isin(label_of.index)]
         kept_queries = kept_queries.assign(**{ORIGIN: kept_queries[PLACE].map(label_of).to_numpy()}).drop(columns=PLACE)
-    queries = with_batch_columns(pd.concat([kept_queries, fresh], ignore_index=True) if len(kept_queries) else
-                                 fresh if fresh.index.equals(pd.RangeIndex(len(fresh))) else
-                                 fresh.reset_index(drop=True))
+    # (queries_in_batches numbers its queries from 0: fresh alone needs no renumbering copy)
+    queries = with_batch_columns(pd.concat([kept_queries, fresh], ignore_index=True) if len(kept_queries) else fresh)
     del fresh
 
     if len(kept):
