@@ -14,7 +14,7 @@ from customer_master.benchmarks.match_quality import _baseline_metrics, _baselin
 from customer_master.benchmarks.thresholds import THRESHOLD_GRID, threshold_sweep, warehouse_sweep
 
 
-@pytest.mark.long  # 5,000 records through the pipeline and plain Splink (pytest -m long)
+@pytest.mark.long  # 5,000 records through the pipeline and plain Splink (pytest -m long -n 0)
 def test_febrl3_through_the_pipeline_beats_plain_splink():
     result = measure("febrl3", threshold=0.95)
     ours, splink = result["ours"], result["splink"]

@@ -21,7 +21,7 @@ import pytest
 
 from dagster_server import DagsterServer, dagster_dev, wait_for_run
 
-pytestmark = pytest.mark.server  # a real `dagster dev`: its own tier (pytest -m server)
+pytestmark = pytest.mark.server  # a real `dagster dev`: its own tier (pytest -m server -n 0)
 
 PROJECT = Path(__file__).resolve().parents[1]
 SAMPLE_INBOX = PROJECT / "data" / "inbox"

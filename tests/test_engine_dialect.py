@@ -1,7 +1,7 @@
 """What the Spark engine takes from DuckDB, checked without Spark (the default tier):
 the models rendered in Spark SQL and back, and DuckDB's u-sampling buckets, which
 must pick the rows Splink's own DuckDB sampling picks. The Spark engine itself
-runs in tests/test_spark_engine.py (`pytest -m spark`)."""
+runs in tests/test_spark_engine.py (`pytest -m spark -n 0`)."""
 
 from __future__ import annotations
 

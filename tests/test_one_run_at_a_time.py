@@ -124,7 +124,7 @@ def published(published_once, tmp_path):
     return tmp_path / "inbox", copy_warehouse(warehouse, tmp_path / "wh" / warehouse.name), first
 
 
-@pytest.mark.long  # two more processes, one waiting for the other's whole run (pytest -m long)
+@pytest.mark.long  # two more processes, one waiting for the other's whole run (pytest -m long -n 0)
 def test_a_second_run_waits_for_the_first_and_starts_from_its_state(published):
     inbox, warehouse, first = published
     a = _start(PAUSING_RUN, inbox, warehouse, "reading state")
@@ -258,7 +258,7 @@ def test_an_old_layout_moves_in_when_it_is_clearly_this_warehouses(two_in_one_fo
 
 
 # the default tier kills a run right after the swap (the next run finishes recording it); the
-# kills while reading the state and while building are in the long tier (pytest -m long)
+# kills while reading the state and while building are in the long tier (pytest -m long -n 0)
 @pytest.mark.parametrize("stage", [pytest.param("reading state", marks=pytest.mark.long),
                                    pytest.param("building", marks=pytest.mark.long), "after the swap"])
 def test_a_run_killed_at_any_stage_leaves_the_last_master_and_the_next_run_cleans_up(published, stage):
