@@ -15,7 +15,7 @@ from customer_master.customer360.contacts import ContactResult
 from customer_master.ingest.inbox import IngestResult
 from customer_master.match.engine import MatchResult
 from customer_master.pipelines.resources import AS_PARQUET_FILE, PipelinePaths, WarehouseLock
-from customer_master.pipelines.staged_results import as_stored
+from customer_master.pipelines.staged_results import as_stored, row_count
 from customer_master.review.decisions import load_decisions
 from customer_master.survive import GoldenResult, build_golden_records
 from customer_master.validate import ValidationResult
@@ -27,6 +27,7 @@ from customer_master.warehouse.publish_run import publish_run
 from customer_master.run_summary import summary_lines
 from customer_master.sources import SOURCES_JOINED_BY
 from customer_master.warehouse.tables import Customer360
+from customer_master.working_db import spill_folder
 
 
 @dg.asset(group_name="master", kinds={"duckdb"},
@@ -35,10 +36,10 @@ from customer_master.warehouse.tables import Customer360
                       "warehouse's lock, taken when the run started, is held until the run has published.")
 def previous_state(context: dg.AssetExecutionContext, paths: PipelinePaths, run_lock: WarehouseLock) -> MasterState:
     check_run_config(context)
-    state = load_state(paths.warehouse_path)
+    state = load_state(paths.warehouse_path, hand_on_in=spill_folder())  # handed on unread
     state.run_seq = len(read_run_history(paths.warehouse_path)) + 1
-    context.add_output_metadata({"run_seq": state.run_seq, "masters": len(state.masters),
-                                 "retired_ids": len(state.id_history)})
+    context.add_output_metadata({"run_seq": state.run_seq, "masters": row_count(state, "masters"),
+                                 "retired_ids": row_count(state, "id_history")})
     return state
 
 

@@ -60,7 +60,7 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
         "master.review_candidates": ComputedTable(  # (cannot_link: null in all of them)
             "SELECT * EXCLUDE (cannot_link) FROM master.match_pairs WHERE match_probability BETWEEN ? AND ? "
             "AND cannot_link IS NULL ORDER BY rowid", parameters=list(match.review_band)),
-        "master.id_history": golden.id_history,
+        "master.id_history": as_stored(golden, "id_history"),
         "master.source_rows": ComputedTable(f"""
             SELECT {", ".join(f"s.{c}" for c in LINEAGE)}, x.row_identity, {", ".join(f"s.{c}" for c in SOURCE_ROW_FIELDS)}
             FROM standardised s JOIN xref x USING (row_key) ORDER BY s.{ROW_NUMBER}""",
@@ -73,8 +73,8 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
         # the largest tables, copied as they are: from their staged file where there is one
         "master.field_lineage": as_stored(golden, "field_lineage"),
         "master.field_values": as_stored(golden, "field_values"),
-        "master.customers_history": golden.customers_history,
-        "meta.change_log": golden.change_log,
+        "master.customers_history": as_stored(golden, "customers_history"),
+        "meta.change_log": as_stored(golden, "change_log"),
         "master.models": models,
         "master.model_weights": model_weights(match.models).assign(run_id=run_id),
         "quality.rejected": rejected,
