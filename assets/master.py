@@ -80,15 +80,20 @@ def golden_records(context: dg.AssetExecutionContext, paths: PipelinePaths, inge
     return result
 
 
+# the frames publish copies into the warehouse as they are: handed over as their staged files, which
+# DuckDB reads, not read into pandas first
+_AS_FILES = ("standardised_rows", "customer_roles", "customer_relationships", "customer_segments", "review_due")
+
+
 @dg.asset(group_name="master", kinds={"duckdb"},
-          ins={"standardised_rows": dg.AssetIn(metadata={AS_PARQUET_FILE: True})},
+          ins={name: dg.AssetIn(metadata={AS_PARQUET_FILE: True}) for name in _AS_FILES},
           description="The published warehouse file (master, quality and meta schemas), swapped in atomically.")
 def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, ingested_rows: IngestResult,
                        validated_rows: ValidationResult, standardised_rows: Path,
                        matched_clusters: MatchResult, golden_records: GoldenResult,
                        customer_activities: ActivityResult, customer_contacts: ContactResult,
-                       customer_roles: pd.DataFrame, customer_relationships: pd.DataFrame,
-                       customer_segments: pd.DataFrame, review_due: pd.DataFrame,
+                       customer_roles: Path, customer_relationships: Path,
+                       customer_segments: Path, review_due: Path,
                        run_lock: WarehouseLock) -> dg.MaterializeResult:
     around = Customer360(activities=customer_activities, contacts=customer_contacts, roles=customer_roles,
                          relationships=customer_relationships, segments=customer_segments, review_due=review_due)

@@ -15,7 +15,7 @@ from customer_master.ingest.inbox import IngestResult
 from customer_master.match.engine import PAIR_COLUMNS, MatchResult
 from customer_master.match.features import MATCH_INPUT_SQL
 from customer_master.match.learned import model_weights
-from customer_master.pipelines.staged_results import as_stored, frame_columns, row_count, stored_file
+from customer_master.pipelines.staged_results import as_stored, frame_columns, parquet_rows, row_count, stored_file
 from customer_master.survive import GoldenResult, XREF_COLUMNS
 from customer_master.validate import REJECTED_COLUMNS, ValidationResult
 from customer_master.warehouse.publish import ComputedTable, WarehouseTables
@@ -35,10 +35,11 @@ class Customer360:
     """The tables around the golden records (customer_master/customer360/)."""
     activities: ActivityResult
     contacts: ContactResult
-    roles: pd.DataFrame
-    relationships: pd.DataFrame
-    segments: pd.DataFrame
-    review_due: pd.DataFrame
+    # each a frame, or its staged Parquet file (copied into the warehouse without pandas)
+    roles: pd.DataFrame | Path
+    relationships: pd.DataFrame | Path
+    segments: pd.DataFrame | Path
+    review_due: pd.DataFrame | Path
 
 
 def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standardised: pd.DataFrame | Path,
@@ -177,6 +178,10 @@ def _customer360_counts(around: Customer360) -> dict:
         "interactions_unresolved": int(interactions["resolution"].ne("resolved").sum()),
         "transactions": int(len(transactions)),
         "transactions_unresolved": int(transactions["resolution"].ne("resolved").sum()),
-        "relationships": int(len(around.relationships)),
-        "review_due": int(len(around.review_due)),
+        "relationships": _rows(around.relationships),
+        "review_due": _rows(around.review_due),
     }
+
+
+def _rows(frame: pd.DataFrame | Path) -> int:
+    return parquet_rows(frame) if isinstance(frame, Path) else len(frame)
