@@ -54,7 +54,8 @@ def publish_run(inbox: Path, warehouse: Path, run_id: str, started: dt.datetime,
     state = MasterState(xref=_columns(xref, STATE_FILES["xref"]), masters=as_stored(golden, "masters"),
                         id_history=as_stored(golden, "id_history"),
                         customers_history=as_stored(golden, "customers_history"),
-                        change_log=as_stored(golden, "change_log"), contact_xref=as_stored(around.contacts, "state_xref"),
+                        change_log=as_stored(golden, "change_log"),
+                        contact_xref=as_stored(around.contacts, "state_xref"),
                         contacts=as_stored(around.contacts, "state_ids"))
     return PublishedRun(publish_warehouse(warehouse, tables, run, state, keep_backups), summary, tables)
 
