@@ -15,7 +15,7 @@ from customer_master.customer360.contacts import ContactResult
 from customer_master.ingest.inbox import IngestResult
 from customer_master.match.engine import MatchResult
 from customer_master.pipelines.resources import AS_PARQUET_FILE, PipelinePaths, WarehouseLock
-from customer_master.pipelines.staged_results import as_stored
+from customer_master.pipelines.staged_results import as_stored, row_count
 from customer_master.review.decisions import load_decisions
 from customer_master.survive import GoldenResult, build_golden_records
 from customer_master.validate import ValidationResult
@@ -27,6 +27,7 @@ from customer_master.warehouse.publish_run import publish_run
 from customer_master.run_summary import summary_lines
 from customer_master.sources import SOURCES_JOINED_BY
 from customer_master.warehouse.tables import Customer360
+from customer_master.working_db import spill_folder
 
 
 @dg.asset(group_name="master", kinds={"duckdb"},
@@ -35,10 +36,10 @@ from customer_master.warehouse.tables import Customer360
                       "warehouse's lock, taken when the run started, is held until the run has published.")
 def previous_state(context: dg.AssetExecutionContext, paths: PipelinePaths, run_lock: WarehouseLock) -> MasterState:
     check_run_config(context)
-    state = load_state(paths.warehouse_path)
+    state = load_state(paths.warehouse_path, hand_on_in=spill_folder())  # handed on unread
     state.run_seq = len(read_run_history(paths.warehouse_path)) + 1
-    context.add_output_metadata({"run_seq": state.run_seq, "masters": len(state.masters),
-                                 "retired_ids": len(state.id_history)})
+    context.add_output_metadata({"run_seq": state.run_seq, "masters": row_count(state, "masters"),
+                                 "retired_ids": row_count(state, "id_history")})
     return state
 
 
@@ -79,15 +80,20 @@ def golden_records(context: dg.AssetExecutionContext, paths: PipelinePaths, inge
     return result
 
 
+# the frames publish copies into the warehouse as they are: handed over as their staged files, which
+# DuckDB reads, not read into pandas first
+_AS_FILES = ("standardised_rows", "customer_roles", "customer_relationships", "customer_segments", "review_due")
+
+
 @dg.asset(group_name="master", kinds={"duckdb"},
-          ins={"standardised_rows": dg.AssetIn(metadata={AS_PARQUET_FILE: True})},
+          ins={name: dg.AssetIn(metadata={AS_PARQUET_FILE: True}) for name in _AS_FILES},
           description="The published warehouse file (master, quality and meta schemas), swapped in atomically.")
 def customer_warehouse(context: dg.AssetExecutionContext, paths: PipelinePaths, ingested_rows: IngestResult,
                        validated_rows: ValidationResult, standardised_rows: Path,
                        matched_clusters: MatchResult, golden_records: GoldenResult,
                        customer_activities: ActivityResult, customer_contacts: ContactResult,
-                       customer_roles: pd.DataFrame, customer_relationships: pd.DataFrame,
-                       customer_segments: pd.DataFrame, review_due: pd.DataFrame,
+                       customer_roles: Path, customer_relationships: Path,
+                       customer_segments: Path, review_due: Path,
                        run_lock: WarehouseLock) -> dg.MaterializeResult:
     around = Customer360(activities=customer_activities, contacts=customer_contacts, roles=customer_roles,
                          relationships=customer_relationships, segments=customer_segments, review_due=review_due)

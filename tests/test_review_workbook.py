@@ -15,7 +15,8 @@ import pytest
 from conftest import write_xlsx
 from customer_master.language import resolve_language
 from customer_master.review.decisions import load_decisions
-from customer_master.review.export import FOR_MATCH, AGAINST, WIDEST, column_keys, column_label, export_review
+from customer_master.review.export import (FOR_MATCH, AGAINST, WIDEST, _display_width, _widest, column_keys,
+                                          column_label, export_review)
 from customer_master.review.labels import SHEETS
 from customer_master.review.outbox import KEEP_WORKBOOKS, TO_REVIEW, write_run_workbook
 from customer_master.review.workbook import import_workbook
@@ -121,6 +122,13 @@ def test_the_workbook_is_made_for_people(sample_run, tmp_path):
     assert any('"match,no match"' == v.formula1 for v in sheet.data_validations.dataValidation)
     instructions = " ".join(str(c.value) for (c,) in book["instructions"].iter_rows())
     assert "inbox/" in instructions and "not compared" in instructions and f"{len(rows)} pairs" in instructions
+
+
+def test_a_column_is_as_wide_as_its_widest_text_not_its_longest():
+    # a Chinese character takes two places: the shorter Chinese name is the widest text
+    values = {"Zhang Wei Ltd", "张伟贸易有限公司", "上海", 0.98765, None}
+    assert _widest(values) == max(_display_width(v) for v in values) == 16
+    assert _widest({0.5}) == len("0.5000") and _widest({None}) == _widest(set()) == 0
 
 
 def test_a_limit_keeps_the_most_doubtful_pairs(sample_run, tmp_path):

@@ -8,14 +8,20 @@ its pending backup and links them into place once its warehouse is swapped in
 
 from __future__ import annotations
 
+import os
+import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from customer_master.lifecycle.history import CHANGE_COLUMNS, VERSION_KEY
 from customer_master.lifecycle.ids import HISTORY_COLUMNS
 from customer_master.owner_only import private_folder, write_private
+from customer_master.pipelines.staged_results import staged_result
 from customer_master.warehouse.layout import layout
 
 STATE_FILES = {
@@ -50,22 +56,61 @@ class MasterState:
         return set(self.masters["master_id"]) | set(self.id_history["retired_id"])
 
 
-def load_state(warehouse: Path) -> MasterState:
+def load_state(warehouse: Path, hand_on_in: Path | None = None) -> MasterState:
+    """The state the last run left. hand_on_in: a private folder (the run's spill folder)
+    into which the state files are linked and handed on unread (staged_results.py), for
+    the steps that read them and for the IO manager, which moves them into the run's
+    staging: reading them into pandas and writing them back took most of the step."""
     folder = layout(warehouse).state
-    frames = {}
+    frames, files = {}, {}
     for name, columns in STATE_FILES.items():
         path = folder / f"{name}.parquet"
+        if hand_on_in is not None and path.exists() and _as_stored(name, pq.read_schema(path)):
+            files[name] = _linked(path, private_folder(hand_on_in) / f"state-{uuid.uuid4().hex}-{name}.parquet")
+            continue
         frames[name] = pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=columns)
     for name in ("masters", "contacts"):
-        frames[name] = frames[name].astype({"created_seq": "int64"})
-    if "by_steward" not in frames["change_log"]:  # the state of an earlier version
+        if name in frames:
+            frames[name] = frames[name].astype({"created_seq": "int64"})
+    if "change_log" in frames and "by_steward" not in frames["change_log"]:  # the state of an earlier version
         frames["change_log"]["by_steward"] = False
-    return MasterState(**frames)
+    if not files:
+        return MasterState(**frames)
+    return staged_result(MasterState, files, frames)
+
+
+def _as_stored(name: str, schema: pa.Schema) -> bool:
+    """Whether a state file is what load_state would make of it (no column to fix)."""
+    if name in ("masters", "contacts"):
+        return "created_seq" in schema.names and schema.field("created_seq").type == pa.int64()
+    if name == "change_log":
+        return "by_steward" in schema.names
+    return True
+
+
+def _linked(path: Path, link: Path) -> Path:
+    """`path` at `link` (a hard link: the state's files are replaced, never changed in
+    place; a copy on another file system)."""
+    try:
+        os.link(path, link)
+    except OSError:
+        shutil.copyfile(path, link)
+    return link
 
 
 def write_state(folder: Path, state: MasterState) -> None:
-    """The state files into `folder` (a publish's pending backup)."""
+    """The state files into `folder` (a publish's pending backup). Each field of `state`
+    may be a frame, an Arrow table, or the Parquet file a stage result is staged in
+    (pipelines/staged_results.py `as_stored`), which is copied as it is."""
     folder = private_folder(folder)
     for name in STATE_FILES:
-        write_private(folder / f"{name}.parquet",
-                      lambda path, frame=getattr(state, name): frame.to_parquet(path, index=False))
+        write_private(folder / f"{name}.parquet", lambda path, value=getattr(state, name): _write(value, path))
+
+
+def _write(value, path: str) -> None:
+    if isinstance(value, Path):
+        shutil.copyfile(value, path)
+    elif isinstance(value, pa.Table):
+        pq.write_table(value, path)
+    else:
+        value.to_parquet(path, index=False)

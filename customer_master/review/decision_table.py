@@ -4,25 +4,27 @@ the masters its rows are in after the run and whether it is in force."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pyarrow as pa
 
 from customer_master.review.decisions import DECISION_COLUMNS
-from customer_master.working_db import working_connection
+from customer_master.working_db import register_source, working_connection
 
 TABLE = "master.steward_decisions"
 # in force: the latest decision on its pair (or detached row) and all its rows are in this run's masters
 STATUSES = ("in force", "superseded", "rows not in the inbox")
 
 
-def steward_decisions_table(decisions: pd.DataFrame, xref: pd.DataFrame) -> pa.Table:
+def steward_decisions_table(decisions: pd.DataFrame, xref: pd.DataFrame | Path) -> pa.Table:
     """decisions: the stored decisions (DECISION_COLUMNS); xref: this run's
-    master_id and row_identity per source row. Typed columns also when there is no
-    decision yet."""
+    master_id and row_identity per source row (a frame, or its staged Parquet file,
+    read in DuckDB). Typed columns also when there is no decision yet."""
     con = working_connection()
     con.register("decisions_", decisions[DECISION_COLUMNS].astype(object).where(decisions[DECISION_COLUMNS].notna(),
                                                                                  None))
-    con.register("xref_", xref[["master_id", "row_identity"]])
+    register_source(con, "xref_", xref, ["master_id", "row_identity"])
     return con.sql(f"""
         WITH d AS (
             SELECT row_identity_l::VARCHAR AS row_identity_l, nullif(row_identity_r::VARCHAR, '') AS row_identity_r,

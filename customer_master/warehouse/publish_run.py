@@ -8,11 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from customer_master.config import DEFAULT_KEEP_BACKUPS
 from customer_master.ingest.inbox import IngestResult
-from customer_master.lifecycle.state import MasterState
+from customer_master.lifecycle.state import STATE_FILES, MasterState
 from customer_master.match.engine import MatchResult
-from customer_master.pipelines.staged_results import frame_columns
+from customer_master.pipelines.staged_results import as_stored
 from customer_master.review.decision_table import TABLE as DECISION_TABLE, steward_decisions_table
 from customer_master.review.decisions import load_decisions
 from customer_master.survive import GoldenResult
@@ -43,11 +47,19 @@ def publish_run(inbox: Path, warehouse: Path, run_id: str, started: dt.datetime,
            **run_origin(tags), **summary}
     tables = warehouse_tables(ingest, validation, standardised, golden, match, run_id, around, rejected)
     # the stewards' decisions, as stored beside the warehouse (the run holds its lock: none is added meanwhile)
-    identities = frame_columns(golden, "xref", ["master_id", "row_identity", "row_hash"])
-    tables.tables[DECISION_TABLE] = steward_decisions_table(load_decisions(warehouse),
-                                                            identities[["master_id", "row_identity"]])
-    state = MasterState(xref=identities, masters=golden.masters,
-                        id_history=golden.id_history, customers_history=golden.customers_history,
-                        change_log=golden.change_log, contact_xref=around.contacts.state_xref,
-                        contacts=around.contacts.state_ids)
+    xref = as_stored(golden, "xref")
+    tables.tables[DECISION_TABLE] = steward_decisions_table(load_decisions(warehouse), xref)
+    # the state the next run starts from: the stage results' staged files copied as they are
+    # (read into pandas and written again, they took a second at 200k rows)
+    state = MasterState(xref=_columns(xref, STATE_FILES["xref"]), masters=as_stored(golden, "masters"),
+                        id_history=as_stored(golden, "id_history"),
+                        customers_history=as_stored(golden, "customers_history"),
+                        change_log=as_stored(golden, "change_log"),
+                        contact_xref=as_stored(around.contacts, "state_xref"),
+                        contacts=as_stored(around.contacts, "state_ids"))
     return PublishedRun(publish_warehouse(warehouse, tables, run, state, keep_backups), summary, tables)
+
+
+def _columns(frame: pd.DataFrame | Path, columns: list[str]) -> pd.DataFrame | pa.Table:
+    """`columns` of a frame, or of a staged Parquet file as Arrow (not through pandas)."""
+    return pq.read_table(frame, columns=columns) if isinstance(frame, Path) else frame[columns]

@@ -15,7 +15,7 @@ from customer_master.ingest.inbox import IngestResult
 from customer_master.match.engine import PAIR_COLUMNS, MatchResult
 from customer_master.match.features import MATCH_INPUT_SQL
 from customer_master.match.learned import model_weights
-from customer_master.pipelines.staged_results import as_stored, frame_columns, row_count, stored_file
+from customer_master.pipelines.staged_results import as_stored, frame_columns, parquet_rows, row_count, stored_file
 from customer_master.survive import GoldenResult, XREF_COLUMNS
 from customer_master.validate import REJECTED_COLUMNS, ValidationResult
 from customer_master.warehouse.publish import ComputedTable, WarehouseTables
@@ -35,10 +35,11 @@ class Customer360:
     """The tables around the golden records (customer_master/customer360/)."""
     activities: ActivityResult
     contacts: ContactResult
-    roles: pd.DataFrame
-    relationships: pd.DataFrame
-    segments: pd.DataFrame
-    review_due: pd.DataFrame
+    # each a frame, or its staged Parquet file (copied into the warehouse without pandas)
+    roles: pd.DataFrame | Path
+    relationships: pd.DataFrame | Path
+    segments: pd.DataFrame | Path
+    review_due: pd.DataFrame | Path
 
 
 def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standardised: pd.DataFrame | Path,
@@ -60,7 +61,7 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
         "master.review_candidates": ComputedTable(  # (cannot_link: null in all of them)
             "SELECT * EXCLUDE (cannot_link) FROM master.match_pairs WHERE match_probability BETWEEN ? AND ? "
             "AND cannot_link IS NULL ORDER BY rowid", parameters=list(match.review_band)),
-        "master.id_history": golden.id_history,
+        "master.id_history": as_stored(golden, "id_history"),
         "master.source_rows": ComputedTable(f"""
             SELECT {", ".join(f"s.{c}" for c in LINEAGE)}, x.row_identity, {", ".join(f"s.{c}" for c in SOURCE_ROW_FIELDS)}
             FROM standardised s JOIN xref x USING (row_key) ORDER BY s.{ROW_NUMBER}""",
@@ -73,8 +74,8 @@ def warehouse_tables(ingest: IngestResult, validation: ValidationResult, standar
         # the largest tables, copied as they are: from their staged file where there is one
         "master.field_lineage": as_stored(golden, "field_lineage"),
         "master.field_values": as_stored(golden, "field_values"),
-        "master.customers_history": golden.customers_history,
-        "meta.change_log": golden.change_log,
+        "master.customers_history": as_stored(golden, "customers_history"),
+        "meta.change_log": as_stored(golden, "change_log"),
         "master.models": models,
         "master.model_weights": model_weights(match.models).assign(run_id=run_id),
         "quality.rejected": rejected,
@@ -177,6 +178,10 @@ def _customer360_counts(around: Customer360) -> dict:
         "interactions_unresolved": int(interactions["resolution"].ne("resolved").sum()),
         "transactions": int(len(transactions)),
         "transactions_unresolved": int(transactions["resolution"].ne("resolved").sum()),
-        "relationships": int(len(around.relationships)),
-        "review_due": int(len(around.review_due)),
+        "relationships": _rows(around.relationships),
+        "review_due": _rows(around.review_due),
     }
+
+
+def _rows(frame: pd.DataFrame | Path) -> int:
+    return parquet_rows(frame) if isinstance(frame, Path) else len(frame)
