@@ -34,7 +34,10 @@ class TypeIndex:
 
 
 
-def build_type_index(rows: pa.Table, model: CompiledModel, model_json: dict) -> TypeIndex:
+def build_type_index(rows: pa.Table, model: CompiledModel, model_json: dict,
+                     counted_on: pa.Table | None = None) -> TypeIndex:
+    """counted_on: the rows term frequencies are counted on (default `rows`; all known rows
+    of the type when `rows` are the ones some queries may meet)."""
     uid = model.unique_id
     needed = list(dict.fromkeys([*model.columns, *model.key_columns]))
     missing = [c for c in ["master_id", uid, *needed] if c not in rows.column_names]
@@ -47,7 +50,7 @@ def build_type_index(rows: pa.Table, model: CompiledModel, model_json: dict) -> 
         columns[column] = pc.cast(rows.column(column), schema[column])
     tf = {}
     for column in model.tf_columns:
-        values = columns[column]
+        values = pc.cast((counted_on if counted_on is not None else rows).column(column), schema[column])
         # Splink's term frequency: rows with this value / rows with any value
         counts = pc.value_counts(values.drop_null() if hasattr(values, "drop_null") else pc.drop_null(values))
         distinct = counts.field("values")
@@ -56,7 +59,7 @@ def build_type_index(rows: pa.Table, model: CompiledModel, model_json: dict) -> 
             np.zeros(len(distinct))
         table = ValueTable(distinct, frequency)
         tf[column] = table
-        per_row, found = table.get(values)
+        per_row, found = table.get(columns[column])
         columns[f"tf_{column}"] = pa.array(per_row, pa.float64(), mask=~found)
     table = pa.table(columns).combine_chunks()
     con = working_connection()

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from customer_master.check.keys import key_hashes, key_part_values
+from customer_master.check.keys import sharing_a_key
 from customer_master.match.carried import ROW_PLACE_SQL, prune_run_folders
 from customer_master.match.features import UNCOMMON_COLUMNS, if_uncommon, rarest_word, word_frequencies
 from customer_master.match.models import UNIQUE_ID
@@ -153,25 +153,40 @@ def near(queries: pd.DataFrame, known: pa.Table, models: dict[str, dict]) -> np.
     """Per query (position): whether it shares a blocking key of its type's model with
     one of the `known` rows (match_input rows): whether they could be a candidate pair."""
     hit = np.zeros(len(queries), bool)
+    with working_connection() as con:
+        for blocking, mine, _, asked, rows in _by_type(queries, known, models):
+            hit[mine[sharing_a_key(asked, rows, blocking, con)]] = True
+    return hit
+
+
+def known_near(known: pa.Table, queries: pd.DataFrame, models: dict[str, dict]) -> np.ndarray:
+    """Per known row (match_input rows, position): whether it shares a blocking key of its
+    type's model with one of the queries: the rows that may be their candidates."""
+    hit = np.zeros(known.num_rows, bool)
+    with working_connection() as con:
+        for blocking, _, theirs, asked, rows in _by_type(queries, known, models):
+            hit[theirs[sharing_a_key(rows, asked, blocking, con)]] = True
+    return hit
+
+
+def _by_type(queries: pd.DataFrame, known: pa.Table, models: dict[str, dict]):
+    """Per customer type with queries and known rows: its model's blocking keys, the
+    positions of its queries and of its known rows, and their key columns (the queries'
+    in the known rows' types)."""
     if not len(queries) or not known.num_rows:
-        return hit
+        return
     types = queries["customer_type"].to_numpy()
     known_types = known.column("customer_type").to_numpy(zero_copy_only=False)
-    with working_connection() as con:
-        for name, model in models.items():
-            mine, theirs = np.flatnonzero(types == name), np.flatnonzero(known_types == name)
-            if not len(mine) or not len(theirs):
-                continue
-            blocking = compiled_model(model).blocking
-            columns = list(dict.fromkeys(c for key in blocking for c in key.columns))
-            rows = known.take(pa.array(theirs)).select(columns)
-            asked = pa.table({c: _as_type(queries[c].iloc[mine] if c in queries else None, len(mine),
-                                          rows.schema.field(c).type) for c in columns})
-            rows = rows.cast(asked.schema)
-            for ours, its in zip(key_part_values(asked, blocking, con), key_part_values(rows, blocking, con)):
-                (ask, ask_present), (have, have_present) = key_hashes(ours), key_hashes(its)
-                hit[mine[ask_present & np.isin(ask, have[have_present])]] = True
-    return hit
+    for name, model in models.items():
+        mine, theirs = np.flatnonzero(types == name), np.flatnonzero(known_types == name)
+        if not len(mine) or not len(theirs):
+            continue
+        blocking = compiled_model(model).blocking
+        columns = list(dict.fromkeys(c for key in blocking for c in key.columns))
+        rows = known.select(columns).take(pa.array(theirs))
+        asked = pa.table({c: _as_type(queries[c].iloc[mine] if c in queries else None, len(mine),
+                                      rows.schema.field(c).type) for c in columns})
+        yield blocking, mine, theirs, asked, rows.cast(asked.schema)
 
 
 def shifted(scores: pd.DataFrame, before: dict, now: dict) -> pd.DataFrame:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -15,11 +14,16 @@ import pyarrow.compute as pc
 
 from customer_master.check import CandidateIndex
 from customer_master.customer360.carried_links import (PLACE, CarriedLinks, batch_changed, changed_masters,
-                                                       facts_of, master_entries, near, row_places, shifted, usable,
+                                                       facts_of, known_near, master_entries, near, row_places, shifted, usable,
                                                        with_batch_columns)
 from customer_master.customer360.resolve import ORIGIN, SCORE_COLUMNS, queries_of, with_masters
 
 log = logging.getLogger(__name__)
+
+
+# queries this many times fewer than the known rows are scored against the rows they may
+# meet alone; more, and finding those rows would cost about what it saves
+FEW_QUERIES = 5
 
 
 @dataclass
@@ -31,14 +35,18 @@ class KnownMasters:
     training: dict[str, dict]
     threshold: float
 
-    @cached_property
-    def index(self) -> CandidateIndex:
-        return CandidateIndex(self.match_input, self.models, self.threshold)
-
-    def release_index(self) -> None:
-        """Let the index go once the rows are scored (the next use builds it again): it
-        held every master row's keys while the step went on to write its tables."""
-        self.__dict__.pop("index", None)
+    def index_for(self, queries: pd.DataFrame) -> CandidateIndex:
+        """The index of the known rows these queries may meet (those that share a blocking
+        key with one of them), term frequencies counted on every known row: it scores them
+        as the index of every known row does (a key's rows keep their order, so a common
+        key's first `key_cap` rows are the same), without hashing the keys of the rest."""
+        if len(queries) * FEW_QUERIES > self.match_input.num_rows:  # (a full run: every row is near some)
+            return CandidateIndex(self.match_input, self.models, self.threshold)
+        near_rows = known_near(self.match_input, queries, self.models)
+        if near_rows.all():
+            return CandidateIndex(self.match_input, self.models, self.threshold)
+        return CandidateIndex(self.match_input.filter(pa.array(near_rows)), self.models, self.threshold,
+                              counted_on=self.match_input)
 
 
 # named rows standardised into queries at once: at a million source rows, standardising the
@@ -124,9 +132,8 @@ def score_named_rows(rows: pd.DataFrame, masters: KnownMasters | None, carried: 
         again = pd.Index(np.unique(np.concatenate(parts))) if parts else again
     asked = queries if len(again) == len(rows) else queries[queries[ORIGIN].isin(again)]
     scored = with_masters(pd.DataFrame({"guessed_type": guessed.loc[again]}, index=again),
-                          asked, masters.index) if len(again) else pd.DataFrame(columns=SCORE_COLUMNS)
+                          asked, masters.index_for(asked)) if len(again) else pd.DataFrame(columns=SCORE_COLUMNS)
     del asked
-    masters.release_index()
     remain = kept.difference(again)
     carried_scores = shifted(before.loc[places.loc[remain, PLACE], SCORE_COLUMNS].set_axis(remain),
                              carried.facts["types"], facts["types"]) if len(remain) else \
