@@ -237,5 +237,6 @@ def test_queries_standardised_in_batches_score_as_all_at_once(sample_run, monkey
     batched = score_named_rows(rows, masters())
     assert whole.scores["master_id"].notna().sum() >= len(named) // 2
     pd.testing.assert_frame_equal(batched.scores, whole.scores)
-    pd.testing.assert_frame_equal(batched.next_run.queries, whole.next_run.queries, check_dtype=False)
+    pd.testing.assert_frame_equal(batched.next_run.queries.to_pandas(), whole.next_run.queries.to_pandas(),
+                                  check_dtype=False)
     pd.testing.assert_frame_equal(batched.next_run.rows, whole.next_run.rows)
