@@ -73,8 +73,11 @@ class CandidateIndex:
         customer_type = match_input.column("customer_type")
         for name, model in models.items():
             subset = match_input.filter(pc.equal(customer_type, name))
-            counted = None if counted_on is None else \
-                counted_on.filter(pc.equal(counted_on.column("customer_type"), name))
+            counted = None
+            if counted_on is not None:  # only the columns counted, of this type's rows
+                tf_columns = [c for c in compiled_model(model).tf_columns if c in counted_on.column_names]
+                counted = counted_on.select(["customer_type", *tf_columns])
+                counted = counted.filter(pc.equal(counted.column("customer_type"), name))
             self._types[name] = build_type_index(subset, compiled_model(model), model, counted)
             self.stats.rows[name] = subset.num_rows
         self._customers = None
