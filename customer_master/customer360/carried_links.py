@@ -159,8 +159,14 @@ def batch_changed(carried: pd.DataFrame, now: pd.DataFrame) -> pd.Series:
 def queries_at(queries: pa.Table, label_of: pd.Series) -> tuple[pa.Table, np.ndarray]:
     """The carried queries of the places `label_of` gives a row label (place -> label),
     and each one's label, in the carried order."""
-    at = pd.Index(label_of.index).get_indexer(queries.column(PLACE).to_pandas())
-    found = at >= 0
+    places = queries.column(PLACE)
+    try:  # Arrow's hash lookup: the carried places never become Python strings
+        at = pc.index_in(places, value_set=pa.array(label_of.index.to_numpy(), places.type))
+        found = pc.is_valid(at).to_numpy(zero_copy_only=False)
+        at = pc.fill_null(at, -1).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        at = pd.Index(label_of.index).get_indexer(places.to_pandas())
+        found = at >= 0
     return queries.filter(pa.array(found)), label_of.to_numpy()[at[found]]
 
 
