@@ -116,7 +116,8 @@ def score_named_rows(rows: pd.DataFrame, masters: KnownMasters | None, carried: 
     kept_before = kept_queries.select(BATCH_INPUTS + BATCH_COLUMNS).to_pandas() if len(kept) else None
     # the batch-dependent columns over every query, from the few columns they depend on
     inputs = fresh.reindex(columns=BATCH_INPUTS)
-    batch = with_batch_columns(pd.concat([kept_before[BATCH_INPUTS], inputs], ignore_index=True) if len(kept) else inputs)
+    batch = with_batch_columns(pd.concat([kept_before[BATCH_INPUTS], inputs], ignore_index=True)
+                               if len(kept) else inputs)
     del inputs
     n_kept = len(kept_origin)
     for column in BATCH_COLUMNS:  # (queries_in_batches numbers its queries from 0: fresh alone needs no renumbering)
