@@ -57,7 +57,10 @@ class IndexStats:
 
 class CandidateIndex:
     def __init__(self, match_input: pa.Table, models: dict[str, dict], threshold: float = DEFAULT_MATCH_THRESHOLD,
-                 customers: pa.Table | None = None, key_cap: int = DEFAULT_KEY_CAP):
+                 customers: pa.Table | None = None, key_cap: int = DEFAULT_KEY_CAP,
+                 counted_on: pa.Table | None = None):
+        """counted_on: the known rows term frequencies are counted on, when `match_input`
+        holds only some of them (the rows a batch of queries may meet; default: match_input)."""
         started = time.monotonic()
         self.threshold = float(threshold)
         self.key_cap = key_cap
@@ -70,7 +73,12 @@ class CandidateIndex:
         customer_type = match_input.column("customer_type")
         for name, model in models.items():
             subset = match_input.filter(pc.equal(customer_type, name))
-            self._types[name] = build_type_index(subset, compiled_model(model), model)
+            counted = None
+            if counted_on is not None:  # only the columns counted, of this type's rows
+                tf_columns = [c for c in compiled_model(model).tf_columns if c in counted_on.column_names]
+                counted = counted_on.select(["customer_type", *tf_columns])
+                counted = counted.filter(pc.equal(counted.column("customer_type"), name))
+            self._types[name] = build_type_index(subset, compiled_model(model), model, counted)
             self.stats.rows[name] = subset.num_rows
         self._customers = None
         if customers is not None and customers.num_rows:

@@ -54,6 +54,31 @@ def key_part_values(table: pa.Table, keys: list, con) -> list[list[pa.Array | pa
             for key in keys]
 
 
+def sharing_a_key(rows: pa.Table, others: pa.Table, keys: list, con) -> np.ndarray:
+    """Per row of `rows`: whether one of `others` has its values in every part of one of
+    the blocking `keys` (both tables hold the keys' columns, in the same types), as the
+    key hashes of KeyIndex would pair them. Each part's values are looked up among the
+    others' first (Arrow), so only the rows that may share a key are hashed."""
+    shared = np.zeros(rows.num_rows, bool)
+    if not rows.num_rows or not others.num_rows:
+        return shared
+    for mine, theirs in zip(key_part_values(rows, keys, con), key_part_values(others, keys, con)):
+        maybe = np.ones(rows.num_rows, bool)
+        for part, other in zip(mine, theirs):
+            try:
+                found = pc.is_in(part, value_set=pc.cast(pc.unique(other), part.type), skip_nulls=True)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+                continue  # values that do not compare as they are: left to the hashes
+            maybe &= pc.fill_null(found, False).to_numpy(zero_copy_only=False)
+        at = np.flatnonzero(maybe)
+        if not len(at):
+            continue
+        ask, ask_present = key_hashes([pc.take(part, pa.array(at)) for part in mine])
+        have, have_present = key_hashes(theirs)
+        shared[at[ask_present & np.isin(ask, have[have_present])]] = True
+    return shared
+
+
 class KeyIndex:
     """Sorted key hashes of one blocking rule over the known rows."""
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -14,12 +13,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from customer_master.check import CandidateIndex
-from customer_master.customer360.carried_links import (PLACE, CarriedLinks, batch_changed, changed_masters,
-                                                       facts_of, master_entries, near, row_places, shifted, usable,
-                                                       with_batch_columns)
+from customer_master.customer360.carried_links import (BATCH_COLUMNS, BATCH_INPUTS, PLACE, CarriedLinks,
+                                                       batch_changed, changed_masters, facts_of, joined_queries,
+                                                       known_near, master_entries, near, queries_at, row_places,
+                                                       shifted, usable, with_batch_columns, with_columns)
 from customer_master.customer360.resolve import ORIGIN, SCORE_COLUMNS, queries_of, with_masters
 
 log = logging.getLogger(__name__)
+
+
+# queries this many times fewer than the known rows are scored against the rows they may
+# meet alone; more, and finding those rows would cost about what it saves
+FEW_QUERIES = 5
 
 
 @dataclass
@@ -31,14 +36,18 @@ class KnownMasters:
     training: dict[str, dict]
     threshold: float
 
-    @cached_property
-    def index(self) -> CandidateIndex:
-        return CandidateIndex(self.match_input, self.models, self.threshold)
-
-    def release_index(self) -> None:
-        """Let the index go once the rows are scored (the next use builds it again): it
-        held every master row's keys while the step went on to write its tables."""
-        self.__dict__.pop("index", None)
+    def index_for(self, queries: pd.DataFrame) -> CandidateIndex:
+        """The index of the known rows these queries may meet (those that share a blocking
+        key with one of them), term frequencies counted on every known row: it scores them
+        as the index of every known row does (a key's rows keep their order, so a common
+        key's first `key_cap` rows are the same), without hashing the keys of the rest."""
+        if len(queries) * FEW_QUERIES > self.match_input.num_rows:  # (a full run: every row is near some)
+            return CandidateIndex(self.match_input, self.models, self.threshold)
+        near_rows = known_near(self.match_input, queries, self.models)
+        if near_rows.all():
+            return CandidateIndex(self.match_input, self.models, self.threshold)
+        return CandidateIndex(self.match_input.filter(pa.array(near_rows)), self.models, self.threshold,
+                              counted_on=self.match_input)
 
 
 # named rows standardised into queries at once: at a million source rows, standardising the
@@ -100,33 +109,47 @@ def score_named_rows(rows: pd.DataFrame, masters: KnownMasters | None, carried: 
     again = new.index
     del new
 
-    kept_queries = pd.DataFrame(columns=fresh.columns)
-    if len(kept):
+    kept_queries, kept_origin = None, np.empty(0, object)
+    if len(kept):  # the last run's queries of the kept rows, as Arrow: only the columns asked for become pandas
         label_of = pd.Series(kept, index=places.loc[kept, PLACE].to_numpy())
-        kept_queries = carried.queries[carried.queries[PLACE].isin(label_of.index)]
-        kept_queries = kept_queries.assign(**{ORIGIN: kept_queries[PLACE].map(label_of).to_numpy()}).drop(columns=PLACE)
-    # (queries_in_batches numbers its queries from 0: fresh alone needs no renumbering copy)
-    queries = with_batch_columns(pd.concat([kept_queries, fresh], ignore_index=True) if len(kept_queries) else fresh)
-    del fresh
+        kept_queries, kept_origin = queries_at(carried.queries, label_of)
+    kept_before = kept_queries.select(BATCH_INPUTS + BATCH_COLUMNS).to_pandas() if len(kept) else None
+    # the batch-dependent columns over every query, from the few columns they depend on
+    inputs = fresh.reindex(columns=BATCH_INPUTS)
+    batch = with_batch_columns(pd.concat([kept_before[BATCH_INPUTS], inputs], ignore_index=True)
+                               if len(kept) else inputs)
+    del inputs
+    n_kept = len(kept_origin)
+    for column in BATCH_COLUMNS:  # (queries_in_batches numbers its queries from 0: fresh alone needs no renumbering)
+        fresh[column] = batch[column].to_numpy()[n_kept:]
 
     if len(kept):
+        kept_now = batch.iloc[:n_kept].reset_index(drop=True)
+        kept_queries = with_columns(kept_queries, kept_now[BATCH_COLUMNS])
         old = before.loc[places.loc[kept, PLACE]].set_axis(kept)
         guessed = pd.concat([old["guessed_type"], guessed])
-        kept_part = queries.iloc[:len(kept_queries)]
         changed = changed_masters(carried.masters, entries)
         # a query whose neighbours in the batch changed, or whose masters did, or that could meet a changed master
-        moved = kept_part[ORIGIN][batch_changed(kept_queries.reset_index(drop=True), kept_part).to_numpy()]
+        moved = kept_origin[batch_changed(kept_before, kept_now).to_numpy()]
         touched = kept[(old["master_id"].isin(changed) | old["runner_up_id"].isin(changed)).to_numpy()]
         rows_of_changed = masters.match_input.filter(pc.is_in(masters.match_input.column("master_id"),
                                                               pa.array(sorted(changed), pa.string())))
-        met = kept_part[ORIGIN][near(kept_part, rows_of_changed, masters.models)]
+        met = kept_origin[near(kept_queries, rows_of_changed, masters.models)]
         parts = [np.asarray(part) for part in (again, moved, touched, met) if len(part)]
         again = pd.Index(np.unique(np.concatenate(parts))) if parts else again
-    asked = queries if len(again) == len(rows) else queries[queries[ORIGIN].isin(again)]
+    del batch
+    asked = fresh
+    if len(kept):
+        scored_again = pd.Series(kept_origin).isin(again).to_numpy()
+        if scored_again.any():
+            asked_kept = kept_queries.filter(pa.array(scored_again)).drop_columns([PLACE]).to_pandas()
+            asked = pd.concat([asked_kept.assign(**{ORIGIN: kept_origin[scored_again]}), fresh], ignore_index=True)
     scored = with_masters(pd.DataFrame({"guessed_type": guessed.loc[again]}, index=again),
-                          asked, masters.index) if len(again) else pd.DataFrame(columns=SCORE_COLUMNS)
+                          asked, masters.index_for(asked)) if len(again) else pd.DataFrame(columns=SCORE_COLUMNS)
     del asked
-    masters.release_index()
+    fresh_next = pa.Table.from_pandas(fresh.assign(**{PLACE: fresh[ORIGIN].map(places[PLACE]).to_numpy()})
+                                      .drop(columns=ORIGIN), preserve_index=False)
+    del fresh
     remain = kept.difference(again)
     carried_scores = shifted(before.loc[places.loc[remain, PLACE], SCORE_COLUMNS].set_axis(remain),
                              carried.facts["types"], facts["types"]) if len(remain) else \
@@ -135,6 +158,6 @@ def score_named_rows(rows: pd.DataFrame, masters: KnownMasters | None, carried: 
     log.info("%d named rows scored against the masters, %d kept from the last run", len(again), len(remain))
     next_run = CarriedLinks(
         rows=pd.concat([places, scores], axis=1),
-        queries=queries.assign(**{PLACE: queries[ORIGIN].map(places[PLACE]).to_numpy()}).drop(columns=ORIGIN),
+        queries=joined_queries(kept_queries, fresh_next),
         masters=entries, facts=facts)
     return ScoredRows(scores, next_run, len(again), len(remain))
