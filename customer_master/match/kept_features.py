@@ -16,7 +16,6 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from customer_master.match.features import add_inbox_features, restore_types, row_features
 from customer_master.row_cache import CachedStage, RowCache, parts_after
@@ -30,8 +29,8 @@ def kept_features(standardised: Path, ingest_parts: pd.DataFrame, row_cache: Pat
     files' rows are read), with customer_type, by row key, as Arrow; and what the cache did."""
     stage = RowCache(Path(row_cache) / "features", "features").run(
         standardised, lambda rows: {"features": _features(rows)}, full=full,
-        parts=parts_after(row_cache, ingest_parts, STAGES_BEFORE))
-    return pq.read_table(stage.frames["features"]).drop_columns(["file"]), stage
+        parts=parts_after(row_cache, ingest_parts, STAGES_BEFORE), in_memory=True)
+    return stage.frames["features"].drop_columns(["file"]), stage
 
 
 def frame_of_type(features: pa.Table, customer_type: str) -> tuple[pd.DataFrame, pa.Table]:
