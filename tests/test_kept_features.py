@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 import pytest
 
 from conftest import SAMPLE_INBOX
@@ -55,4 +56,10 @@ def test_a_kept_column_no_row_of_the_type_fills_is_text_as_in_the_converted_fram
 
     frame, arrow = frame_of_type(table, "person")
     assert arrow.schema.field("free_mail").type == pa.string()
+    assert with_type(arrow, "person").equals(typed_features(frame, "person"))
+
+    # an inbox without a person row: the empty frame keeps its columns' types, as converted
+    companies = table.filter(pa.compute.equal(table["customer_type"], "company"))
+    frame, arrow = frame_of_type(companies, "person")
+    assert len(frame) == 0 and arrow.schema.field("row_key").type == pa.int64()
     assert with_type(arrow, "person").equals(typed_features(frame, "person"))

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from customer_master.match.features import add_inbox_features, restore_types, row_features
+from customer_master.match.features import add_inbox_features, restore_types, row_features, text_for_null
 from customer_master.row_cache import CachedStage, RowCache, parts_after
 
 STAGES_BEFORE = ["validate", "standardise"]
@@ -45,11 +45,12 @@ def frame_of_type(features: pa.Table, customer_type: str) -> tuple[pd.DataFrame,
     frame = add_inbox_features(restore_types(frame))
     counted = {name: pa.array(frame[name], pa.string(), from_pandas=True)
                for name in frame.columns if name not in table.column_names}
-    # a column no row of the type fills is text, as pandas' frame converted gives it (its None objects)
+    # a column no row of the type fills is text, as pandas' frame converted gives it (its None objects);
+    # with no row at all, pandas keeps each column's type
     arrow = pa.table({name: counted[name] if name in counted else
-                      pa.nulls(len(table), pa.string()) if table[name].null_count == len(table) else table[name]
+                      pa.nulls(len(table), pa.string()) if 0 < len(table) == table[name].null_count else table[name]
                       for name in frame.columns})
-    return frame, arrow
+    return frame, text_for_null(arrow)  # a table other than stacked_parts' may hold null-typed columns
 
 
 def _features(rows: pd.DataFrame) -> pd.DataFrame:
