@@ -34,12 +34,13 @@ from pathlib import Path
 from typing import Callable
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from customer_master.owner_only import TEMPORARY_PREFIX, private_folder, write_private
 from customer_master.schemas import row_rules
 from customer_master.standardise.places import DIVISIONS_PACKAGE
-from customer_master.stacked_parts import Part, stacked_file
+from customer_master.stacked_parts import Part, stacked_file, stacked_table
 from customer_master.working_db import spill_folder, working_connection
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,8 @@ STAGE_LIBRARIES = ["pandas", "pandera", "phonenumbers", "opencc-python-reimpleme
 
 @dataclass
 class CachedStage:
-    frames: dict[str, pd.DataFrame | Path]  # the stage's results, as if computed on every row (with parts: files)
+    # the stage's results, as if computed on every row (with parts: files, or Arrow tables when asked in_memory)
+    frames: dict[str, pd.DataFrame | Path | pa.Table]
     files_reused: int  # files whose results came from the cache
     files_computed: int
     rows_computed: int  # input rows the stage ran on
@@ -74,7 +76,7 @@ class RowCache:
         self.folder, self.stage = Path(folder), stage
 
     def run(self, rows: pd.DataFrame | Path, compute: Callable[[pd.DataFrame], dict[str, pd.DataFrame]],
-            full: bool = False, parts: pd.DataFrame | None = None) -> CachedStage:
+            full: bool = False, parts: pd.DataFrame | None = None, in_memory: bool = False) -> CachedStage:
         """compute(rows) on the rows of the files without an entry (all of them when
         `full`), the entries' frames for the others; each named frame of the result
         in one piece, as compute would give it on every row. Every frame compute
@@ -82,9 +84,10 @@ class RowCache:
         each file's part of it is one block and the blocks go in the files' order.
         parts: file, rows_key, first_row_key of every file, in the inbox's order (the
         stage before's CachedStage.parts or IngestResult.row_parts); then `rows` may be
-        the Parquet file of the rows, and the frames come back as Parquet files."""
+        the Parquet file of the rows, and the frames come back as Parquet files, or as
+        Arrow tables when `in_memory` (for a reader that takes them whole at once)."""
         if parts is not None:
-            return self._run_parts(rows, compute, full, parts)
+            return self._run_parts(rows, compute, full, parts, in_memory)
         keys = self._keys(rows)
         cached = {} if full else {file: self._load(key) for file, key in keys.items()}
         cached = {file: frames for file, frames in cached.items() if frames is not None}
@@ -112,7 +115,7 @@ class RowCache:
         return CachedStage(frames, len(cached), len(keys) - len(cached), len(todo))
 
     def _run_parts(self, rows: pd.DataFrame | Path, compute: Callable[[pd.DataFrame], dict[str, pd.DataFrame]],
-                   full: bool, parts: pd.DataFrame) -> CachedStage:
+                   full: bool, parts: pd.DataFrame, in_memory: bool = False) -> CachedStage:
         keyed = self.keyed_parts(parts)
         keys = dict(zip(keyed["file"], keyed["rows_key"]))
         first = dict(zip(parts["file"], parts["first_row_key"].astype("int64")))
@@ -136,8 +139,8 @@ class RowCache:
         frames = {}
         for name in names:
             columns = shapes[name] if shapes else pq.read_schema(stored[next(iter(stored))][name]).names
-            frames[name] = stacked_file([Part(stored[file][name], first[file]) for file in keys
-                                         if name in stored.get(file, {})], columns)
+            frames[name] = (stacked_table if in_memory else stacked_file)(
+                [Part(stored[file][name], first[file]) for file in keys if name in stored.get(file, {})], columns)
         log.info("%s: rows of %d unchanged files taken from the last run, %d rows of %d files computed",
                  self.stage, len(keys) - len(todo_files), rows_computed, len(todo_files))
         return CachedStage(frames, len(keys) - len(todo_files), len(todo_files), rows_computed, keyed)

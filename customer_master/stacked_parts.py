@@ -61,22 +61,39 @@ def _stacked_schema(schemas: list[pa.Schema], columns: list[str], types: dict[st
     return pa.schema(fields)
 
 
+def stacked_table(parts: list[Part], columns: list[str], types: dict[str, pa.DataType] | None = None) -> pa.Table:
+    """stacked_file's rows as one Arrow table (a chunk per part), for a reader that
+    takes every row at once anyway (the match stage's kept features): not written
+    to a file and read back."""
+    schema = _stacked_schema([pq.read_schema(part.path) for part in parts], columns, types or {})
+    return pa.Table.from_batches([batch for table in _stacked_parts(parts, schema) for batch in table.to_batches()],
+                                 schema=schema)
+
+
 def _write_parts(parts: list[Part], schema: pa.Schema, path: str) -> None:
     """Each part read, given this run's row keys and the stacked types, and written as a
     row group (or more) of its own before the next is read: a stage's result is never
     whole in memory, and a reader that wants some files' rows (row_cache.py) skips the
     others' row groups by their `file` statistics."""
     with pq.ParquetWriter(path, schema) as writer:
-        for part in parts:
-            present = set(pq.read_schema(part.path).names)
-            table = pq.read_table(part.path, columns=[c for c in schema.names if c in present])
-            if not table.num_rows:
-                continue
-            own = table.column("row_key") if "row_key" in table.column_names else \
-                pa.array(range(table.num_rows), pa.int64())
-            keys = pc.add(pc.cast(own, pa.int64()), pa.scalar(part.first_row_key, pa.int64()))
-            arrays = [keys if field.name == "row_key" else
-                      table.column(field.name).cast(field.type) if field.name in table.column_names else
-                      pa.nulls(table.num_rows, field.type) for field in schema]
-            writer.write_table(pa.table(arrays, schema=schema))
-            del table, arrays
+        for table in _stacked_parts(parts, schema):
+            writer.write_table(table)
+            del table
+
+
+def _stacked_parts(parts: list[Part], schema: pa.Schema):
+    """Each part's rows (not the empty ones) with this run's row keys and `schema`'s
+    columns and types, one part read at a time."""
+    for part in parts:
+        present = set(pq.read_schema(part.path).names)
+        table = pq.read_table(part.path, columns=[c for c in schema.names if c in present])
+        if not table.num_rows:
+            continue
+        own = table.column("row_key") if "row_key" in table.column_names else \
+            pa.array(range(table.num_rows), pa.int64())
+        keys = pc.add(pc.cast(own, pa.int64()), pa.scalar(part.first_row_key, pa.int64()))
+        arrays = [keys if field.name == "row_key" else
+                  table.column(field.name).cast(field.type) if field.name in table.column_names else
+                  pa.nulls(table.num_rows, field.type) for field in schema]
+        del table
+        yield pa.table(arrays, schema=schema)

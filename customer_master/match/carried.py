@@ -70,11 +70,11 @@ class Carried:
     facts: dict[str, dict]  # customer_type -> {"trained_in_run", "prior"}: what scored them
 
 
-def fingerprints(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+def fingerprints(frame: pa.Table, rows: pd.DataFrame) -> pd.DataFrame:
     """row_key, place, fingerprint of each row of a matching frame (`frame`, the
-    columns the models compare), its place from the standardised `rows`: the
-    hash of its features, computed in DuckDB."""
-    columns = [c for c in frame.columns if c != UNIQUE_ID]
+    columns the models compare, as Arrow: features.text_for_null), its place from
+    the standardised `rows`: the hash of its features, computed in DuckDB."""
+    columns = [c for c in frame.column_names if c != UNIQUE_ID]
     packed = ", ".join(f'"{c}" := "{c}"' for c in columns)
     with working_connection() as con:
         con.register("frame", frame)
@@ -142,25 +142,30 @@ def only_pairs_with_new_rows(linker: Linker):
         settings._blocking_rules_to_generate_predictions = rules
 
 
-def rows_paired_with_new(frame: pd.DataFrame, settings: SettingsCreator) -> pd.DataFrame:
-    """The rows of `frame` (a matching frame with NEW_ROW) that can be in a pair with a
-    new row: the new rows, and the rows some blocking rule of `settings` pairs with
-    one (each rule joined both ways between the new rows and every row, in DuckDB).
-    Scoring these rows with the rules restricted to pairs with a new row
-    (`only_pairs_with_new_rows`) finds the same pairs as scoring every row, without
-    Splink's blocking join and term-frequency table over the rows that did not change."""
+def rows_paired_with_new(frame: pd.DataFrame, table: pa.Table, is_new: pd.Series,
+                         settings: SettingsCreator) -> pd.DataFrame:
+    """The rows of `frame` (a matching frame; `table` the same as Arrow) that can be in
+    a pair with a new row (`is_new`, by row key), with NEW_ROW: the new rows, and the rows
+    some blocking rule of `settings` pairs with one (each rule joined both ways between
+    the new rows and every row, in DuckDB, over the Arrow table). Scoring these rows
+    with the rules restricted to pairs with a new row (`only_pairs_with_new_rows`)
+    finds the same pairs as scoring every row, without Splink's blocking join and
+    term-frequency table over the rows that did not change."""
+    flags = frame[UNIQUE_ID].map(is_new).to_numpy(dtype=bool)
     rules = settings.get_settings("duckdb")._blocking_rules_to_generate_predictions
-    with working_connection() as con:  # the rows as DuckDB's own table: each rule's join reads it
-        con.register("frame_arrow", pa.Table.from_pandas(frame, preserve_index=False))
-        con.execute("CREATE TEMP TABLE frame_rows AS SELECT * FROM frame_arrow")
-        con.execute(f"CREATE TEMP TABLE new_rows AS SELECT * FROM frame_rows WHERE {NEW_ROW}")
-        partners = " UNION ".join(
-            f"SELECT r.{UNIQUE_ID} FROM new_rows l JOIN frame_rows r ON {rule.blocking_rule_sql} "
-            f"UNION SELECT l.{UNIQUE_ID} FROM frame_rows l JOIN new_rows r ON {rule.blocking_rule_sql}"
-            for rule in rules)
-        kept = con.sql(f"SELECT {UNIQUE_ID} FROM new_rows UNION {partners}").df()[UNIQUE_ID] if rules else \
-            frame.loc[frame[NEW_ROW], UNIQUE_ID]
-    return frame[frame[UNIQUE_ID].isin(set(kept))].reset_index(drop=True)
+    if rules:
+        with working_connection() as con:  # the rows as DuckDB's own table: each rule's join reads it
+            con.register("frame_arrow", table.append_column(NEW_ROW, pa.array(flags)))
+            con.execute("CREATE TEMP TABLE frame_rows AS SELECT * FROM frame_arrow")
+            con.execute(f"CREATE TEMP TABLE new_rows AS SELECT * FROM frame_rows WHERE {NEW_ROW}")
+            partners = " UNION ".join(
+                f"SELECT r.{UNIQUE_ID} FROM new_rows l JOIN frame_rows r ON {rule.blocking_rule_sql} "
+                f"UNION SELECT l.{UNIQUE_ID} FROM frame_rows l JOIN new_rows r ON {rule.blocking_rule_sql}"
+                for rule in rules)
+            kept = frame[UNIQUE_ID].isin(con.sql(f"SELECT {UNIQUE_ID} FROM new_rows UNION {partners}").df()[UNIQUE_ID])
+    else:
+        kept = pd.Series(flags, index=frame.index)
+    return frame[kept.to_numpy()].assign(**{NEW_ROW: flags[kept.to_numpy()]}).reset_index(drop=True)
 
 
 def use_term_frequencies_of(linker: Linker, frame: pd.DataFrame) -> None:

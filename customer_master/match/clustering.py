@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 def without_nameless_clusters(clusters: pd.DataFrame, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The clusters that hold a named row, and the rows of the others (rows without
     a name that matched no named row) with the reason they are quarantined."""
-    named = clusters[UNIQUE_ID].map(rows.set_index(UNIQUE_ID)["name"].notna())
+    named = clusters[UNIQUE_ID].map(rows[[UNIQUE_ID, "name"]].set_index(UNIQUE_ID)["name"].notna())
     has_name = named.groupby(clusters["cluster"]).transform("any")
     unplaced = clusters.loc[~has_name, [UNIQUE_ID]].assign(reason=NAMELESS_UNMATCHED)
     if len(unplaced):

@@ -85,7 +85,8 @@ def split_conflicting_clusters(clusters: pd.DataFrame, edges: pd.DataFrame, rows
 
 
 def _keyed_values(rows: pd.DataFrame, columns: dict[str, bool]) -> pd.DataFrame:
-    values = rows.set_index("row_key")[list(columns)].astype(object)
+    # the key and these columns only: set_index on the whole frame copies every column the models compare
+    values = rows[["row_key", *columns]].set_index("row_key").astype(object)
     for column, missing_is_value in columns.items():
         if missing_is_value:
             values[column] = values[column].where(values[column].notna(), HEAD_OFFICE)

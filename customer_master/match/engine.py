@@ -21,7 +21,8 @@ from customer_master.match.carried import (NEW_ROW, Carried, carried_from, carri
                                            previous_carried, rows_paired_with_new, use_term_frequencies_of)
 from customer_master.match.clustering import clusters_at_threshold, singletons, without_nameless_clusters
 from customer_master.match.constraints import pair_conflicts, unrelated_names
-from customer_master.match.features import matching_frame, typed_features, with_inbox_features
+from customer_master.match.features import matching_frame, text_for_null, with_type
+from customer_master.match.kept_features import frame_of_type
 from customer_master.match.learned import log_weights, model_weights
 from customer_master.match.models import TRAINING, UNIQUE_ID
 from customer_master.match.stored_models import StoredModel, previous_models, reuse, training_facts
@@ -68,13 +69,13 @@ ROW_COLUMNS_READ = [UNIQUE_ID, "customer_type", "source", "source_record_id", "f
 
 def match_run(rows: pd.DataFrame, warehouse: Path, threshold: float = DEFAULT_MATCH_THRESHOLD,
               review_band: tuple[float, float] = DEFAULT_BAND, run_id: str = "", full: bool = False,
-              engine=None, features: pd.DataFrame | None = None) -> MatchResult:
+              engine=None, features: pa.Table | None = None) -> MatchResult:
     """match_customers with the stewards' decisions stored beside `warehouse` and, unless
     `full`, the models of its last run (used again while the rows have not drifted);
     the decisions whose rows left the inbox come back in `unresolved_decisions`.
     engine: where Splink trains, scores and clusters (backends.py; default DuckDB).
     features: every row's row_features with its customer_type (kept_features.py), by
-    row key; then `rows` needs only ROW_COLUMNS_READ."""
+    row key, as Arrow; then `rows` needs only ROW_COLUMNS_READ."""
     check_match_settings(threshold, review_band)
     decisions, unresolved = resolve_decisions(load_decisions(warehouse), rows)
     if len(unresolved):
@@ -102,7 +103,7 @@ def match_customers(rows: pd.DataFrame, threshold: float = DEFAULT_MATCH_THRESHO
 
 def _match(rows: pd.DataFrame, threshold: float, decisions: pd.DataFrame | None,
            stored: dict[str, StoredModel] | None, run_id: str, carried: Carried | None = None,
-           engine=None, features: pd.DataFrame | None = None) -> tuple[MatchResult, Carried]:
+           engine=None, features: pa.Table | None = None) -> tuple[MatchResult, Carried]:
     """match_customers, scoring only the pairs with a new or changed row where the
     last run's pairs can be carried (`carried`: match/carried.py); also what the next
     run carries of this one."""
@@ -111,21 +112,26 @@ def _match(rows: pd.DataFrame, threshold: float, decisions: pd.DataFrame | None,
     logging.getLogger("splink").setLevel(logging.WARNING)
     clusters, pairs, models, training, compared, prints, scoring, scored_with = [], [], {}, {}, [], [], {}, {}
     for customer_type, recipe in TRAINING.items():
-        subset = matching_frame(rows[rows.customer_type == customer_type]) if features is None else \
-            with_inbox_features(features[features.customer_type == customer_type].drop(columns="customer_type"))
-        compared.append(typed_features(subset, customer_type))
-        prints.append(fingerprints(subset, rows).assign(customer_type=customer_type))
+        # the frame Splink compares (pandas) and the same as Arrow, which DuckDB scans and the result hands on
+        if features is None:
+            subset = matching_frame(rows[rows.customer_type == customer_type])
+            table = text_for_null(pa.Table.from_pandas(subset, preserve_index=False))
+        else:
+            subset, table = frame_of_type(features, customer_type)
+        compared.append(with_type(table, customer_type))
+        prints.append(fingerprints(table, rows).assign(customer_type=customer_type))
         if len(subset) < 2:
             clusters.append(singletons(subset, customer_type))
             continue
-        present = present_columns(subset)  # a scan of every column: once per type
+        present = present_columns(table)
         kept_model = (stored or {}).get(customer_type)
         is_new = new_rows(carried, customer_type, prints[-1], kept_model.trained_in_run if kept_model else None)
-        scored_frame = subset if is_new is None else subset.assign(**{NEW_ROW: subset[UNIQUE_ID].map(is_new)})
         # on DuckDB, only the rows a pair with a new row can hold go to Splink, with every row's term frequencies
         partial = is_new is not None and engine is DUCKDB
         if partial:
-            scored_frame = rows_paired_with_new(scored_frame, recipe["settings"](present))
+            scored_frame = rows_paired_with_new(subset, table, is_new, recipe["settings"](present))
+        else:
+            scored_frame = subset if is_new is None else subset.assign(**{NEW_ROW: subset[UNIQUE_ID].map(is_new)})
         linker, training[customer_type] = _linker(subset, customer_type, recipe, stored, run_id, engine,
                                                   present, scored_frame)
         if partial and training[customer_type]["trained_in_run"] == kept_model.trained_in_run:

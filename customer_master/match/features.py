@@ -250,8 +250,12 @@ def _none_for_null(values: pd.Series) -> pd.Series:
 
 
 def restore_types(features: pd.DataFrame) -> pd.DataFrame:
-    """row_features read back from Parquet, typed as row_features gives them."""
-    return features.astype({column: "string" for column in STRING_FEATURES if column in features})
+    """row_features read back from Parquet, typed as row_features gives them (in
+    place: astype over the whole frame would copy every column)."""
+    for column in STRING_FEATURES:
+        if column in features:
+            features[column] = features[column].astype("string")
+    return features
 
 
 def with_inbox_features(features: pd.DataFrame, frequencies: dict[str, int] | None = None,
@@ -259,7 +263,13 @@ def with_inbox_features(features: pd.DataFrame, frequencies: dict[str, int] | No
     """row_features of the rows (of one customer type, or `kind` gives each row's)
     with INBOX_FEATURES, counted over these rows (the word frequencies: `frequencies`,
     when given), in matching_frame's order."""
-    frame = features.reset_index(drop=True)  # a copy, which the columns below go into: no second one
+    return add_inbox_features(features.reset_index(drop=True), frequencies, kind)  # a copy: the columns go in
+
+
+def add_inbox_features(frame: pd.DataFrame, frequencies: dict[str, int] | None = None,
+                       kind=None) -> pd.DataFrame:
+    """with_inbox_features into `frame` itself (a frame of the caller's own, with a
+    default index), not into a copy."""
     cores = frame["name_core"]
     frequencies = frequencies if frequencies is not None else word_frequencies(cores)
     rare = map_distinct(cores, lambda core: rarest_word(core, frequencies))
@@ -288,9 +298,17 @@ def if_uncommon(values: pd.Series, kind=None) -> pd.Series:
 def typed_features(frame: pd.DataFrame, customer_type: str) -> pa.Table:
     """A matching frame of one customer type as Arrow, with its type: columns no
     row fills stay text columns (Arrow would type them null)."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    table = table.cast(pa.schema([pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
-                                  for f in table.schema]))
+    return with_type(text_for_null(pa.Table.from_pandas(frame, preserve_index=False)), customer_type)
+
+
+def text_for_null(table: pa.Table) -> pa.Table:
+    """`table` with its null-typed columns (no row fills them) typed as text."""
+    return table.cast(pa.schema([pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
+                                 for f in table.schema]))
+
+
+def with_type(table: pa.Table, customer_type: str) -> pa.Table:
+    """An Arrow matching frame of one customer type with the type as its first column."""
     return table.add_column(0, "customer_type", pa.array([customer_type] * table.num_rows, pa.string()))
 
 

@@ -9,6 +9,7 @@ import logging
 import re
 
 import pandas as pd
+import pyarrow as pa
 from splink import Linker
 from splink.internals.comparison_vector_values import compute_comparison_vector_values_from_id_pairs_sqls
 from splink.internals.pipeline import CTEPipeline
@@ -35,8 +36,10 @@ M_FLOOR = 0.001
 PAIRS_PER_ROW_BUDGET = 50
 
 
-def present_columns(frame: pd.DataFrame) -> set[str]:
+def present_columns(frame: pd.DataFrame | pa.Table) -> set[str]:
     """The columns some row carries: the model compares those and no others."""
+    if isinstance(frame, pa.Table):  # Arrow counts its nulls as it builds a column: no scan
+        return {c for c in frame.column_names if frame[c].null_count < frame.num_rows}
     return {c for c in frame.columns if frame[c].notna().any()}
 
 
