@@ -178,20 +178,8 @@ def test_queries_score_against_the_rows_they_may_meet_as_against_every_known_row
     from customer_master.check import CandidateIndex
     from customer_master.customer360.resolve import queries_of, with_masters
     from customer_master.customer360.scored_rows import KnownMasters
-    from customer_master.ingest.inbox import ROW_COLUMNS
 
-    with duckdb.connect(str(sample_run.warehouse), read_only=True) as con:
-        known = con.sql("SELECT * REPLACE (CAST(birth_date AS VARCHAR) AS birth_date) FROM master.match_input"
-                        ).to_arrow_table()
-        models = {t: json.loads(m) for t, m in con.execute(
-            "SELECT customer_type, model_json FROM master.models").fetchall()}
-        named = con.execute("SELECT name, customer_type FROM master.source_rows WHERE name IS NOT NULL "
-                            "ORDER BY file, sheet, row_number LIMIT 30").df()
-    names = [*named["name"], "完全不同的名字有限公司", "张三丰"]
-    party = [*named["customer_type"].where(np.arange(len(named)) % 3 > 0, "auto"), "auto", "person"]
-    rows = pd.DataFrame({c: None for c in ROW_COLUMNS}, index=range(len(names)))
-    rows = rows.assign(row_key=range(len(names)), source="s", file="f", sheet="", trust_rank=1, extra="{}",
-                       row_number=range(2, len(names) + 2), party_type=party, name=names)
+    known, models, named, rows = _known_and_named_rows(sample_run, 30)
     queries = queries_of(rows)
     scores = pd.DataFrame({"guessed_type": queries["customer_type"].to_numpy()[:len(rows)]}, index=rows.index)
     near_only = KnownMasters(known, models, {}, 0.95).index_for(queries)
@@ -217,20 +205,8 @@ def test_queries_standardised_in_batches_score_as_all_at_once(sample_run, monkey
     with rows of both customer types and rows whose type is guessed (two queries each)."""
     from customer_master.customer360 import scored_rows
     from customer_master.customer360.scored_rows import KnownMasters, score_named_rows
-    from customer_master.ingest.inbox import ROW_COLUMNS
 
-    with duckdb.connect(str(sample_run.warehouse), read_only=True) as con:
-        known = con.sql("SELECT * REPLACE (CAST(birth_date AS VARCHAR) AS birth_date) FROM master.match_input"
-                        ).to_arrow_table()
-        models = {t: json.loads(m) for t, m in con.execute(
-            "SELECT customer_type, model_json FROM master.models").fetchall()}
-        named = con.execute("SELECT name, customer_type FROM master.source_rows WHERE name IS NOT NULL "
-                            "ORDER BY file, sheet, row_number LIMIT 40").df()
-    names = [*named["name"], "完全不同的名字有限公司", "张三丰"]
-    party = [*named["customer_type"].where(np.arange(len(named)) % 3 > 0, "auto"), "auto", "person"]
-    rows = pd.DataFrame({c: None for c in ROW_COLUMNS}, index=range(100, 100 + len(names)))
-    rows = rows.assign(row_key=range(len(names)), source="s", file="f", sheet="", trust_rank=1, extra="{}",
-                       row_number=range(2, len(names) + 2), party_type=party, name=names)
+    known, models, named, rows = _known_and_named_rows(sample_run, 40, first_label=100)
     masters = lambda: KnownMasters(known, models, {}, 0.95)  # noqa: E731
     whole = score_named_rows(rows, masters())
     monkeypatch.setattr(scored_rows, "QUERY_BATCH_ROWS", 7)
@@ -240,3 +216,24 @@ def test_queries_standardised_in_batches_score_as_all_at_once(sample_run, monkey
     pd.testing.assert_frame_equal(batched.next_run.queries.to_pandas(), whole.next_run.queries.to_pandas(),
                                   check_dtype=False)
     pd.testing.assert_frame_equal(batched.next_run.rows, whole.next_run.rows)
+
+
+def _known_and_named_rows(sample_run, count: int, first_label: int = 0):
+    """The sample warehouse's known rows and models, the names of its first `count` named
+    source rows, and activity-shaped rows naming them (every third with its type left to
+    guess) plus two names no customer has."""
+    from customer_master.ingest.inbox import ROW_COLUMNS
+
+    with duckdb.connect(str(sample_run.warehouse), read_only=True) as con:
+        known = con.sql("SELECT * REPLACE (CAST(birth_date AS VARCHAR) AS birth_date) FROM master.match_input"
+                        ).to_arrow_table()
+        models = {t: json.loads(m) for t, m in con.execute(
+            "SELECT customer_type, model_json FROM master.models").fetchall()}
+        named = con.execute("SELECT name, customer_type FROM master.source_rows WHERE name IS NOT NULL "
+                            f"ORDER BY file, sheet, row_number LIMIT {count}").df()
+    names = [*named["name"], "完全不同的名字有限公司", "张三丰"]
+    party = [*named["customer_type"].where(np.arange(len(named)) % 3 > 0, "auto"), "auto", "person"]
+    rows = pd.DataFrame({c: None for c in ROW_COLUMNS}, index=range(first_label, first_label + len(names)))
+    rows = rows.assign(row_key=range(len(names)), source="s", file="f", sheet="", trust_rank=1, extra="{}",
+                       row_number=range(2, len(names) + 2), party_type=party, name=names)
+    return known, models, named, rows
