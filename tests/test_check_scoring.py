@@ -168,14 +168,14 @@ def test_candidates_are_the_blocking_rules_own_pairs(sample_checker, warehouse):
 def test_scoring_in_batches_gives_the_same_pairs(sample_checker, warehouse, monkeypatch):
     """Many queries at once (a run's activity rows) are scored in batches of
     candidate pairs; the batches change nothing but the memory."""
-    from customer_master.check import index as index_module
+    from customer_master.check import index as index_module, scored_pairs
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.sql(f"SELECT * EXCLUDE (master_id) FROM ({MATCH_INPUT_ROWS}) USING SAMPLE 200 ROWS "
                        "(reservoir, 11)").df()
     whole = sample_checker.index.score_pairs(rows).sort_values(["query", "source_row_key"], ignore_index=True)
     monkeypatch.setattr(index_module, "PAIRS_PER_BATCH", 37)
-    assert len(index_module._batches(np.full(100, 5), 37)) > 10
+    assert len(scored_pairs.batches(np.full(100, 5), 37)) > 10
     batched = sample_checker.index.score_pairs(rows).sort_values(["query", "source_row_key"], ignore_index=True)
     assert len(whole) > 200
     pd.testing.assert_frame_equal(whole, batched)
@@ -208,7 +208,6 @@ def test_the_top_masters_of_a_frame_of_queries(sample_checker, warehouse):
     gives each query's best masters: a master once, by its best row, the heaviest
     first, ties to the master id that sorts first; and the same hits as
     `score_records` (one dict per query: the check's API)."""
-    from customer_master.match.features import matching_frame  # noqa: F401  (the frame's columns)
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.sql(f"SELECT * EXCLUDE (master_id) FROM ({MATCH_INPUT_ROWS}) USING SAMPLE 150 ROWS "

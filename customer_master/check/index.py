@@ -24,9 +24,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from customer_master.check.keys import ValueTable, key_hashes, key_part_values
+from customer_master.check.scored_pairs import batches, pairs_at, scored_by_sql, top_hits
 from customer_master.check.type_index import TypeIndex, build_type_index, query_columns
 from customer_master.check.warehouse_file import file_stamp, read_warehouse
-from customer_master.match.scoring import CompiledModel, compiled_model, quoted
+from customer_master.match.scoring import compiled_model
 from customer_master.match.threshold import DEFAULT_MATCH_THRESHOLD
 from customer_master.working_db import working_connection
 
@@ -175,7 +176,7 @@ class CandidateIndex:
         parts = []
         for name, scored in self.score_pairs_arrays(frame, engine, top=top).items():
             index = self._types[name]
-            at, rank = _top_hits(scored, index, top)
+            at, rank = top_hits(scored, index, top)
             c = scored["row"][at]
             fields = {f: w[at].tolist() for f, w in scored["fields"].items()} if evidence else {}
             parts.append(pd.DataFrame({
@@ -200,7 +201,7 @@ class CandidateIndex:
         out = [[] for _ in records]
         for name, scored in self.score_pairs_arrays(records, engine, top=top).items():
             index = self._types[name]
-            at, rank = _top_hits(scored, index, top)
+            at, rank = top_hits(scored, index, top)
             for i, r in zip(at.tolist(), rank.tolist()):
                 c = scored["row"][i]
                 out[int(scored["query"][i])].append({
@@ -219,7 +220,7 @@ class CandidateIndex:
         (position in records), row (position in the type's rows), match_weight,
         match_probability, fields (weight per comparison), as numpy arrays.
         records: dicts, or a frame of them (positions are its rows' positions).
-        top: only the pairs `_top_hits(..., top)` would pick (a record's `top` masters
+        top: only the pairs `top_hits(..., top)` would pick (a record's `top` masters
         by their best rows), kept batch by batch, so that a run's activity rows do
         not hold every candidate pair's weights at once."""
         if self._source is not None:
@@ -293,13 +294,13 @@ class CandidateIndex:
         per_query = sum(np.minimum(lookup.counts(hashes, present), self.key_cap)
                         for (hashes, present), lookup in zip(keys, index.keys))
         parts = []
-        for start, stop in _batches(np.asarray(per_query, np.int64), PAIRS_PER_BATCH):
+        for start, stop in batches(np.asarray(per_query, np.int64), PAIRS_PER_BATCH):
             part = self._score_batch(index, {k: (v[0][start:stop], None if v[1] is None else v[1][start:stop])
                                              for k, v in query.items()},
                                      [(h[start:stop], p[start:stop]) for h, p in keys], engine)
             part["query"] = part["query"] + start
             if top is not None:  # a query's pairs are all in one batch: its best are among them
-                part = _pairs_at(part, np.sort(_top_hits(part, index, top)[0]))
+                part = pairs_at(part, np.sort(top_hits(part, index, top)[0]))
             parts.append(part)
         if len(parts) == 1:
             return parts[0]
@@ -323,43 +324,13 @@ class CandidateIndex:
             columns[f"{column}_l"] = query[column][0][q]
             columns[f"{column}_r"] = right.astype(np.float64) if column.startswith("tf_") else right
         if engine == "sql":
-            scored = self._score_sql(index, columns, q, c)
+            scored = scored_by_sql(self._con, index, columns, len(q))
         else:
             scored = index.scorer.score(columns, len(q), self._con)
         keep = scored["blocked"]
         return {"query": q[keep], "row": c[keep], "match_weight": scored["match_weight"][keep],
                 "match_probability": scored["match_probability"][keep],
                 "fields": {f: w[keep] for f, w in scored["fields"].items()}}
-
-    def _score_sql(self, index: "TypeIndex", columns: dict, q: np.ndarray, c: np.ndarray) -> dict:
-        """The same pairs scored by the model's compiled SQL in DuckDB (the reference)."""
-        model = index.model
-        table = {"pair": pa.array(np.arange(len(q)))}
-        for name, values in columns.items():
-            base = name[:-2]
-            if base.startswith("tf_"):
-                table[name] = pa.array(values, pa.float64(), from_pandas=True)
-            else:
-                table[name] = pa.array(values.tolist(), index.schema[base])
-        pairs = pa.table(table)
-        blocked = " OR ".join(f"({key.condition})" for key in model.blocking)
-        weights = ", ".join(f"({model.field_weights[f]})::DOUBLE AS {quoted('w_' + f)}"
-                            for f in model.comparisons)
-        sql = f"""
-            WITH parts AS (SELECT pair, ({blocked}) AS blocked, {model.select_sql} FROM pairs)
-            SELECT pair, coalesce(blocked, false) AS blocked,
-                   ({model.match_weight_sql})::DOUBLE AS match_weight,
-                   ({model.match_probability_sql})::DOUBLE AS match_probability, {weights}
-            FROM parts ORDER BY pair"""
-        self._con.register("pairs", pairs)
-        try:
-            result = self._con.sql(sql).fetchnumpy()
-        finally:
-            self._con.unregister("pairs")
-        return {"blocked": np.asarray(result["blocked"], bool),
-                "match_weight": np.asarray(result["match_weight"], np.float64),
-                "match_probability": np.asarray(result["match_probability"], np.float64),
-                "fields": {f: np.asarray(result["w_" + f], np.float64) for f in model.comparisons}}
 
     # --- display ------------------------------------------------------------------
 
@@ -383,40 +354,3 @@ class CandidateIndex:
 
 
 _ROW_KEY = "row_key"
-
-
-def _top_hits(scored: dict, index: "TypeIndex", top: int) -> tuple[np.ndarray, np.ndarray]:
-    """The `top` most likely masters of each query, from its scored pairs: (position
-    in the pairs, rank from 1), by query then rank. A master counts once, by its
-    best-scoring row; ties go to the master and row that sort first."""
-    q, c = scored["query"], scored["row"]
-    if not len(q):
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    master = index.master_rank[c]
-    order = np.lexsort((index.row_keys[c], master, -scored["match_weight"], q))
-    pair_of_master = q[order] * np.int64(len(index.master_ids) + 1) + master[order]
-    _, first = np.unique(pair_of_master, return_index=True)
-    best = order[np.sort(first)]  # each query's masters by their best row, still in score order
-    query = q[best]
-    starts = np.flatnonzero(np.r_[True, query[1:] != query[:-1]])
-    rank = np.arange(len(best)) - np.repeat(starts, np.diff(np.r_[starts, len(best)])) + 1
-    keep = rank <= top
-    return best[keep], rank[keep]
-
-
-def _pairs_at(scored: dict, at: np.ndarray) -> dict:
-    """The scored pairs at positions `at`, in their order."""
-    return {key: ({f: w[at] for f, w in value.items()} if key == "fields" else value[at])
-            for key, value in scored.items()}
-
-
-def _batches(pairs_per_query: np.ndarray, budget: int) -> list[tuple[int, int]]:
-    """Consecutive (start, stop) ranges of queries of about `budget` pairs each."""
-    batch_of = np.maximum(np.cumsum(pairs_per_query) - 1, 0) // budget
-    cuts = np.flatnonzero(np.diff(batch_of)) + 1
-    edges = [0, *cuts.tolist(), len(pairs_per_query)]
-    return list(zip(edges[:-1], edges[1:]))
-
-
-def _field_weight_sql(model: CompiledModel, field_name: str) -> str:
-    return model.field_weights[field_name]
