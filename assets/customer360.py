@@ -12,8 +12,10 @@ from customer_master.assets.metadata import counts_markdown, markdown_table
 from customer_master.customer360.activities import (ACTIVITY_INPUT_COLUMNS, ActivityResult, activity_summary,
                                                      link_activities)
 from customer_master.customer360.carried_links import ACTIVITIES, NAMES, keep_for_next_run, previous_links
-from customer_master.customer360.contacts import CONTACT_SOURCE_COLUMNS, ContactResult, build_contacts
-from customer_master.customer360.relationships import RELATIONSHIP_SOURCE_COLUMNS, build_relationships
+from customer_master.customer360.contacts import (CONTACT_GOLDEN_COLUMNS, ContactResult, build_contacts,
+                                                   company_contact_rows)
+from customer_master.customer360.relationships import (RELATIONSHIP_CONTACT_COLUMNS, RELATIONSHIP_GOLDEN_COLUMNS,
+                                                        build_relationships, rows_naming_organisations)
 from customer_master.customer360.review_due import review_due
 from customer_master.customer360.roles import customer_roles
 from customer_master.customer360.scored_rows import KnownMasters
@@ -22,7 +24,7 @@ from customer_master.ingest.inbox import IngestResult
 from customer_master.lifecycle.state import MasterState
 from customer_master.match.engine import MatchResult
 from customer_master.match.features import match_input
-from customer_master.pipelines.resources import AS_PARQUET_FILE, COLUMNS_READ, PipelinePaths
+from customer_master.pipelines.resources import AS_PARQUET_FILE, PipelinePaths
 from customer_master.pipelines.staged_results import as_stored, frame_columns
 from customer_master.sources import load_sources
 from customer_master.steward_figures import place_in_inbox
@@ -69,14 +71,15 @@ def customer_activities(context: dg.AssetExecutionContext, paths: PipelinePaths,
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"},
-          ins={"standardised_rows": dg.AssetIn(metadata={COLUMNS_READ: CONTACT_SOURCE_COLUMNS})},
+          ins={"standardised_rows": dg.AssetIn(metadata={AS_PARQUET_FILE: True})},
           description="The people at company customers, one per person within their master, with a role "
                       "from the title and a stable contact_id.")
-def customer_contacts(context: dg.AssetExecutionContext, paths: PipelinePaths, standardised_rows: pd.DataFrame,
+def customer_contacts(context: dg.AssetExecutionContext, paths: PipelinePaths, standardised_rows: Path,
                       golden_records: GoldenResult, previous_state: MasterState) -> ContactResult:
     overrides = {name: config.contact_roles for name, config in load_sources(paths.inbox_path).items()}
     overrides[""] = paths.load_settings().contact_roles
-    result = build_contacts(standardised_rows, golden_records.xref, golden_records.customers,
+    result = build_contacts(company_contact_rows(standardised_rows, as_stored(golden_records, "xref")),
+                            frame_columns(golden_records, "customers", CONTACT_GOLDEN_COLUMNS),
                             previous_state.contact_xref, previous_state.contacts, context.run.run_id,
                             previous_state.run_seq, overrides)
     context.add_output_metadata({
@@ -100,18 +103,19 @@ def customer_roles_asset(context: dg.AssetExecutionContext, ingested_rows: Inges
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"},
-          ins={"standardised_rows": dg.AssetIn(metadata={COLUMNS_READ: RELATIONSHIP_SOURCE_COLUMNS})},
+          ins={"standardised_rows": dg.AssetIn(metadata={AS_PARQUET_FILE: True})},
           description="Parent / branch, group membership and contact employment between masters, with evidence.")
-def customer_relationships(context: dg.AssetExecutionContext, paths: PipelinePaths, standardised_rows: pd.DataFrame,
+def customer_relationships(context: dg.AssetExecutionContext, paths: PipelinePaths, standardised_rows: Path,
                            matched_clusters: MatchResult, golden_records: GoldenResult,
                            customer_contacts: ContactResult) -> pd.DataFrame:
-    named = standardised_rows[["parent_name", "group_name"]].notna().any(axis=1).any()
+    named = rows_naming_organisations(standardised_rows, as_stored(golden_records, "xref"))
     # a named organisation is a company: scored against the company masters alone
-    masters = _known_masters(golden_records, matched_clusters, "company") if named else None
+    masters = _known_masters(golden_records, matched_clusters, "company") if len(named) else None
     rules = paths.load_settings().activities  # a named organisation resolves like an activity row's customer
-    relationships, names = build_relationships(golden_records.customers, standardised_rows, golden_records.xref,
-                                               customer_contacts.contacts, masters,
-                                               rules.resolve_threshold or matched_clusters.threshold,
+    relationships, names = build_relationships(frame_columns(golden_records, "customers", RELATIONSHIP_GOLDEN_COLUMNS),
+                                               named,
+                                               frame_columns(customer_contacts, "contacts", RELATIONSHIP_CONTACT_COLUMNS),
+                                               masters, rules.resolve_threshold or matched_clusters.threshold,
                                                rules.min_weight_lead, previous_links(paths.warehouse_path, NAMES))
     if names.next_run is not None:
         keep_for_next_run(paths.warehouse_path, context.run.run_id, NAMES, names.next_run)
@@ -126,8 +130,9 @@ def customer_relationships(context: dg.AssetExecutionContext, paths: PipelinePat
 def customer_segments_asset(context: dg.AssetExecutionContext, paths: PipelinePaths,
                             golden_records: GoldenResult, customer_activities: ActivityResult) -> pd.DataFrame:
     settings = paths.load_settings()
-    segments = customer_segments(golden_records.customers, customer_activities.interactions,
-                                 customer_activities.transactions, settings.segments, settings.reference_date())
+    segments = customer_segments(as_stored(golden_records, "customers"), as_stored(customer_activities, "interactions"),
+                                 as_stored(customer_activities, "transactions"), settings.segments,
+                                 settings.reference_date())
     context.add_output_metadata({
         "dagster/row_count": len(segments),
         "value_tier": counts_markdown(segments["value_tier"].value_counts(), "tier"),
@@ -144,7 +149,7 @@ def review_due_asset(context: dg.AssetExecutionContext, paths: PipelinePaths, in
                      validated_rows: ValidationResult, standardised_rows: Path,
                      golden_records: GoldenResult) -> pd.DataFrame:
     settings = paths.load_settings()
-    due = review_due(golden_records.customers, standardised_rows, as_stored(golden_records, "xref"),
+    due = review_due(as_stored(golden_records, "customers"), standardised_rows, as_stored(golden_records, "xref"),
                      validated_rows.field_issues, ingested_rows.files, settings.review_due,
                      settings.reference_date())
     context.add_output_metadata({

@@ -12,6 +12,7 @@ same rules as master ids (lifecycle/ids.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -20,6 +21,7 @@ from customer_master.customer360.contact_roles import contact_roles
 from customer_master.customer360.grouped_text import joined_per_group
 from customer_master.lifecycle.ids import assign_master_ids
 from customer_master.sources import SOURCES_JOINED_BY
+from customer_master.working_db import ROW_NUMBER, register_source, working_connection
 
 CONTACT_COLUMNS = ["contact_id", "master_id", "name", "title", "role", "mobile", "email", "business_area",
                    "person_master_id", "row_count", "sources", "last_updated_at", "created_run"]
@@ -28,6 +30,8 @@ CONTACT_ROW_COLUMNS = ["contact_id", "master_id", "source", "file", "sheet", "ro
 # what build_contacts reads of the standardised rows
 CONTACT_SOURCE_COLUMNS = ["row_key", "customer_type", "source", "file", "sheet", "row_number", "trust_rank",
                           "updated_at", "contact_name", "contact_title", "mobile", "email", "business_area"]
+# what build_contacts reads of the golden records
+CONTACT_GOLDEN_COLUMNS = ["master_id", "customer_type", "mobile"]
 SHARED_MAILBOXES = r"^(?:info|sales|service|contact|admin|office|hr|support|cs|kefu|market|marketing|mail|postmaster)@"
 
 
@@ -39,20 +43,37 @@ class ContactResult:
     state_ids: pd.DataFrame  # contact_id, created_run, created_seq
 
 
-def build_contacts(rows: pd.DataFrame, xref: pd.DataFrame, customers: pd.DataFrame,
+def company_contact_rows(rows: pd.DataFrame | Path, xref: pd.DataFrame | Path) -> pd.DataFrame:
+    """The standardised rows of companies that name a contact (CONTACT_SOURCE_COLUMNS),
+    in their order, each with its master_id, row_identity and lineage_key (its place,
+    as survivorship writes it for master ids): read and joined in DuckDB, so the other
+    rows (persons, companies without a contact) never reach pandas. rows, xref: frames
+    or their staged Parquet files."""
+    con = working_connection()
+    register_source(con, "source_rows", rows, CONTACT_SOURCE_COLUMNS, numbered=True)
+    register_source(con, "xref", xref, ["row_key", "master_id", "row_identity"])
+    return con.execute(f"""
+        SELECT {", ".join(f"r.{c}" for c in CONTACT_SOURCE_COLUMNS)}, x.master_id, x.row_identity,
+               r.source || '|' || r.file || '|' || r.sheet || '|' || lpad(r.row_number::VARCHAR, 9, '0') AS lineage_key
+        FROM source_rows r JOIN xref x USING (row_key)
+        WHERE r.customer_type = 'company' AND r.contact_name IS NOT NULL
+        ORDER BY r.{ROW_NUMBER}""").df()
+
+
+def build_contacts(found: pd.DataFrame, customers: pd.DataFrame,
                    previous_xref: pd.DataFrame, previous_ids: pd.DataFrame, run_id: str, run_seq: int,
                    role_overrides: dict[str, dict[str, str]] | None = None) -> ContactResult:
-    """rows: standardised customer rows; xref: row_key, master_id, row_identity;
-    customers: the golden records (a contact whose mobile is a person master's is
-    linked to that person); role_overrides: source -> {title keyword: role}, with
-    key "" for the keywords that hold for every source."""
-    companies = rows[rows["customer_type"].eq("company") & rows["contact_name"].notna()]
-    found = companies.merge(xref[["row_key", "master_id", "row_identity"]], on="row_key")
+    """found: the rows of companies that name a contact, with master_id, row_identity and
+    lineage_key (company_contact_rows); customers: the golden records, CONTACT_GOLDEN_COLUMNS at
+    least (a contact whose mobile is a person master's is linked to that person);
+    role_overrides: source -> {title keyword: role}, with key "" for the keywords that
+    hold for every source."""
     found = found.assign(
         name_key=found["contact_name"].str.lower().str.replace(r"[\s·.\-]", "", regex=True),
         personal_email=found["email"].where(~found["email"].fillna("").str.match(SHARED_MAILBOXES)),
         role=_roles(found, role_overrides or {}),
-        updated_at=pd.to_datetime(found["updated_at"]),  # dates and gaps as one comparable type
+        # dates and gaps as one comparable type, in nanoseconds as pandas reads a date (DuckDB hands microseconds)
+        updated_at=pd.to_datetime(found["updated_at"]).astype("datetime64[ns]"),
     )
     found["contact"] = components(found, "master_id", ["name_key", "mobile", "personal_email"])
     # the most trusted source first, then the most recently updated row, then inbox order
@@ -71,9 +92,7 @@ def build_contacts(rows: pd.DataFrame, xref: pd.DataFrame, customers: pd.DataFra
                                                                SOURCES_JOINED_BY)).astype(object)
     golden["role"] = golden["role"].fillna("user")
 
-    members = found.assign(cluster=found["contact"].astype(str),
-                           lineage_key=found["source"] + "|" + found["file"] + "|" + found["sheet"] + "|"
-                           + found["row_number"].astype(str).str.zfill(9))
+    members = found.assign(cluster=found["contact"].astype(str))
     previous_ids = previous_ids.rename(columns={"contact_id": "master_id"})
     assigned = assign_master_ids(members, previous_xref.rename(columns={"contact_id": "master_id"}),
                                  previous_ids, set(previous_ids["master_id"]), run_id, prefix="C")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,23 +25,43 @@ from customer_master.customer360.scored_rows import KnownMasters, ScoredRows, sc
 from customer_master.ingest.inbox import ROW_COLUMNS as _INGEST_SHAPE
 from customer_master.standardise.names import split_company_names
 from customer_master.standardise.text import simplified
+from customer_master.standardise.values import on_distinct
+from customer_master.working_db import ROW_NUMBER, register_source, working_connection
 
 RELATIONSHIP_COLUMNS = ["from_type", "from_id", "relationship", "to_type", "to_id", "to_name", "match_probability",
                         "evidence"]
 
-# what build_relationships reads of the standardised rows
+# what build_relationships reads of the standardised rows, the golden records and the contacts
 RELATIONSHIP_SOURCE_COLUMNS = ["row_key", "source", "file", "sheet", "row_number", "parent_name", "group_name"]
+RELATIONSHIP_GOLDEN_COLUMNS = ["master_id", "customer_type", "branch", "name", "name_core", "reg_place", "legal_form"]
+RELATIONSHIP_CONTACT_COLUMNS = ["contact_id", "master_id", "title", "role", "row_count"]
 
-def build_relationships(customers: pd.DataFrame, rows: pd.DataFrame, xref: pd.DataFrame,
-                        contacts: pd.DataFrame, masters: KnownMasters | None, threshold: float,
-                        lead: float = 2.0, carried: CarriedLinks | None = None) -> tuple[pd.DataFrame, ScoredRows]:
-    """customers: golden records; rows: standardised customer rows (parent_name,
-    group_name); xref: row_key, master_id; contacts: master.contacts; masters: the
+
+def rows_naming_organisations(rows: pd.DataFrame | Path, xref: pd.DataFrame | Path) -> pd.DataFrame:
+    """The standardised rows with a parent or group name (RELATIONSHIP_SOURCE_COLUMNS),
+    in their order, each with its master_id: read and joined in DuckDB, so the rows
+    that name nothing (most of them) never reach pandas. rows, xref (row_key, master_id):
+    frames or their staged Parquet files."""
+    con = working_connection()
+    register_source(con, "source_rows", rows, RELATIONSHIP_SOURCE_COLUMNS, numbered=True)
+    register_source(con, "xref", xref, ["row_key", "master_id"])
+    return con.execute(f"""
+        SELECT {", ".join(f"r.{c}" for c in RELATIONSHIP_SOURCE_COLUMNS)}, x.master_id
+        FROM source_rows r JOIN xref x USING (row_key)
+        WHERE r.parent_name IS NOT NULL OR r.group_name IS NOT NULL
+        ORDER BY r.{ROW_NUMBER}""").df()
+
+
+def build_relationships(customers: pd.DataFrame, rows: pd.DataFrame, contacts: pd.DataFrame,
+                        masters: KnownMasters | None, threshold: float, lead: float = 2.0,
+                        carried: CarriedLinks | None = None) -> tuple[pd.DataFrame, ScoredRows]:
+    """customers: golden records (RELATIONSHIP_GOLDEN_COLUMNS at least); rows: the
+    rows that name a parent or group, with their master_id (rows_naming_organisations);
+    contacts: master.contacts (RELATIONSHIP_CONTACT_COLUMNS at least); masters: the
     company masters the named organisations are scored against; threshold and lead:
     when a named organisation is a master (customer360/resolve.py); carried: the last
     run's scores of the names (customer360/carried_links.py). Also how the names were
     scored, with what the next run may keep."""
-    rows = rows.merge(xref[["row_key", "master_id"]], on="row_key")
     names = pd.Series(pd.unique(pd.concat([rows["parent_name"], rows["group_name"]]).dropna()), dtype=object)
     resolved, scored = _resolve_names(names, masters, threshold, lead, carried)
     named = [_named_links(rows, column, kind, resolved)
@@ -88,8 +109,7 @@ def _parents_by_name(customers: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "from_type": "customer", "from_id": pairs["master_id"], "relationship": "parent", "to_type": "customer",
         "to_id": pairs["master_id_head"], "to_name": pairs["name_head"], "match_probability": float("nan"),
-        "evidence": [json.dumps({"found_by": "name", "branch": b, "name": n}, ensure_ascii=False)
-                     for b, n in zip(pairs["branch"], pairs["name"])],
+        "evidence": _evidence("name", {"branch": pairs["branch"], "name": pairs["name"]}),
     })
 
 
@@ -103,9 +123,9 @@ def _named_links(rows: pd.DataFrame, column: str, relationship: str, resolved: p
     group_node = "G" + _group_keys(named[column]).map(lambda t: hashlib.sha256(t.encode("utf-8")).hexdigest()[:16])
     is_master = named["master"].notna()
     missing_type = "group" if relationship == "group_member" else "unknown"
-    evidence = [json.dumps({"found_by": "column", "column": column, "value": v, "source": s, "file": f,
-                            "sheet": sh, "row_number": int(r)}, ensure_ascii=False)
-                for v, s, f, sh, r in named[[column, "source", "file", "sheet", "row_number"]].itertuples(index=False)]
+    evidence = _evidence("column", {"column": pd.Series(column, index=named.index), "value": named[column],
+                                    "source": named["source"], "file": named["file"], "sheet": named["sheet"]},
+                         {"row_number": named["row_number"]})
     return pd.DataFrame({
         "from_type": "customer", "from_id": named["master_id"], "relationship": relationship,
         "to_type": is_master.map({True: "customer", False: missing_type}),
@@ -138,8 +158,20 @@ def _employment(contacts: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
         "from_type": "contact", "from_id": contacts["contact_id"], "relationship": "employment",
         "to_type": "customer", "to_id": contacts["master_id"], "to_name": None, "match_probability": float("nan"),
-        "evidence": [json.dumps({"found_by": "contact columns", "title": t, "role": r, "rows": int(n)},
-                                ensure_ascii=False)
-                     for t, r, n in contacts[["title", "role", "row_count"]].itertuples(index=False)],
+        "evidence": _evidence("contact columns", {"title": contacts["title"], "role": contacts["role"]},
+                              {"rows": contacts["row_count"]}),
     })
+
+
+def _evidence(found_by: str, texts: dict[str, pd.Series], counts: dict[str, pd.Series] | None = None) -> np.ndarray:
+    """Per row, the JSON object {"found_by": found_by, each text, then each count} as
+    json.dumps(..., ensure_ascii=False) writes it, without a call per row: each distinct
+    text is written once (a run has about as many contacts as rows have names)."""
+    text = pd.Series('{"found_by": ' + json.dumps(found_by, ensure_ascii=False), index=next(iter(texts.values())).index)
+    for key, values in texts.items():
+        written = on_distinct(values, lambda v: v.map(lambda x: json.dumps(x, ensure_ascii=False)))
+        text = text + ", " + json.dumps(key, ensure_ascii=False) + ": " + written
+    for key, values in (counts or {}).items():
+        text = text + ", " + json.dumps(key, ensure_ascii=False) + ": " + values.astype("int64").astype(str)
+    return (text + "}").to_numpy(dtype=object)
 

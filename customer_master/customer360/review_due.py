@@ -21,18 +21,20 @@ REVIEW_DUE_COLUMNS = ["master_id", "customer_type", "name", "reasons", "stale_fi
                       "open_issues", "what_to_check", "as_of"]
 
 
-def review_due(customers: pd.DataFrame, rows: pd.DataFrame | Path, xref: pd.DataFrame | Path,
+def review_due(customers: pd.DataFrame | Path, rows: pd.DataFrame | Path, xref: pd.DataFrame | Path,
                field_issues: pd.DataFrame, file_dates: pd.DataFrame, rules: ReviewDueRules,
                as_of: dt.date) -> pd.DataFrame:
     """customers: golden records; rows: standardised customer rows; xref: row_key,
-    master_id (rows and xref: frames or their staged Parquet files, read in DuckDB);
-    field_issues: quality.field_issues with row_key; file_dates: file, modified_at."""
+    master_id (customers, rows and xref: frames or their staged Parquet files, read in
+    DuckDB, only the columns the query names); field_issues: quality.field_issues with
+    row_key; file_dates: file, modified_at."""
     con = working_connection()
     register_source(con, "source_rows", rows)
     register_source(con, "xref", xref, ["row_key", "master_id"])
+    register_source(con, "customers", customers)
     columns = {c for c, *_ in con.execute("DESCRIBE source_rows").fetchall()}
-    fields = [f for f in rules.key_fields if f in customers.columns and f in columns]
-    con.register("customers", customers[["master_id", "customer_type", "name", *fields]])
+    golden_columns = {c for c, *_ in con.execute("DESCRIBE customers").fetchall()}
+    fields = [f for f in rules.key_fields if f in golden_columns and f in columns]
     con.register("issues", field_issues[["row_key", "file", "sheet", "row_number", "field", "value", "issue"]])
     con.register("file_dates", file_dates[["file", "modified_at"]])
     casts = ", ".join(f"{f}::VARCHAR AS {f}" for f in fields)

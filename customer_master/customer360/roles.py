@@ -32,6 +32,8 @@ def customer_roles(rows: pd.DataFrame | Path, xref: pd.DataFrame | Path) -> pd.D
                string_agg(DISTINCT source, '{SOURCES_JOINED_BY}' ORDER BY source) AS sources,
                arg_min(file || CASE WHEN sheet <> '' THEN ' / ' || sheet ELSE '' END
                        || ' row ' || row_number, row_key) AS first_seen_in,
-               to_json(list({{'source': source, 'file': file, 'sheet': sheet, 'row_number': row_number}}
-                            ORDER BY row_key)[1:{EVIDENCE_ROWS}])::VARCHAR AS evidence
+               -- the first rows by row_key, in that order: min_by keeps only them, where a list
+               -- of every row sorted and then cut took twice the time
+               to_json(min_by({{'source': source, 'file': file, 'sheet': sheet, 'row_number': row_number}},
+                              row_key, {EVIDENCE_ROWS}))::VARCHAR AS evidence
         FROM role_rows GROUP BY master_id, role ORDER BY master_id, role""").df()[ROLE_COLUMNS]

@@ -12,27 +12,31 @@ settings (SegmentRules; data/settings.yaml documents each).
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 
 from customer_master.customer360.dates import as_dates
 from customer_master.settings import SegmentRules
-from customer_master.working_db import working_connection
+from customer_master.working_db import register_source, working_connection
 
 SEGMENT_COLUMNS = ["master_id", "customer_type", "value_tier", "lifecycle", "rfm_score", "recency_score",
                    "frequency_score", "amount_score", "last_order_date", "orders_in_window", "amount_in_window",
                    "first_seen", "last_activity", "days_since_activity", "as_of"]
 
 
-def customer_segments(customers: pd.DataFrame, interactions: pd.DataFrame, transactions: pd.DataFrame,
-                      rules: SegmentRules, as_of: dt.date) -> pd.DataFrame:
+def customer_segments(customers: pd.DataFrame | Path, interactions: pd.DataFrame | Path,
+                      transactions: pd.DataFrame | Path, rules: SegmentRules, as_of: dt.date) -> pd.DataFrame:
     """customers: golden records (master_id, customer_type, first_created_at,
-    last_updated_at); interactions, transactions: master.interactions/transactions."""
+    last_updated_at); interactions, transactions: master.interactions/transactions.
+    Each a frame or its staged Parquet file, which DuckDB reads, only these columns:
+    reading the whole frames into pandas cost more than the segments themselves."""
     con = working_connection()
     # typed views: an empty or all-null column must still compare as a date
-    con.register("customers_in", customers[["master_id", "customer_type", "first_created_at", "last_updated_at"]])
-    con.register("interactions_in", interactions[["master_id", "activity_date"]])
-    con.register("transactions_in", transactions[["master_id", "activity_date", "txn_type", "amount"]])
+    register_source(con, "customers_in", customers, ["master_id", "customer_type", "first_created_at",
+                                                     "last_updated_at"])
+    register_source(con, "interactions_in", interactions, ["master_id", "activity_date"])
+    register_source(con, "transactions_in", transactions, ["master_id", "activity_date", "txn_type", "amount"])
     con.execute("""CREATE TEMP VIEW customers AS SELECT master_id::VARCHAR AS master_id, customer_type::VARCHAR
                        AS customer_type, first_created_at::DATE AS first_created_at,
                        last_updated_at::DATE AS last_updated_at FROM customers_in""")
