@@ -112,10 +112,10 @@ def customer_relationships(context: dg.AssetExecutionContext, paths: PipelinePat
     # a named organisation is a company: scored against the company masters alone
     masters = _known_masters(golden_records, matched_clusters, "company") if len(named) else None
     rules = paths.load_settings().activities  # a named organisation resolves like an activity row's customer
-    relationships, names = build_relationships(frame_columns(golden_records, "customers", RELATIONSHIP_GOLDEN_COLUMNS),
-                                               named,
-                                               frame_columns(customer_contacts, "contacts", RELATIONSHIP_CONTACT_COLUMNS),
-                                               masters, rules.resolve_threshold or matched_clusters.threshold,
+    customers = frame_columns(golden_records, "customers", RELATIONSHIP_GOLDEN_COLUMNS)
+    contacts = frame_columns(customer_contacts, "contacts", RELATIONSHIP_CONTACT_COLUMNS)
+    relationships, names = build_relationships(customers, named, contacts, masters,
+                                               rules.resolve_threshold or matched_clusters.threshold,
                                                rules.min_weight_lead, previous_links(paths.warehouse_path, NAMES))
     if names.next_run is not None:
         keep_for_next_run(paths.warehouse_path, context.run.run_id, NAMES, names.next_run)

@@ -33,13 +33,15 @@ def _rows() -> tuple[pd.DataFrame, pd.DataFrame]:
         "sheet": ["", "客户"] * 6, "row_number": [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 1_234_567],
         "trust_rank": [1, 2] * 6, "updated_at": [dt.date(2025, 1, i + 1) if i % 4 else None for i in range(n)],
         "contact_name": ["张 伟", None, "Li.Na", "王芳", None, "赵六", "张伟", "钱七", None, "孙八", "周九", "吴十"],
-        "contact_title": ["采购经理", None, "CFO", None, None, "工程师", "总经理", "助理", None, "IT", "会计", "董事长"],
-        "mobile": ["13800000001", None, None, "13800000002", None, None, "13800000001", None, None, None, None, None],
-        "email": [None, None, "info@x.com", "wf@x.com", None, None, None, None, None, None, None, "wu@y.cn"],
+        "contact_title": ["采购经理", None, "CFO", None, None, "工程师", "总经理", "助理", None, "IT", "会计",
+                          "董事长"],
+        "mobile": ["13800000001", None, None, "13800000002", None, None, "13800000001"] + [None] * 5,
+        "email": [None, None, "info@x.com", "wf@x.com"] + [None] * 7 + ["wu@y.cn"],
         "business_area": ["华东", None] * 6,
-        "parent_name": [None, "华信科技有限公司", None, None, "天成集团", None, None, "华信科技有限公司", None, None,
-                        None, "某某公司"],
-        "group_name": [None, None, "天成集团", None, None, None, "天成集团有限公司", None, None, None, "天成集团", None],
+        "parent_name": [None, "华信科技有限公司", None, None, "天成集团", None, None, "华信科技有限公司", None,
+                        None, None, "某某公司"],
+        "group_name": [None, None, "天成集团", None, None, None, "天成集团有限公司", None, None, None, "天成集团",
+                       None],
     })
     xref = pd.DataFrame({"row_key": [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11],  # row 10 is in no master
                          "master_id": [f"M{k % 4}" for k in (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11)],
@@ -79,8 +81,8 @@ def test_rows_naming_organisations_are_the_rows_with_a_parent_or_group_joined_in
 
 
 def test_evidence_is_each_rows_object_as_json_dumps_writes_it():
-    texts = pd.Series(['say "hi"', "back\\slash", "two\nlines\t", "\x01bell", "中文 / 分公司", None, "\u2028", 'say "hi"'],
-                      index=range(10, 18))
+    texts = pd.Series(['say "hi"', "back\\slash", "two\nlines\t", "\x01bell", "中文 / 分公司", None, "\u2028",
+                       'say "hi"'], index=range(10, 18))
     other = pd.Series(["a", None, "b", "c", "d", "e", "f", "g"], index=texts.index)
     numbers = pd.Series([1, 22, 333, 0, 5, 6, 7, 1_000_000], index=texts.index)
     written = _evidence("column", {"value": texts, "sheet": other}, {"row_number": numbers})
@@ -163,6 +165,6 @@ def test_segments_and_review_reminders_read_from_staged_files_what_they_read_fro
     pd.testing.assert_frame_equal(from_files, from_frames)
     assert from_frames.set_index("master_id")["lifecycle"].to_dict() == {"M1": "active", "M2": "new", "M3": "lost"}
     due = review_due(customers, rows, xref, issues, file_dates, ReviewDueRules(), as_of)
-    pd.testing.assert_frame_equal(review_due(files["customers"], rows, xref, issues, file_dates, ReviewDueRules(), as_of),
-                                  due)
+    due_from_file = review_due(files["customers"], rows, xref, issues, file_dates, ReviewDueRules(), as_of)
+    pd.testing.assert_frame_equal(due_from_file, due)
     assert due["master_id"].tolist() == ["M2", "M3"]  # M1's fields were confirmed this year
