@@ -8,9 +8,11 @@ import dagster as dg
 import pandas as pd
 import pyarrow.compute as pc
 
+from customer_master.assets.match import is_full_run
 from customer_master.assets.metadata import counts_markdown, markdown_table
-from customer_master.customer360.activities import (ACTIVITY_INPUT_COLUMNS, ActivityResult, activity_summary,
-                                                     link_activities)
+from customer_master.customer360.activities import ActivityResult, activity_summary, link_activities
+from customer_master.customer360.activity_text import (ACTIVITY_INPUT_COLUMNS, ActivityText, activity_entries,
+                                                       from_entries)
 from customer_master.customer360.carried_links import ACTIVITIES, NAMES, keep_for_next_run, previous_links
 from customer_master.customer360.contacts import (CONTACT_GOLDEN_COLUMNS, ContactResult, build_contacts,
                                                    company_contact_rows)
@@ -26,10 +28,12 @@ from customer_master.match.engine import MatchResult
 from customer_master.match.features import match_input
 from customer_master.pipelines.resources import AS_PARQUET_FILE, PipelinePaths
 from customer_master.pipelines.staged_results import as_stored, frame_columns
+from customer_master.row_cache import RowCache, parts_after
 from customer_master.sources import load_sources
 from customer_master.steward_figures import place_in_inbox
 from customer_master.survive import GoldenResult
 from customer_master.validate import ValidationResult
+from customer_master.warehouse.layout import layout
 
 GROUP = "customer360"
 
@@ -48,18 +52,22 @@ def _known_masters(golden: GoldenResult, match: MatchResult, customer_type: str 
 @dg.asset(group_name=GROUP, kinds={"duckdb"},
           description="Interaction and transaction rows, each linked to a master id with the run's models "
                       "(or kept unresolved with the reason).")
-def customer_activities(context: dg.AssetExecutionContext, paths: PipelinePaths, validated_rows: ValidationResult,
-                        matched_clusters: MatchResult, golden_records: GoldenResult) -> ActivityResult:
+def customer_activities(context: dg.AssetExecutionContext, paths: PipelinePaths, ingested_rows: IngestResult,
+                        validated_rows: ValidationResult, matched_clusters: MatchResult,
+                        golden_records: GoldenResult) -> ActivityResult:
     activities = frame_columns(validated_rows, "activities", ACTIVITY_INPUT_COLUMNS)
     masters = _known_masters(golden_records, matched_clusters) if len(activities) else None
+    text, files_unchanged = _activity_text(context, paths, ingested_rows, validated_rows, activities)
     result, next_run = link_activities(activities, masters, matched_clusters.threshold,
-                                       paths.load_settings().activities, previous_links(paths.warehouse_path, ACTIVITIES))
+                                       paths.load_settings().activities, previous_links(paths.warehouse_path, ACTIVITIES),
+                                       text)
     if next_run is not None:
         keep_for_next_run(paths.warehouse_path, context.run.run_id, ACTIVITIES, next_run)
     unresolved = pd.concat([result.interactions, result.transactions]).query("resolution != 'resolved'")
     context.add_output_metadata({
         "dagster/row_count": len(result.interactions) + len(result.transactions),
         "rows_scored": result.rows_scored, "rows_kept": result.rows_kept,
+        "files_unchanged": files_unchanged,  # their rows' text as the last run made it (activity_text.py)
         "interactions_unresolved": int(result.interactions["resolution"].ne("resolved").sum()),
         "transactions_unresolved": int(result.transactions["resolution"].ne("resolved").sum()),
         "linked_and_unresolved": markdown_table(activity_summary(result), empty="no activity rows"),
@@ -68,6 +76,20 @@ def customer_activities(context: dg.AssetExecutionContext, paths: PipelinePaths,
             rows=10, empty="every row linked"),
     })
     return result
+
+
+def _activity_text(context: dg.AssetExecutionContext, paths: PipelinePaths, ingested_rows: IngestResult,
+                   validated_rows: ValidationResult, activities: pd.DataFrame) -> tuple[ActivityText | None, int]:
+    """What the activity rows' own cells make of them, read back from the row cache for the
+    files whose validated rows did not change (None: computed by link_activities, as when
+    ingest hands on no files' keys); and how many files were read back."""
+    if ingested_rows.row_parts is None or not len(activities):
+        return None, 0
+    row_cache = layout(paths.warehouse_path).row_cache
+    stage = RowCache(row_cache / "activities", "activities").run(
+        as_stored(validated_rows, "activities"), activity_entries, full=is_full_run(context),
+        parts=parts_after(row_cache, ingested_rows.row_parts, ["validate"]), in_memory=True)
+    return from_entries(stage.frames, activities), stage.files_reused
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"},

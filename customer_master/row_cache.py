@@ -55,6 +55,9 @@ STAGE_CODE = {
     # the matching features of a row (match/features.py row_features; kept_features.py)
     "features": [_PACKAGE / "match" / "features.py", _PACKAGE / "match" / "models.py",
                  *sorted(Path(row_rules.__file__).parent.glob("*.py")), *_STANDARDISE],
+    # an activity row's text, place and content (customer360/activity_text.py)
+    "activities": [_PACKAGE / "customer360" / "activity_text.py", _PACKAGE / "customer360" / "carried_links.py",
+                   _PACKAGE / "match" / "carried.py", *_STANDARDISE],
 }
 STAGE_LIBRARIES = ["pandas", "pandera", "phonenumbers", "opencc-python-reimplemented", "pypinyin", DIVISIONS_PACKAGE]
 

@@ -19,6 +19,8 @@ import pytest
 from conftest import SAMPLE_INBOX, copy_warehouse, run_pipeline, write_new_departments, write_xlsx
 from customer_master.customer360.carried_links import (CarriedLinks, batch_changed, changed_masters, facts_of,
                                                        master_entries, near, usable, with_batch_columns)
+from customer_master.assets import customer360 as customer360_assets
+from customer_master.customer360.activity_text import activity_entries
 from customer_master.warehouse.layout import layout
 
 FOLLOW_UPS = "华中大区/跟进记录.xlsx"
@@ -60,17 +62,22 @@ def nightly_runs(sample_run, sample_settings_file, tmp_path_factory):
     write_new_departments(inbox)
     known = _activities(sample_run.warehouse).query("resolution == 'resolved'").iloc[0]
     _write_follow_ups(inbox, known.customer_name)
-    runs = {}
+    runs, computed = {}, {}
     for name in ("carried", "scored_again"):
         warehouse = copy_warehouse(sample_run.warehouse, root / name / "customer_master.duckdb")
-        if name == "scored_again":
+        if name == "scored_again":  # nothing of the last run's: neither its scores nor its rows' text
             shutil.rmtree(layout(warehouse).activity_carry)
-        runs[name] = run_pipeline(inbox, warehouse, settings=sample_settings_file)
-    return runs, known
+            shutil.rmtree(layout(warehouse).row_cache / "activities")
+        seen = computed[name] = []  # the activity rows whose text the run computed (file per row)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(customer360_assets, "activity_entries",
+                          lambda rows, seen=seen: seen.extend(rows["file"]) or activity_entries(rows))
+            runs[name] = run_pipeline(inbox, warehouse, settings=sample_settings_file)
+    return runs, known, computed
 
 
 def test_a_nightly_run_scores_only_the_activity_rows_that_changed(sample_run, nightly_runs):
-    runs, _ = nightly_runs
+    runs, _, _ = nightly_runs
     first = sample_run.asset_metadata["customer_activities"]
     assert first["rows_kept"].value == 0 and first["rows_scored"].value > 2000  # the first run: every named row
     night = runs["carried"].asset_metadata["customer_activities"]
@@ -91,8 +98,34 @@ def test_a_nightly_run_scores_only_the_activity_rows_that_changed(sample_run, ni
     assert night["names_kept"].value > 0 and night["names_scored"].value < first["names_scored"].value / 2
 
 
+def test_a_nightly_run_computes_the_text_of_the_changed_activity_files_only(sample_run, nightly_runs):
+    runs, _, computed = nightly_runs
+    assert computed["carried"] == [FOLLOW_UPS] * 3  # the new follow-up log's rows, not the sample's
+    assert runs["carried"].asset_metadata["customer_activities"]["files_unchanged"].value > 2
+    everything = _activities(runs["scored_again"].warehouse)
+    assert len(computed["scored_again"]) == len(everything)  # without the last run's: every row
+    assert sample_run.asset_metadata["customer_activities"]["files_unchanged"].value == 0
+
+
+def test_activity_text_read_back_equals_computing_it(nightly_runs):
+    """The whole interaction and transaction tables of a night that read the unchanged
+    files' text back and kept scores equal those of a night that computed everything
+    (but for the probabilities, see below, and the reasons that quote them)."""
+    runs, _, _ = nightly_runs
+    for table in ("interactions", "transactions"):
+        carried, again = (_table(runs[name].warehouse, table) for name in ("carried", "scored_again"))
+        exact = [c for c in carried.columns if c not in ("match_probability", "unresolved_reason")]
+        pd.testing.assert_frame_equal(carried[exact], again[exact])
+        assert carried["activity_date"].notna().mean() > 0.5
+
+
+def _table(warehouse: Path, table: str) -> pd.DataFrame:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(f"SELECT * FROM master.{table} ORDER BY file, sheet, row_number").df()
+
+
 def test_carried_relationships_equal_those_of_scoring_every_name(nightly_runs):
-    runs, _ = nightly_runs
+    runs, _, _ = nightly_runs
     carried, scored = (_relationships(runs[name].warehouse) for name in ("carried", "scored_again"))
     exact = [c for c in carried.columns if c != "match_probability"]
     pd.testing.assert_frame_equal(carried[exact], scored[exact])
@@ -100,7 +133,7 @@ def test_carried_relationships_equal_those_of_scoring_every_name(nightly_runs):
 
 
 def test_carried_links_equal_the_links_of_scoring_every_row(nightly_runs):
-    runs, known = nightly_runs
+    runs, known, _ = nightly_runs
     carried, scored = (_activities(runs[name].warehouse) for name in ("carried", "scored_again"))
     assert len(carried) == len(scored)
     exact = ["kind", "master_id", "resolution", "customer_name", "source", "file", "sheet", "row_number"]
@@ -187,6 +220,28 @@ def test_queries_score_against_the_rows_they_may_meet_as_against_every_known_row
     found = with_masters(scores, queries, near_only)
     assert found["master_id"].notna().sum() >= len(named) // 2
     pd.testing.assert_frame_equal(found, with_masters(scores, queries, CandidateIndex(known, models, 0.95)))
+
+
+def test_a_night_with_the_last_runs_queries_keeps_their_batch_columns(sample_run, monkeypatch):
+    """The batch-dependent columns are counted over every query; when a night's queries are
+    the last run's they are kept as carried (not counted again), and a new row counts them."""
+    from customer_master.customer360 import scored_rows
+    from customer_master.customer360.scored_rows import KnownMasters, score_named_rows
+
+    known, models, _, rows = _known_and_named_rows(sample_run, 30)
+    masters = KnownMasters(known, models, {t: {"trained_in_run": "r1"} for t in models}, 0.95)
+    first = score_named_rows(rows, masters)
+    counted = []
+    monkeypatch.setattr(scored_rows, "with_batch_columns",
+                        lambda queries: counted.append(len(queries)) or with_batch_columns(queries))
+    night = score_named_rows(rows, masters, first.next_run)
+    assert counted == [] and night.rows_kept == len(rows) and night.rows_scored == 0
+    pd.testing.assert_frame_equal(night.scores, first.scores)
+    pd.testing.assert_frame_equal(night.next_run.queries.to_pandas(), first.next_run.queries.to_pandas())
+    grown = pd.concat([rows, rows.iloc[1:2].set_axis([rows.index.max() + 1]).assign(name="完全不同的新名字有限公司",
+                                                                                    row_number=999)])
+    again = score_named_rows(grown, masters, night.next_run)
+    assert counted == [first.next_run.queries.num_rows + 1] and again.rows_scored >= 1
 
 
 def test_scores_are_kept_only_for_the_same_code_and_models():

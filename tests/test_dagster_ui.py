@@ -55,7 +55,7 @@ ASSET_DEPS = {
     "matched_clusters": {"ingested_rows", "standardised_rows", "steward_decisions"},
     "previous_state": set(),
     "golden_records": {"ingested_rows", "standardised_rows", "matched_clusters", "previous_state"},
-    "customer_activities": {"validated_rows", "matched_clusters", "golden_records"},
+    "customer_activities": {"ingested_rows", "validated_rows", "matched_clusters", "golden_records"},
     "customer_contacts": {"standardised_rows", "golden_records", "previous_state"},
     "customer_roles": {"ingested_rows", "golden_records"},
     "customer_relationships": {"standardised_rows", "matched_clusters", "golden_records", "customer_contacts"},

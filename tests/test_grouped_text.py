@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from customer_master.customer360.activities import CHANNELS, TXN_TYPES, _normalised
+from customer_master.customer360.activity_text import CHANNELS, TXN_TYPES, _normalised
 from customer_master.customer360.grouped_text import joined_per_group
 
 

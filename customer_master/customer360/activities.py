@@ -10,21 +10,16 @@ reason. No row is dropped."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
+from customer_master.customer360.activity_text import ActivityText, activity_text
 from customer_master.customer360.carried_links import CarriedLinks
 from customer_master.customer360.resolve import AMBIGUOUS, RESOLVED, WEAK, decide
 from customer_master.customer360.scored_rows import KnownMasters, ScoredRows, score_named_rows
-from customer_master.ingest.inbox import ROW_COLUMNS
 from customer_master.ingest.sheet_kinds import INTERACTIONS, TRANSACTIONS
 from customer_master.settings import ActivityRules
-from customer_master.standardise.amounts import parse_amounts
-from customer_master.standardise.dates import parse_dates
-from customer_master.standardise.text import clean_text, simplified
 
 LINK_COLUMNS = ["master_id", "match_probability", "resolution", "unresolved_reason", "customer_name",
                 "customer_type"]
@@ -35,18 +30,6 @@ TRANSACTION_COLUMNS = [*LINK_COLUMNS, "activity_date", "txn_type", "txn_type_tex
                        "quantity", "amount", "staff", *LINEAGE, "attributes"]
 
 NO_NAME = "names no customer"
-# what link_activities reads of the validated activity rows: not the raw cells (every
-# cell of the row as JSON), which only quarantine and the audit use
-ACTIVITY_INPUT_COLUMNS = [c for c in ROW_COLUMNS if c not in ("raw", "cell_issues", "first_cell")]
-
-# First matching keyword wins; anything else keeps its own text.
-TXN_TYPES = (("报价|询价|quot", "quote"), ("合同|协议|contract", "contract"), ("发货|出库|送货|ship|deliver", "shipment"),
-             ("回款|收款|付款|到账|payment|receipt", "payment"), ("订单|下单|order", "order"))
-CHANNELS = (("电话|致电|来电|call|phone", "call"), ("拜访|上门|面访|面谈|visit", "visit"), ("微信|wechat", "wechat"),
-            ("邮件|email|e-mail|mail", "email"), ("会议|视频|meeting", "meeting"), ("短信|sms", "sms"))
-INTERACTION_TYPES = (("投诉|complain", "complaint"), ("咨询|询问|inquir|enquir", "inquiry"),
-                     ("回访|follow", "follow_up"), ("反馈|建议|feedback", "feedback"),
-                     ("洽谈|商务|谈判|negotiat", "negotiation"), ("报修|维修|售后|repair|service", "service"))
 
 
 @dataclass
@@ -58,51 +41,37 @@ class ActivityResult:
 
 
 def link_activities(activities: pd.DataFrame, masters: KnownMasters | None, threshold: float,
-                    rules: ActivityRules = ActivityRules(),
-                    carried: CarriedLinks | None = None) -> tuple[ActivityResult, CarriedLinks | None]:
+                    rules: ActivityRules = ActivityRules(), carried: CarriedLinks | None = None,
+                    text: ActivityText | None = None) -> tuple[ActivityResult, CarriedLinks | None]:
     """activities: validated rows of activity sheets (ingest columns, sheet_kind);
     masters: this run's, to score the rows against; carried: the last run's scores
-    (None: every row is scored). Also what the next run may keep of this one's scores."""
-    links, scored = _links(activities, masters, rules.resolve_threshold or threshold, rules.min_weight_lead, carried)
-    rows = activities.drop(columns=[c for c in LINK_COLUMNS if c in activities]).join(links)
+    (None: every row is scored); text: what the rows' own cells make of them
+    (activity_text; None: computed here). Also what the next run may keep of this one's scores."""
+    text = activity_text(activities) if text is None else text
+    links, scored = _links(activities, masters, rules.resolve_threshold or threshold, rules.min_weight_lead, carried,
+                           text.places)
+    rows = pd.concat([activities[["sheet_kind", *LINEAGE, "extra"]], links, text.text], axis=1)
     # each kind's columns from its own rows only
-    interactions, transactions = (rows[rows["sheet_kind"].eq(kind)] for kind in (INTERACTIONS, TRANSACTIONS))
-    text = lambda frame, c: simplified(clean_text(frame[c]))  # noqa: E731
-    interactions = _common(interactions).assign(
-        channel=_normalised(text(interactions, "channel"), CHANNELS),
-        interaction_type=_normalised(text(interactions, "interaction_type"), INTERACTION_TYPES),
-        content=text(interactions, "content"), outcome=text(interactions, "outcome"),
-        next_action=text(interactions, "next_action"), contact_name=text(interactions, "contact_name"),
-        phone=clean_text(interactions["mobile"]).fillna(clean_text(interactions["phone"])))
-    txn_text = text(transactions, "txn_type")
-    transactions = _common(transactions).assign(
-        txn_type=_normalised(txn_text, TXN_TYPES), txn_type_text=txn_text,
-        doc_number=clean_text(transactions["doc_number"]), product=text(transactions, "product"),
-        quantity=parse_amounts(transactions["quantity"]), amount=parse_amounts(transactions["amount"]))
-    return ActivityResult(interactions=_tidy(interactions[INTERACTION_COLUMNS]),
-                          transactions=_tidy(transactions[TRANSACTION_COLUMNS]),
+    interactions, transactions = (_of_kind(rows, kind, columns) for kind, columns in (
+        (INTERACTIONS, INTERACTION_COLUMNS), (TRANSACTIONS, TRANSACTION_COLUMNS)))
+    return ActivityResult(interactions=interactions, transactions=transactions,
                           rows_scored=scored.rows_scored, rows_kept=scored.rows_kept), scored.next_run
 
 
-def _common(rows: pd.DataFrame) -> pd.DataFrame:
-    """The columns interactions and transactions share."""
-    return pd.DataFrame({
-        **{c: rows[c] for c in LINK_COLUMNS},
-        "activity_date": parse_dates(rows["activity_date"]).dt.date,
-        "staff": simplified(clean_text(rows["staff"])),
-        **{c: rows[c] for c in LINEAGE},
-        "attributes": rows["extra"],
-    }, index=rows.index)
+def _of_kind(rows: pd.DataFrame, kind: str, columns: list[str]) -> pd.DataFrame:
+    part = rows[rows["sheet_kind"].eq(kind)]
+    part = part.assign(activity_date=part["activity_date"].dt.date, attributes=part["extra"])
+    return _tidy(part[columns])
 
 
 def _links(activities: pd.DataFrame, masters: KnownMasters | None, threshold: float, lead: float,
-           carried: CarriedLinks | None) -> tuple[pd.DataFrame, ScoredRows]:
+           carried: CarriedLinks | None, places: pd.DataFrame) -> tuple[pd.DataFrame, ScoredRows]:
     """master_id, match_probability, resolution, unresolved_reason per activity row."""
     links = pd.DataFrame({"master_id": None, "match_probability": float("nan"), "resolution": "unresolved",
                           "unresolved_reason": NO_NAME, "customer_name": activities["name"],
                           "customer_type": None}, index=activities.index)
     named = activities[activities["name"].notna()]
-    scored = score_named_rows(named, masters, carried)
+    scored = score_named_rows(named, masters, carried, places.loc[named.index])
     if named.empty:
         return links, scored
     found = decide(scored.scores, threshold, lead)
@@ -121,19 +90,6 @@ def _links(activities: pd.DataFrame, masters: KnownMasters | None, threshold: fl
         "ambiguous: " + found.loc[ambiguous, "master_id"] + " " + p[ambiguous].map("{:.3f}".format) + " and "
         + found.loc[ambiguous, "runner_up_id"] + " " + found.loc[ambiguous, "runner_up_probability"].map("{:.3f}".format))
     return links, scored
-
-
-def _normalised(values: pd.Series, table: tuple[tuple[str, str], ...]) -> pd.Series:
-    """The name of the first pattern a value holds, else the value in lower case;
-    computed once per distinct value (a sheet repeats a few channels and types)."""
-    codes, distinct = pd.factorize(values, use_na_sentinel=True)
-    distinct = pd.Series(distinct, dtype=object)
-    out = pd.Series(None, index=distinct.index, dtype=object)
-    lower = distinct.str.lower()
-    for pattern, name in table:
-        out = out.where(out.notna() | ~lower.str.contains(pattern, flags=re.IGNORECASE), name)
-    named = out.where(out.notna(), lower).to_numpy(dtype=object)
-    return pd.Series(np.append(named, None)[codes], index=values.index, dtype=object)
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:

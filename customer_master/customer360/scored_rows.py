@@ -113,31 +113,29 @@ def score_named_rows(rows: pd.DataFrame, masters: KnownMasters | None, carried: 
     if len(kept):  # the last run's queries of the kept rows, as Arrow: only the columns asked for become pandas
         label_of = pd.Series(kept, index=places.loc[kept, PLACE].to_numpy())
         kept_queries, kept_origin = queries_at(carried.queries, label_of)
-    kept_before = kept_queries.select(BATCH_INPUTS + BATCH_COLUMNS).to_pandas() if len(kept) else None
-    # the batch-dependent columns over every query, from the few columns they depend on
-    inputs = fresh.reindex(columns=BATCH_INPUTS)
-    batch = with_batch_columns(pd.concat([kept_before[BATCH_INPUTS], inputs], ignore_index=True)
-                               if len(kept) else inputs)
-    del inputs
-    n_kept = len(kept_origin)
-    for column in BATCH_COLUMNS:  # (queries_in_batches numbers its queries from 0: fresh alone needs no renumbering)
-        fresh[column] = batch[column].to_numpy()[n_kept:]
+    # the batch-dependent columns over every query, from the few columns they depend on; the
+    # carried ones when this run's queries are the last run's (they were counted over those)
+    same_queries = bool(len(kept)) and fresh.empty and kept_queries.num_rows == carried.queries.num_rows
+    differs, kept_now = _batch_columns(fresh, kept_queries, kept, same_queries)
+    if kept_now is not None:
+        kept_queries = with_columns(kept_queries, kept_now[BATCH_COLUMNS])
+    elif same_queries:  # text, as with_columns makes them (a column of nulls alone comes back of Arrow's null type)
+        kept_queries = kept_queries.cast(pa.schema(
+            [f.with_type(pa.string()) if f.name in BATCH_COLUMNS else f for f in kept_queries.schema],
+            metadata=kept_queries.schema.metadata))
+    moved = kept_origin[differs]  # kept queries whose batch-dependent columns changed
 
     if len(kept):
-        kept_now = batch.iloc[:n_kept].reset_index(drop=True)
-        kept_queries = with_columns(kept_queries, kept_now[BATCH_COLUMNS])
         old = before.loc[places.loc[kept, PLACE]].set_axis(kept)
         guessed = pd.concat([old["guessed_type"], guessed])
         changed = changed_masters(carried.masters, entries)
         # a query whose neighbours in the batch changed, or whose masters did, or that could meet a changed master
-        moved = kept_origin[batch_changed(kept_before, kept_now).to_numpy()]
         touched = kept[(old["master_id"].isin(changed) | old["runner_up_id"].isin(changed)).to_numpy()]
         rows_of_changed = masters.match_input.filter(pc.is_in(masters.match_input.column("master_id"),
                                                               pa.array(sorted(changed), pa.string())))
         met = kept_origin[near(kept_queries, rows_of_changed, masters.models)]
         parts = [np.asarray(part) for part in (again, moved, touched, met) if len(part)]
         again = pd.Index(np.unique(np.concatenate(parts))) if parts else again
-    del batch
     asked = fresh
     if len(kept):
         scored_again = pd.Series(kept_origin).isin(again).to_numpy()
@@ -161,3 +159,25 @@ def score_named_rows(rows: pd.DataFrame, masters: KnownMasters | None, carried: 
         queries=joined_queries(kept_queries, fresh_next),
         masters=entries, facts=facts)
     return ScoredRows(scores, next_run, len(again), len(remain))
+
+
+def _batch_columns(fresh: pd.DataFrame, kept_queries: pa.Table | None, kept: pd.Index,
+                   same_queries: bool) -> tuple[np.ndarray, pd.DataFrame | None]:
+    """BATCH_COLUMNS into `fresh` (in place), counted over the kept and the fresh queries;
+    and per kept query whether its columns changed, and the kept queries' columns now
+    (None: as carried, when `same_queries`: nothing to count again)."""
+    if same_queries:
+        for column in BATCH_COLUMNS:
+            fresh[column] = pd.Series(dtype=object)
+        return np.zeros(kept_queries.num_rows, bool), None
+    kept_before = kept_queries.select(BATCH_INPUTS + BATCH_COLUMNS).to_pandas() if len(kept) else None
+    inputs = fresh.reindex(columns=BATCH_INPUTS)
+    batch = with_batch_columns(pd.concat([kept_before[BATCH_INPUTS], inputs], ignore_index=True)
+                               if len(kept) else inputs)
+    n_kept = len(kept_before) if len(kept) else 0
+    for column in BATCH_COLUMNS:  # (queries_in_batches numbers its queries from 0: fresh alone needs no renumbering)
+        fresh[column] = batch[column].to_numpy()[n_kept:]
+    if not len(kept):
+        return np.zeros(0, bool), None
+    kept_now = batch.iloc[:n_kept].reset_index(drop=True)
+    return batch_changed(kept_before, kept_now).to_numpy(), kept_now
