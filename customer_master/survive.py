@@ -25,6 +25,7 @@ from customer_master.lifecycle.history import append_rows, record_history
 from customer_master.lifecycle.ids import ROW_IDENTITY_SQL, IdAssignment, assign_master_ids
 from customer_master.lifecycle.state import STATE_FILES, MasterState
 from customer_master.lifecycle.touched import row_hash_sql, untouched_clusters
+from customer_master.owner_only import restrict_file
 from customer_master.pipelines.staged_results import as_stored, staged_result
 from customer_master.review.caused import mark_steward_changes
 from customer_master.sources import SOURCES_JOINED_BY
@@ -203,13 +204,14 @@ def build_golden_records(rows: pd.DataFrame | Path, clusters: pd.DataFrame | Pat
             FROM members r JOIN masters m USING (cluster) LEFT JOIN best b USING (row_key)
             ORDER BY m.master_id, r.lineage_key
         ) TO {_literal(xref_file)} (FORMAT parquet)""").fetchall()[0][0]
+    restrict_file(xref_file)  # DuckDB writes it with the umask's mode; it moves into the run's staging
     # which master holds each row, now and before, only when a steward's decision may have caused a change
     decided = decisions is not None and len(decisions) > 0
     now_ids = con.execute(f"SELECT master_id, row_identity FROM {_literal(xref_file)}").df() if decided else None
     con.close()
     masters = assigned.ids[["master_id", "created_run"]].merge(
         previous.masters[["master_id", "created_seq"]], on="master_id", how="left")
-    masters["created_seq"] = masters["created_seq"].fillna(run_seq).astype("int64")
+    masters["created_seq"] = masters["created_seq"].astype("float64").fillna(run_seq).astype("int64")
     history = append_rows(previous.id_history, assigned.retired)
     # a carried master's golden record is its open version in the history: only the built ones can change
     versions, changes = record_history(built_customers, ["customer_type", *GOLDEN_FIELDS], previous.customers_history,
