@@ -61,16 +61,16 @@ def golden_records(context: dg.AssetExecutionContext, paths: PipelinePaths, inge
     context.add_output_metadata({
         "dagster/row_count": len(customers),
         "masters": len(customers),
-        "duplicates_merged": int(len(result.xref) - len(customers)),
+        "duplicates_merged": int(row_count(result, "xref") - len(customers)),
         # what this run built afresh, and what it carried untouched from the last run (lifecycle/touched.py)
         "masters_built": result.masters_built,
         "masters_carried": result.masters_carried,
         "masters_by_type": markdown_table(figures.masters_by_type(customers), empty="no master"),
         "master_ids": figures_markdown({"kept from the last run": result.ids_kept, "new": result.ids_created,
                                         "retired (see master.id_history)": result.ids_retired,
-                                        "rows merged into another row's master": len(result.xref) - len(customers)},
+                                        "rows merged into another row's master": row_count(result, "xref") - len(customers)},
                                        label="master ids", unit="count"),
-        "departments_sharing_masters": markdown_table(figures.sources_sharing_masters(result.xref),
+        "departments_sharing_masters": markdown_table(figures.sources_sharing_masters(as_stored(result, "xref")),
                                                       empty="no master holds rows of two departments"),
         "master_sample": markdown_table(customers.sort_values(["record_count", "master_id"], ascending=[False, True])[
             ["name", "record_count", "sources", "master_id"]].rename(

@@ -105,13 +105,14 @@ def cluster_sizes(clusters: pd.DataFrame) -> pd.DataFrame:
         GROUP BY b.label, b.low ORDER BY b.low""", clusters=clusters[["cluster"]], buckets=buckets)
 
 
-def sources_sharing_masters(xref: pd.DataFrame) -> pd.DataFrame:
-    """sources (two departments), masters: how many masters hold rows of both, most first."""
+def sources_sharing_masters(xref: pd.DataFrame | Path) -> pd.DataFrame:
+    """sources (two departments), masters: how many masters hold rows of both, most first.
+    xref: a frame or a stage result's Parquet file."""
     return _sql("""
         WITH m AS (SELECT DISTINCT master_id, source FROM xref)
         SELECT a.source || ' + ' || b.source AS sources, count(*) AS masters
         FROM m a JOIN m b ON a.master_id = b.master_id AND a.source < b.source
-        GROUP BY ALL ORDER BY masters DESC, sources""", xref=xref[["master_id", "source"]])
+        GROUP BY ALL ORDER BY masters DESC, sources""", xref=_columns(xref, ["master_id", "source"]))
 
 
 def pairs_by_probability(pairs: pd.DataFrame, threshold: float, band: tuple[float, float]) -> pd.DataFrame:

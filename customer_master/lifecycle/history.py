@@ -22,7 +22,9 @@ def record_history(customers: pd.DataFrame, fields: list[str], history: pd.DataF
     current = customers[["master_id", *fields]].astype({f: "string" for f in fields})
     if history.empty:
         history = pd.DataFrame(columns=[*VERSION_KEY, *fields])
-    open_versions = history[history["valid_to"].isna()][["master_id", *fields]].astype({f: "string" for f in fields})
+    # the open versions of this run's masters only: a nightly run's are a few of all (carried masters have none here)
+    open_versions = history.loc[history["valid_to"].isna() & history["master_id"].isin(current["master_id"]),
+                                ["master_id", *fields]].astype({f: "string" for f in fields})
     con.register("now_", current)
     con.register("before_", open_versions)
     differs = " OR ".join(f"n.{f} IS DISTINCT FROM b.{f}" for f in fields)

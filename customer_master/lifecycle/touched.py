@@ -54,32 +54,39 @@ def row_hash_sql(columns: list[str]) -> str:
     return f"'{survive_code_key()}:' || hash(struct_pack({fields}))::VARCHAR"
 
 
-def untouched_clusters(con: duckdb.DuckDBPyConnection, members: str, previous: pd.DataFrame) -> pd.DataFrame:
+def untouched_clusters(con: duckdb.DuckDBPyConnection, members: str, previous: str) -> pd.DataFrame:
     """cluster, master_id of this run's clusters that are exactly a master of the last
-    run, row for row. `members`: a table of `con` with cluster, master_id (this run's
-    id of the cluster), row_identity and row_hash. `previous`: the last run's xref
+    run, row for row. `members`: a table of `con` with cluster, row_identity and
+    row_hash of this run's rows. `previous`: one of `con` with the last run's xref
     state (master_id, row_identity, row_hash); without row_hash (an earlier version's
-    state) nothing is untouched."""
-    if previous.empty or "row_hash" not in previous.columns or previous["row_hash"].isna().all():
+    state) nothing is untouched.
+
+    Such a cluster keeps its master's id (lifecycle/ids.py) when no identity of its
+    rows is in another cluster now or was in another master then: ids follow row
+    identities, so only then does nothing else compete for the id, and the master ids
+    need to be assigned to the touched clusters only. A cluster sharing an identity
+    (a record id given twice, its rows apart) counts as touched."""
+    columns = {c for (c,) in con.execute(f"SELECT column_name FROM (DESCRIBE {previous})").fetchall()}
+    if "row_hash" not in columns or not con.execute(
+            f"SELECT count(*) FILTER (WHERE row_hash IS NOT NULL) > 0 FROM {previous}").fetchall()[0][0]:
         return pd.DataFrame({"cluster": pd.Series(dtype="int64"), "master_id": pd.Series(dtype=str)})
-    con.register("previous_rows_", previous[["master_id", "row_identity", "row_hash"]])
-    try:
-        # a row identity may repeat (a sheet with a record id twice): rows compared as counts per key
-        return con.execute(f"""
-            WITH now_ AS (
-                SELECT cluster, master_id, row_identity, row_hash, count(*) AS n
-                FROM {members} GROUP BY ALL
-            ), before_ AS (
-                SELECT master_id, row_identity, row_hash, count(*) AS n FROM previous_rows_ GROUP BY ALL
-            ), clusters_ AS (
-                SELECT n.cluster, any_value(n.master_id) AS master_id, count(*) AS keys,
-                       count(*) FILTER (WHERE b.n = n.n) AS same_keys
-                FROM now_ n LEFT JOIN before_ b USING (master_id, row_identity, row_hash)
-                GROUP BY n.cluster
-            )
-            SELECT c.cluster, c.master_id
-            FROM clusters_ c JOIN (SELECT master_id, count(*) AS keys FROM before_ GROUP BY ALL) b USING (master_id)
-            WHERE c.keys = c.same_keys AND c.keys = b.keys
-            ORDER BY c.master_id""").df()
-    finally:
-        con.unregister("previous_rows_")
+    # a row identity may repeat (a sheet with a record id twice): rows compared as counts per key
+    return con.execute(f"""
+        WITH now_ AS (
+            SELECT cluster, row_identity, row_hash, count(*) AS n FROM {members} GROUP BY ALL
+        ), before_ AS (
+            SELECT master_id, row_identity, row_hash, count(*) AS n FROM {previous} GROUP BY ALL
+        ), shared_ AS (
+            SELECT row_identity FROM {members} GROUP BY ALL HAVING count(DISTINCT cluster) > 1
+            UNION SELECT row_identity FROM {previous} GROUP BY ALL HAVING count(DISTINCT master_id) > 1
+        ), clusters_ AS (
+            SELECT n.cluster, min(b.master_id) AS master_id, count(DISTINCT b.master_id) AS masters,
+                   count(*) AS keys, count(*) FILTER (WHERE b.n = n.n) AS same_keys,
+                   count(*) FILTER (WHERE n.row_identity IN (SELECT row_identity FROM shared_)) AS shared
+            FROM now_ n LEFT JOIN before_ b USING (row_identity, row_hash)
+            GROUP BY n.cluster
+        )
+        SELECT c.cluster, c.master_id
+        FROM clusters_ c JOIN (SELECT master_id, count(*) AS keys FROM before_ GROUP BY ALL) b USING (master_id)
+        WHERE c.masters = 1 AND c.keys = c.same_keys AND c.keys = b.keys AND c.shared = 0
+        ORDER BY c.master_id""").df()

@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -142,6 +143,10 @@ def only_pairs_with_new_rows(linker: Linker):
         settings._blocking_rules_to_generate_predictions = rules
 
 
+# a column of either row in a blocking rule's SQL: l."name_core", r.first_name_romanised
+_RULE_COLUMN = re.compile(r'\b[lr]\.("?)(\w+)\1')
+
+
 def rows_paired_with_new(frame: pd.DataFrame, table: pa.Table, is_new: pd.Series,
                          settings: SettingsCreator) -> pd.DataFrame:
     """The rows of `frame` (a matching frame; `table` the same as Arrow) that can be in
@@ -154,8 +159,10 @@ def rows_paired_with_new(frame: pd.DataFrame, table: pa.Table, is_new: pd.Series
     flags = frame[UNIQUE_ID].map(is_new).to_numpy(dtype=bool)
     rules = settings.get_settings("duckdb")._blocking_rules_to_generate_predictions
     if rules:
+        # only the columns the rules compare (a column missed here fails the query, not the result)
+        read = sorted({m.group(2) for rule in rules for m in _RULE_COLUMN.finditer(rule.blocking_rule_sql)})
         with working_connection() as con:  # the rows as DuckDB's own table: each rule's join reads it
-            con.register("frame_arrow", table.append_column(NEW_ROW, pa.array(flags)))
+            con.register("frame_arrow", table.select([UNIQUE_ID, *read]).append_column(NEW_ROW, pa.array(flags)))
             con.execute("CREATE TEMP TABLE frame_rows AS SELECT * FROM frame_arrow")
             con.execute(f"CREATE TEMP TABLE new_rows AS SELECT * FROM frame_rows WHERE {NEW_ROW}")
             partners = " UNION ".join(

@@ -13,6 +13,7 @@ from customer_master.match.backends import DUCKDB
 from customer_master.match.constraints import split_conflicting_clusters
 from customer_master.match.models import UNIQUE_ID
 from customer_master.schemas.row_rules import NAMELESS_UNMATCHED
+from customer_master.working_db import ROW_NUMBER, register_source, working_connection
 
 log = logging.getLogger(__name__)
 
@@ -100,15 +101,23 @@ def registered_name_edges(rows: pd.DataFrame) -> pd.DataFrame:
     places links only within each place (rows without a place stay with the
     model); a credit code or branch that differs still splits the cluster
     (constraints.py)."""
-    named = rows.loc[rows["legal_form"].notna() & rows["name"].notna(), [UNIQUE_ID, "name", "place"]]
-    places = named.groupby("name")["place"].nunique()
-    in_several = named["name"].map(places).gt(1)
-    named = named[~(in_several & named["place"].isna())]
-    key = named["name"] + "\x00" + named["place"].where(in_several, "").fillna("")
-    first = named.groupby(key)[UNIQUE_ID].transform("min")
-    linked = named[UNIQUE_ID].ne(first)
-    return pd.DataFrame({"row_key_l": first[linked].astype("int64"), "row_key_r": named.loc[linked, UNIQUE_ID]
-                         .astype("int64"), "match_probability": 1.0}).reset_index(drop=True)
+    # in DuckDB: pandas' group-bys over every company row took 1.5 s at a million rows
+    with working_connection() as con:
+        register_source(con, "rows_", rows[[UNIQUE_ID, "name", "place", "legal_form"]], numbered=True)
+        return con.execute(f"""
+            WITH named AS (
+                SELECT {UNIQUE_ID}, name, place, {ROW_NUMBER} FROM rows_
+                WHERE legal_form IS NOT NULL AND name IS NOT NULL
+            ), places AS (
+                SELECT name, count(DISTINCT place) > 1 AS in_several FROM named GROUP BY name
+            ), keyed AS (
+                SELECT n.{UNIQUE_ID}, n.{ROW_NUMBER},
+                       min(n.{UNIQUE_ID}) OVER (PARTITION BY n.name, CASE WHEN p.in_several THEN n.place END) AS first
+                FROM named n JOIN places p USING (name)
+                WHERE NOT (p.in_several AND n.place IS NULL)
+            )
+            SELECT first::BIGINT AS row_key_l, {UNIQUE_ID}::BIGINT AS row_key_r, 1.0::DOUBLE AS match_probability
+            FROM keyed WHERE {UNIQUE_ID} <> first ORDER BY {ROW_NUMBER}""").df()
 
 
 def singletons(rows: pd.DataFrame, customer_type: str) -> pd.DataFrame:
