@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from customer_master.check.keys import ValueTable, key_hashes, key_part_values
+from customer_master.check.keys import ValueTable, key_part_values, keys_hashes
 from customer_master.check.scored_pairs import batches, pairs_at, scored_by_sql, top_hits
 from customer_master.check.type_index import TypeIndex, build_type_index, query_columns
 from customer_master.check.warehouse_file import file_stamp, read_warehouse
@@ -284,7 +284,7 @@ class CandidateIndex:
         """Each blocking key's (hash, present) per query."""
         columns = list(dict.fromkeys(c for key in index.model.blocking for c in key.columns))
         table = pa.table({c: query[c][1] for c in columns})
-        return [key_hashes(parts) for parts in key_part_values(table, index.model.blocking, self._con)]
+        return keys_hashes(key_part_values(table, index.model.blocking, self._con))
 
     def _score_type(self, index: "TypeIndex", query: dict, engine: str, top: int | None = None) -> dict:
         """The queries (their columns) scored in batches of about PAIRS_PER_BATCH

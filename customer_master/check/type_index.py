@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from customer_master.check.keys import KeyIndex, ValueTable, key_hashes, key_part_values
+from customer_master.check.keys import KeyIndex, ValueTable, duckdb_type, key_part_values, keys_hashes
 from customer_master.match.pair_scorer import PairScorer
 from customer_master.match.scoring import CompiledModel
 from customer_master.working_db import working_connection
@@ -66,10 +66,10 @@ def build_type_index(rows: pa.Table, model: CompiledModel, model_json: dict,
     table = pa.table(columns).combine_chunks()
     con = working_connection()
     key_columns = list(dict.fromkeys(c for key in model.blocking for c in key.columns))
-    keys = [KeyIndex(*key_hashes(parts))
-            for parts in key_part_values(table.select(key_columns), model.blocking, con)]
+    keys = [KeyIndex(*hashed) for hashed in keys_hashes(key_part_values(table.select(key_columns), model.blocking,
+                                                                          con))]
     con.close()
-    scorer = _pair_scorer(model_json, {c: _duckdb_type(t) for c, t in schema.items()})
+    scorer = _pair_scorer(model_json, {c: duckdb_type(t) for c, t in schema.items()})
     master_ids = table.column("master_id").to_numpy(zero_copy_only=False).astype(object)
     _, master_rank = np.unique(master_ids.astype(str), return_inverse=True) if len(master_ids) else \
         (None, np.empty(0, np.int64))
@@ -92,18 +92,6 @@ def _pair_scorer(model_json: dict, column_types: dict[str, str]) -> PairScorer:
 @lru_cache(maxsize=8)
 def _scorer_of(model_text: str, column_types: tuple) -> PairScorer:
     return PairScorer(json.loads(model_text), dict(column_types))
-
-
-def _duckdb_type(arrow_type: pa.DataType) -> str:
-    if pa.types.is_boolean(arrow_type):
-        return "BOOLEAN"
-    if pa.types.is_integer(arrow_type):
-        return "BIGINT"
-    if pa.types.is_floating(arrow_type):
-        return "DOUBLE"
-    if pa.types.is_date(arrow_type):
-        return "DATE"
-    return "VARCHAR"
 
 
 def _column_type(arrow_type: pa.DataType) -> pa.DataType:
