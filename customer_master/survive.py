@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from customer_master.lifecycle.history import append_rows, record_history
-from customer_master.lifecycle.ids import ROW_IDENTITY_SQL, IdAssignment, assign_master_ids
+from customer_master.lifecycle.ids import LINEAGE_KEY_SQL, ROW_IDENTITY_SQL, IdAssignment, assign_master_ids
 from customer_master.lifecycle.state import STATE_FILES, MasterState
 from customer_master.lifecycle.touched import row_hash_sql, untouched_clusters
 from customer_master.owner_only import restrict_file
@@ -30,7 +30,7 @@ from customer_master.pipelines.staged_results import as_stored, staged_result
 from customer_master.review.caused import mark_steward_changes
 from customer_master.sources import SOURCES_JOINED_BY
 from customer_master.warehouse.open import WarehouseKeyError, attach_warehouse
-from customer_master.working_db import register_source, spill_folder, working_connection
+from customer_master.working_db import register_source, spill_folder, sql_text, working_connection
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +98,7 @@ def build_golden_records(rows: pd.DataFrame | Path, clusters: pd.DataFrame | Pat
         CREATE TEMP TABLE members AS
         SELECT *, {row_hash_sql(HASHED_COLUMNS)} AS row_hash FROM (
             SELECT {", ".join(f"r.{c}" for c in MEMBER_COLUMNS)}, c.cluster,
-                   r.source || '|' || r.file || '|' || r.sheet || '|' || lpad(r.row_number::VARCHAR, 9, '0')
-                       AS lineage_key,
+                   {LINEAGE_KEY_SQL} AS lineage_key,
                    coalesce(r.updated_at::DATE, f.modified_at::DATE) AS as_of,
                    {ROW_IDENTITY_SQL} AS row_identity
             FROM standard_rows r JOIN clusters c USING (row_key) LEFT JOIN file_dates f USING (file))""")
@@ -203,11 +202,11 @@ def build_golden_records(rows: pd.DataFrame | Path, clusters: pd.DataFrame | Pat
                    b.match_probability, r.extra AS attributes, r.row_key, r.row_identity, r.row_hash
             FROM members r JOIN masters m USING (cluster) LEFT JOIN best b USING (row_key)
             ORDER BY m.master_id, r.lineage_key
-        ) TO {_literal(xref_file)} (FORMAT parquet)""").fetchall()[0][0]
+        ) TO {sql_text(xref_file)} (FORMAT parquet)""").fetchall()[0][0]
     restrict_file(xref_file)  # DuckDB writes it with the umask's mode; it moves into the run's staging
     # which master holds each row, now and before, only when a steward's decision may have caused a change
     decided = decisions is not None and len(decisions) > 0
-    now_ids = con.execute(f"SELECT master_id, row_identity FROM {_literal(xref_file)}").df() if decided else None
+    now_ids = con.execute(f"SELECT master_id, row_identity FROM {sql_text(xref_file)}").df() if decided else None
     con.close()
     masters = assigned.ids[["master_id", "created_run"]].merge(
         previous.masters[["master_id", "created_seq"]], on="master_id", how="left")
@@ -298,7 +297,3 @@ def _carried_rows(table: str, carried: int, listed: str | None = None, *extra: s
     replace = f" REPLACE (array_to_string({listed}, '{SOURCES_JOINED_BY}') AS {listed})" if listed else ""
     return (f"UNION ALL BY NAME SELECT *{replace}{''.join(', ' + e for e in extra)} FROM {CARRIED_FROM}.master.{table} "
             f"WHERE master_id IN (SELECT master_id FROM carried_)")
-
-
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"

@@ -9,15 +9,13 @@ rule's."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from customer_master.match.scoring import quoted
+from customer_master.working_db import parsed_statement
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 LISTED_ROWS = 64  # up to this many rows, key expressions get their columns as list parameters
@@ -103,18 +101,12 @@ def _listed_text(table: pa.Table, select: str, count: int, con) -> list[pa.Array
     asking for Arrow), when every value is text; None otherwise (their Arrow type is
     then DuckDB's own, as the known rows' are)."""
     listed = ", ".join(f"unnest(?::{duckdb_type(field.type)}[]) AS {quoted(field.name)}" for field in table.schema)
-    rows = con.execute(_parsed(f"SELECT {select} FROM (SELECT {listed})"),
+    rows = con.execute(parsed_statement(f"SELECT {select} FROM (SELECT {listed})"),
                        [column.to_pylist() for column in table.columns]).fetchall()
     columns = list(zip(*rows)) if rows else [() for _ in range(count)]
     if not all(v is None or isinstance(v, str) for column in columns for v in column):
         return None
     return [pa.array(column, pa.string()) for column in columns]
-
-
-@lru_cache(maxsize=64)
-def _parsed(sql: str):
-    """A statement parsed once."""
-    return duckdb.extract_statements(sql)[0]
 
 
 def duckdb_type(arrow_type: pa.DataType) -> str:

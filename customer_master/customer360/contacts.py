@@ -19,7 +19,7 @@ import pandas as pd
 from customer_master.customer360.components import components
 from customer_master.customer360.contact_roles import contact_roles
 from customer_master.customer360.grouped_text import joined_per_group
-from customer_master.lifecycle.ids import assign_master_ids
+from customer_master.lifecycle.ids import LINEAGE_KEY_SQL, assign_master_ids
 from customer_master.sources import SOURCES_JOINED_BY
 from customer_master.working_db import ROW_NUMBER, register_source, working_connection
 
@@ -54,7 +54,7 @@ def company_contact_rows(rows: pd.DataFrame | Path, xref: pd.DataFrame | Path) -
     register_source(con, "xref", xref, ["row_key", "master_id", "row_identity"])
     return con.execute(f"""
         SELECT {", ".join(f"r.{c}" for c in CONTACT_SOURCE_COLUMNS)}, x.master_id, x.row_identity,
-               r.source || '|' || r.file || '|' || r.sheet || '|' || lpad(r.row_number::VARCHAR, 9, '0') AS lineage_key
+               {LINEAGE_KEY_SQL} AS lineage_key
         FROM source_rows r JOIN xref x USING (row_key)
         WHERE r.customer_type = 'company' AND r.contact_name IS NOT NULL
         ORDER BY r.{ROW_NUMBER}""").df()

@@ -39,6 +39,9 @@ class IdAssignment:
 # has one, else its position.
 ROW_IDENTITY_SQL = ("source || coalesce('|id:' || source_record_id, "
                     "'|row:' || file || '|' || sheet || '|' || row_number::VARCHAR)")
+# A row's place as text that sorts in inbox order (SQL over the standardised rows): a
+# new cluster's id derives from its first row by this key.
+LINEAGE_KEY_SQL = "source || '|' || file || '|' || sheet || '|' || lpad(row_number::VARCHAR, 9, '0')"
 
 
 def assign_master_ids(members: pd.DataFrame, previous: pd.DataFrame, masters: pd.DataFrame,

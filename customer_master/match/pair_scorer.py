@@ -25,6 +25,7 @@ from splink.internals.misc import prob_to_match_weight
 from splink.internals.settings_creator import SettingsCreator
 
 from customer_master.match.scoring import blocking_key, quoted, without_dialect_tags
+from customer_master.working_db import parsed_statement
 
 
 # Up to this many pairs the opaque predicates' inputs go to DuckDB as list parameters
@@ -137,7 +138,6 @@ class PairScorer:
             self._opaque_sql = f"SELECT {select} FROM (SELECT {listed})"
             typed = ", ".join(f"CAST({quoted(c)} AS {cast[c]}) AS {quoted(c)}" for c in inputs)
             self._opaque_table_sql = f"SELECT {select} FROM (SELECT {typed} FROM {_OPAQUE_PAIRS})"
-            self._opaque_statement = None  # _opaque_sql parsed once (a check's parsing cost about 1 ms)
 
     # --- compiling conditions ------------------------------------------------------
 
@@ -229,9 +229,7 @@ class PairScorer:
                 finally:
                     con.unregister(_OPAQUE_PAIRS)
                 return {key: _arrow_bool(result.column(i), n) for i, key in enumerate(self._opaque_keys)}
-        if self._opaque_statement is None:
-            self._opaque_statement = con.extract_statements(self._opaque_sql)[0]
-        result = con.execute(self._opaque_statement, [columns[c].tolist() for c in self._opaque_inputs]).fetchall()
+        result = con.execute(parsed_statement(self._opaque_sql), [columns[c].tolist() for c in self._opaque_inputs]).fetchall()
         values = np.empty((n, len(self._opaque_keys)), dtype=object)
         values[:] = result
         out = {}

@@ -31,7 +31,7 @@ from typing import Iterator
 
 import duckdb
 
-from customer_master.working_db import working_connection
+from customer_master.working_db import sql_text, working_connection
 
 KEY_VARIABLE = "CUSTOMER_MASTER_KEY"
 WEAK_CRYPTO_VARIABLE = "CUSTOMER_MASTER_ENCRYPT_WITHOUT_OPENSSL"
@@ -84,13 +84,13 @@ def attach_warehouse(con: duckdb.DuckDBPyConnection, path: Path, alias: str = WA
             raise WarehouseKeyError(f"{path} is encrypted: set {KEY_VARIABLE} to its key to read it")
         if not read_only:
             enable_encrypted_writes(con)
-        options.append(f"ENCRYPTION_KEY {_literal(key)}")
+        options.append(f"ENCRYPTION_KEY {sql_text(key)}")
     elif exists and key is not None:
         log.warning("%s is set, but %s is not encrypted: read as it is; the next run publishes it encrypted",
                     KEY_VARIABLE, path)
     clause = f" ({', '.join(options)})" if options else ""
     try:
-        con.execute(f"ATTACH {_literal(str(path))} AS {alias}{clause}")
+        con.execute(f"ATTACH {sql_text(path)} AS {alias}{clause}")
     except duckdb.Error as exc:
         if encrypted and "encryption key" in str(exc).lower():
             raise WarehouseKeyError(f"{KEY_VARIABLE} does not open {path}: it was encrypted with another key") \
@@ -150,7 +150,3 @@ def check_encryption_ready() -> None:
         return
     with duckdb.connect() as con:
         enable_encrypted_writes(con)
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

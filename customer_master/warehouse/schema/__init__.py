@@ -11,6 +11,7 @@ import duckdb
 from customer_master.warehouse.schema import customer360, master, meta, quality
 from customer_master.warehouse.schema.columns import Column, Table, View
 from customer_master.warehouse.schema.views import VIEWS
+from customer_master.working_db import sql_text
 
 TABLES: dict[str, Table] = {t.name: t for t in (*master.TABLES, *customer360.TABLES, *quality.TABLES, *meta.TABLES)}
 SCHEMAS = ("master", "quality", "meta")
@@ -60,9 +61,9 @@ def comment_on(con, kind: str, name: str, comment: str, columns) -> None:
     surfaces) took 2.0 s of a small run on a loaded machine, a commit for each table 0.5 s."""
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"COMMENT ON {kind} {name} IS {_literal(comment)}")
+        con.execute(f"COMMENT ON {kind} {name} IS {sql_text(comment)}")
         for column in columns:
-            con.execute(f"COMMENT ON COLUMN {name}.{_quoted(column.name)} IS {_literal(column.comment)}")
+            con.execute(f"COMMENT ON COLUMN {name}.{_quoted(column.name)} IS {sql_text(column.comment)}")
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -71,7 +72,3 @@ def comment_on(con, kind: str, name: str, comment: str, columns) -> None:
 
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
